@@ -1,0 +1,3 @@
+from cmd_correct.cli import main
+
+raise SystemExit(main())

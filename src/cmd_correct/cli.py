@@ -1,0 +1,82 @@
+"""The one CLI: `python -m cmd_correct <stage> [args]`, plus the pieces stage CLIs share.
+
+Only this layer prints: core functions take a `progress(task, done, total)` callback.
+Progress goes to stderr and is silenced by CMD_CORRECT_NO_PROGRESS=1; data goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+
+from .errors import CmdCorrectError
+
+Progress = Callable[[str, int, "int | None"], None]
+
+STAGES = (
+    "generate", "validate", "prepare", "base", "train", "fuse",
+    "convert", "imatrix", "quantize", "evaluate", "gate", "release", "toolchain",
+)
+
+
+def noop_progress(task: str, done: int, total: int | None) -> None:
+    """A progress callback that ignores everything (the default for core functions)."""
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Progress]:
+    """A rich progress display on stderr, one bar per task name; yields the callback."""
+    if os.environ.get("CMD_CORRECT_NO_PROGRESS") == "1":
+        yield noop_progress
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+              console=Console(stderr=True), transient=False)
+    tasks: dict[str, int] = {}
+
+    def update(task: str, done: int, total: int | None) -> None:
+        if task not in tasks:
+            tasks[task] = bar.add_task(task, total=total)
+        bar.update(tasks[task], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def parser(stage: str, doc: str | None) -> argparse.ArgumentParser:
+    """An argparse parser for a stage, with the common `--params` option."""
+    p = argparse.ArgumentParser(prog=f"python -m cmd_correct {stage}", description=(doc or "").strip())
+    p.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    return p
+
+
+def report(exc: BaseException) -> int:
+    """One stderr line for a user error (traceback only with CMD_CORRECT_DEBUG=1); returns exit code 1."""
+    if os.environ.get("CMD_CORRECT_DEBUG") == "1":
+        traceback.print_exception(exc)
+    else:
+        print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to `cmd_correct.<stage>.main(args)`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in STAGES:
+        print(f"usage: python -m cmd_correct {{{','.join(STAGES)}}} [args]", file=sys.stderr)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    module = importlib.import_module(f"cmd_correct.{argv[0]}")
+    try:
+        return int(module.main(argv[1:]) or 0)
+    except CmdCorrectError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,149 @@
+"""params.yaml: loading, overlays, and typed sections.
+
+Each stage module defines its own `Params` dataclass (defaults and help live there, once);
+`section()` builds it from params.yaml, checking every key and type and listing all problems at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from .errors import ParamsError
+
+DEFAULT_PATH = Path("params.yaml")
+
+# Section name -> "module:Class"; a test loads every section and every overlay through these.
+SECTIONS: dict[str, str] = {
+    "base": "cmd_correct.base:Params",
+    "generate": "cmd_correct.generate:Params",
+    "validate": "cmd_correct.validate:Params",
+    "prepare": "cmd_correct.prepare:Params",
+    "train": "cmd_correct.train:Params",
+    "fuse": "cmd_correct.fuse:Params",
+    "convert": "cmd_correct.convert:Params",
+    "imatrix": "cmd_correct.imatrix:Params",
+    "quantize": "cmd_correct.quantize:Params",
+    "evaluate": "cmd_correct.evaluate:Params",
+    "gates": "cmd_correct.gate:Params",
+    "release": "cmd_correct.release:Params",
+}
+
+T = TypeVar("T")
+
+
+def deep_merge(base: dict, overlay: dict) -> dict:
+    """A copy of `base` with `overlay` merged in (nested dicts merge, everything else replaces)."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load(path: str | Path = DEFAULT_PATH, overlays: typing.Iterable[str | Path] = ()) -> dict:
+    """Read params.yaml and merge overlay files (configs/*.yaml) over it, in order."""
+    raw = _read_yaml(path)
+    for overlay in overlays:
+        raw = deep_merge(raw, _read_yaml(overlay))
+    return raw
+
+
+def _read_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ParamsError(path, ["file not found"]) from None
+    except yaml.YAMLError as e:
+        raise ParamsError(path, [f"invalid YAML: {e}"]) from None
+    if not isinstance(data, dict):
+        raise ParamsError(path, ["top level must be a mapping of sections"])
+    return data
+
+
+def _check(value: Any, tp: Any) -> bool:
+    """Whether `value` (parsed YAML) fits the annotation `tp`."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_check(value, arg) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if origin is typing.Literal:
+        return value in typing.get_args(tp)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (list, tuple):
+        args = typing.get_args(tp)
+        return isinstance(value, list) and (not args or all(_check(v, args[0]) for v in value))
+    if origin is dict:
+        kt, vt = typing.get_args(tp) or (Any, Any)
+        return isinstance(value, dict) and all(_check(k, kt) and _check(v, vt) for k, v in value.items())
+    if dataclasses.is_dataclass(tp):
+        return isinstance(value, dict)
+    return isinstance(value, tp)
+
+
+def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PATH) -> T:
+    """Build dataclass `cls` from a mapping, reporting every unknown key, missing key and bad type."""
+    if not isinstance(data, dict):
+        raise ParamsError(path, [f"{where}: expected a mapping, got {type(data).__name__}"])
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    problems = [f"{where}.{k}: unknown key (expected one of {', '.join(fields)})" for k in data if k not in fields]
+    kwargs = {}
+    for name, field in fields.items():
+        if name not in data:
+            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                problems.append(f"{where}.{name}: missing")
+            continue
+        value, tp = data[name], hints[name]
+        if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+            try:
+                value = build(tp, value, where=f"{where}.{name}", path=path)
+            except ParamsError as e:
+                problems.extend(e.problems)
+                continue
+        elif not _check(value, tp):
+            problems.append(f"{where}.{name}: expected {_name(tp)}, got {value!r}")
+            continue
+        kwargs[name] = tuple(value) if typing.get_origin(tp) is tuple else value
+    if problems:
+        raise ParamsError(path, problems)
+    obj = cls(**kwargs)
+    check = getattr(obj, "validate", None)
+    if check is not None:
+        more = check()
+        if more:
+            raise ParamsError(path, [f"{where}: {p}" for p in more])
+    return obj
+
+
+def _name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def section_class(name: str) -> type:
+    """The dataclass registered for section `name`."""
+    module, cls = SECTIONS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def section(name: str, raw: dict | None = None, *, path: str | Path = DEFAULT_PATH, cls: type[T] | None = None) -> T:
+    """Typed section `name` from `raw` (or from the file at `path`); a missing section takes defaults."""
+    if raw is None:
+        raw = load(path)
+    return build(cls or section_class(name), raw.get(name) or {}, where=name, path=path)

@@ -1,0 +1,38 @@
+"""The pipeline's file layout, defined once.
+
+dvc.yaml passes these paths to each stage on its command line (a test checks that dvc.yaml and this
+module agree); commands that are not DVC stages (gate, release) read them from here.
+"""
+
+from pathlib import Path
+
+PARAMS = Path("params.yaml")
+GENERATED = Path("data/generated")  # generate: <family>.jsonl per family + meta.json
+VALIDATION = Path("data/validation.json")  # validate: DVC metrics
+FINAL = Path("data/final")  # prepare: train/valid/test.jsonl, calibration.txt, heldout.txt, meta.json
+BASE = Path("models/base")  # base: HF safetensors + tokenizer + meta.json
+ADAPTER = Path("models/adapter")  # train: PEFT adapter (+ adapter_config, meta.json)
+TRAIN_REPORT = Path("reports/train")  # train: dvclive metrics and plots
+FUSED = Path("models/fused")  # fuse: merged HF model
+F16 = Path("models/f16")  # convert: model-f16.gguf + meta.json
+IMATRIX = Path("models/imatrix")  # imatrix: imatrix.gguf + meta.json
+QUANT = Path("models/quant")  # quantize: model-<TYPE>.gguf per type + meta.json
+METRICS = Path("metrics.json")  # evaluate: DVC metrics (committed to git for `dvc metrics diff`)
+EVAL_REPORT = Path("reports/evaluate")  # evaluate: per-case predictions and plot data
+RELEASE_DIR = Path("dist/release")  # release DRY_RUN bundle
+
+SPLITS = ("train", "valid", "test")
+CALIBRATION = "calibration.txt"  # imatrix text, from the train split only
+HELDOUT = "heldout.txt"  # perplexity/KLD text, from the test split only
+
+
+def f16_gguf(folder: Path = F16) -> Path:
+    return folder / "model-f16.gguf"
+
+
+def imatrix_gguf(folder: Path = IMATRIX) -> Path:
+    return folder / "imatrix.gguf"
+
+
+def quant_gguf(qtype: str, folder: Path = QUANT) -> Path:
+    return folder / f"model-{qtype}.gguf"
