@@ -42,8 +42,14 @@ install: $(STAMP)  ## create .venv and install the package with all extras (idem
 toolchain: $(STAMP)  ## build the pinned llama.cpp tools once (cached under ~/.cache/cmd-correct)
 	$(PY) -m cmd_correct.toolchain build
 
-repro: install toolchain  ## run the DVC pipeline on params.yaml (the embedded default model)
+# CONFIG=configs/X.yaml runs the pipeline as a DVC experiment with that overlay applied to params.yaml.
+CONFIG ?=
+repro: install toolchain  ## run the DVC pipeline on params.yaml (CONFIG=configs/X.yaml for a real run)
+ifeq ($(CONFIG),)
 	$(RUN) dvc repro $(DVC_ARGS)
+else
+	$(RUN) eval dvc exp run $$($(PY) -m cmd_correct.params set-args $(CONFIG)) $(DVC_ARGS)
+endif
 
 test: install toolchain  ## run the test suite (slow tests included)
 	$(RUN) $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -19,8 +19,19 @@ from .errors import CmdCorrectError
 Progress = Callable[[str, int, "int | None"], None]
 
 STAGES = (
-    "generate", "validate", "prepare", "base", "train", "fuse",
-    "convert", "imatrix", "quantize", "evaluate", "gate", "release", "toolchain",
+    "generate",
+    "validate",
+    "prepare",
+    "base",
+    "train",
+    "fuse",
+    "convert",
+    "imatrix",
+    "quantize",
+    "evaluate",
+    "gate",
+    "release",
+    "toolchain",
 )
 
 
@@ -35,10 +46,17 @@ def progress_bar() -> Iterator[Progress]:
         yield noop_progress
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
-    bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-              console=Console(stderr=True), transient=False)
+    bar = Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
     tasks: dict[str, int] = {}
 
     def update(task: str, done: int, total: int | None) -> None:

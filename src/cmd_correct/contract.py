@@ -38,11 +38,7 @@ def messages(shell: str, command: str, correction: str | None = None) -> list[di
 
 def render_prompt(shell: str, command: str) -> str:
     """The exact text the `fix` CLI feeds llama.cpp, ending where the assistant starts to answer."""
-    return (
-        f"{IM_START}system\n{system_prompt(shell)}{IM_END}\n"
-        f"{IM_START}user\n{command}{IM_END}\n"
-        f"{IM_START}assistant\n"
-    )
+    return f"{IM_START}system\n{system_prompt(shell)}{IM_END}\n{IM_START}user\n{command}{IM_END}\n{IM_START}assistant\n"
 
 
 def render_conversation(shell: str, command: str, correction: str) -> str:

@@ -117,8 +117,9 @@ def sha256_tree(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def write_meta(folder: str | Path, stage: str, *, params: Any = None, inputs: dict[str, str | Path] | None = None,
-               **extra: Any) -> dict:
+def write_meta(
+    folder: str | Path, stage: str, *, params: Any = None, inputs: dict[str, str | Path] | None = None, **extra: Any
+) -> dict:
     """Write `<folder>/meta.json`: stage, resolved params, input hashes, tool versions, extras."""
     from dataclasses import asdict, is_dataclass
 

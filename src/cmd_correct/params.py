@@ -147,3 +147,45 @@ def section(name: str, raw: dict | None = None, *, path: str | Path = DEFAULT_PA
     if raw is None:
         raw = load(path)
     return build(cls or section_class(name), raw.get(name) or {}, where=name, path=path)
+
+
+def flatten(overlay: dict, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys for every leaf of a nested mapping: {"train": {"lr": 1e-4}} -> {"train.lr": 1e-4}."""
+    out: dict[str, Any] = {}
+    for key, value in overlay.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def set_args(overlay_path: str | Path) -> list[str]:
+    """`dvc exp run` arguments (`-S key=value`, values as YAML) that apply an overlay file to params.yaml."""
+    import json
+
+    args = []
+    for key, value in flatten(_read_yaml(overlay_path)).items():
+        args += ["-S", f"{key}={json.dumps(value)}"]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m cmd_correct.params set-args configs/X.yaml` prints shell-quoted `-S` arguments."""
+    import shlex
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] != "set-args":
+        print("usage: python -m cmd_correct.params set-args OVERLAY.yaml", file=sys.stderr)
+        return 2
+    raw = load(DEFAULT_PATH, [argv[1]])
+    for name in SECTIONS:  # refuse an overlay that does not type-check before DVC runs anything
+        section(name, raw, path=argv[1])
+    print(shlex.join(set_args(argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

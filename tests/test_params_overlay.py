@@ -1,0 +1,51 @@
+"""params.yaml typing and overlays turned into `dvc exp run -S` arguments."""
+
+import dataclasses
+import shlex
+
+import pytest
+import yaml
+
+from cmd_correct import params
+from cmd_correct.errors import ParamsError
+
+
+@dataclasses.dataclass
+class Inner:
+    size: int = 1  # a nested value
+
+
+@dataclasses.dataclass
+class Demo:
+    lr: float = 1e-3  # a float accepts ints too
+    name: str = "x"
+    tags: list[str] = dataclasses.field(default_factory=list)
+    inner: Inner = dataclasses.field(default_factory=Inner)
+
+
+def test_build_collects_every_problem_at_once():
+    with pytest.raises(ParamsError) as err:
+        params.build(Demo, {"lr": "fast", "nmae": "y", "tags": [1], "inner": {"size": "big"}}, where="demo")
+    problems = err.value.problems
+    assert any("demo.lr: expected float" in p for p in problems)
+    assert any("demo.nmae: unknown key" in p for p in problems)
+    assert any("demo.tags: expected" in p for p in problems)
+    assert any("demo.inner.size: expected int" in p for p in problems)
+
+
+def test_build_accepts_ints_for_floats_and_nested_sections():
+    demo = params.build(Demo, {"lr": 1, "inner": {"size": 3}}, where="demo")
+    assert demo.lr == 1 and demo.inner == Inner(size=3)
+
+
+def test_deep_merge_keeps_sibling_keys():
+    merged = params.deep_merge({"train": {"lr": 1, "iters": 5}}, {"train": {"lr": 2}})
+    assert merged == {"train": {"lr": 2, "iters": 5}}
+
+
+def test_set_args_flattens_an_overlay(tmp_path):
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(yaml.safe_dump({"base": {"model": "Qwen/Qwen3-0.6B"}, "train": {"kaggle": {"timeout": 60}}}))
+    args = params.set_args(overlay)
+    assert args == ["-S", 'base.model="Qwen/Qwen3-0.6B"', "-S", "train.kaggle.timeout=60"]
+    assert shlex.split(shlex.join(args)) == args
