@@ -1,0 +1,315 @@
+"""Quality gates: absolute limits from params `gates:` and regression limits against a released revision.
+
+`python -m cmd_correct gate [--ref REF] [--metrics metrics.json] [--quant-dir models/quant]` prints one table
+(metric, value, limit or reference, verdict) and exits 1 on any failure. DVC gates nothing itself
+(`dvc metrics diff` exits 0 whatever the numbers), so this module is the gate. The reference is the
+newest `cmd-correct@v*` tag reachable from HEAD unless --ref names one; its values come from the real
+`dvc metrics diff <ref> --json --all`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import struct
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .cli import noop_progress
+from .contract import SHELLS
+from .errors import CmdCorrectError, GateError, ToolError
+
+PASS, FAIL, SKIP = "pass", "FAIL", "skip"
+
+
+@dataclass
+class Regression:
+    """Largest allowed change against the reference release (same test split, greedy, so changes are real)."""
+
+    exact_match_drop_max: float = 0.03  # overall exact match may fall by at most this (absolute)
+    exact_match_shell_drop_max: float = 0.10  # per shell (absolute); small shells (tcsh ~3%) are noisy
+    kld_mean_increase_max: float = 0.02  # KLD mean vs f16 may rise by at most this
+    ppl_ratio_increase_max: float = 0.03  # perplexity ratio vs f16 may rise by at most this
+    latency_ms_p95_increase_pct_max: float = 50.0  # p95 latency may rise by at most this percent
+
+
+@dataclass
+class Params:
+    """Thresholds of the `gates:` section; params.yaml explains each chosen value."""
+
+    quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # metrics.json variants to gate
+    exact_match_min: float = 0.30  # overall exact match of each gated variant (PROVISIONAL)
+    exact_match_by_shell_min: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SHELLS, 0.15))
+    kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.10, "Q5_K_M": 0.03, "Q8_0": 0.015})
+    ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.12, "Q5_K_M": 1.04, "Q8_0": 1.02})
+    latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
+    gguf_valid: bool = True  # every gated variant's GGUF must pass validation
+    optional: list[str] = field(default_factory=list)  # metrics whose absence is a skip, not a failure
+    ref_tag_glob: str = "cmd-correct@v*"  # release tags; the newest reachable one is the default reference
+    regression: Regression = field(default_factory=Regression)
+
+    def validate(self) -> list[str]:
+        problems = [
+            f"exact_match_by_shell_min: unknown shell {s!r}" for s in self.exact_match_by_shell_min if s not in SHELLS
+        ]
+        for q in self.quant_types:
+            problems += [
+                f"{name}: no limit for gated quant type {q}"
+                for name, table in (("kld_mean_max", self.kld_mean_max), ("ppl_ratio_max", self.ppl_ratio_max))
+                if q not in table
+            ]
+        if not self.quant_types:
+            problems.append("quant_types: gate at least one variant")
+        return problems
+
+
+@dataclass
+class Row:
+    """One line of the gate table."""
+
+    metric: str
+    value: str
+    limit: str
+    verdict: str  # PASS, FAIL or SKIP
+
+
+@dataclass
+class Result:
+    rows: list[Row]
+    ref: str | None  # reference revision, None when there is none yet
+
+    @property
+    def failures(self) -> list[Row]:
+        return [r for r in self.rows if r.verdict == FAIL]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def markdown(self) -> str:
+        """The same table as Markdown (for PR comments)."""
+        lines = ["| metric | value | limit / reference | verdict |", "|---|---|---|---|"]
+        lines += [f"| {r.metric} | {r.value} | {r.limit} | {r.verdict} |" for r in self.rows]
+        return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    return f"{v:.4g}"
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v):
+        return None
+    return float(v)
+
+
+def _get(metrics: dict, dotted: str) -> Any:
+    cur: Any = metrics
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _optional(params: Params, dotted: str) -> bool:
+    # `optional` may name the metric ("latency_ms_p95") or one variant's ("Q4_K_M.latency_ms_p95").
+    bare = dotted.split(".", 1)[1] if "." in dotted else dotted
+    return dotted in params.optional or bare in params.optional
+
+
+def _limit_row(params: Params, metrics: dict, dotted: str, op: str, limit: float) -> Row:
+    raw = _get(metrics, dotted)
+    shown = f"{op} {_fmt(limit)}"
+    if raw is None:
+        return Row(dotted, "missing", shown, SKIP if _optional(params, dotted) else FAIL)
+    value = _number(raw)
+    if value is None:
+        return Row(dotted, f"not a number: {raw!r}", shown, FAIL)
+    ok = value >= limit if op == ">=" else value <= limit
+    return Row(dotted, _fmt(value), shown, PASS if ok else FAIL)
+
+
+def check_gguf(path: Path) -> str | None:
+    """None if `path` is a valid model GGUF, else the reason it is not.
+
+    Uses the evaluation stage's full validator (cmd_correct.gguf.validate: metadata, tokenizer, chat template,
+    llama.cpp loads it); if that module is absent, falls back to a header check (magic, version, counts).
+    """
+    try:
+        from .gguf import validate as full_validate
+    except ImportError:
+        full_validate = None
+    if full_validate is not None:
+        try:
+            full_validate(path)
+        except CmdCorrectError as exc:  # ModelError for a bad file, ToolError when llama.cpp is not built
+            return str(exc)
+        return None
+    return header_problem(path)
+
+
+def header_problem(path: Path) -> str | None:
+    """The minimal GGUF check: magic, version 2 or 3, at least one tensor and one metadata key."""
+    if not path.is_file():
+        return f"{path}: not found"
+    with path.open("rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or head[:4] != b"GGUF":
+        return f"{path}: not a GGUF file (bad magic)"
+    version, n_tensors, n_kv = struct.unpack("<IQQ", head[4:24])
+    if version not in (2, 3):
+        return f"{path}: unsupported GGUF version {version}"
+    if n_tensors == 0 or n_kv == 0:
+        return f"{path}: {n_tensors} tensors, {n_kv} metadata keys"
+    return None
+
+
+def _git(repo: Path, *args: str) -> str:
+    r = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ToolError(f"git {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}")
+    return r.stdout.strip()
+
+
+def latest_release_tag(repo: Path, glob: str) -> str | None:
+    """The highest-version tag matching `glob` that HEAD contains, or None (also before the first commit)."""
+    if subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True).returncode:
+        _git(repo, "rev-parse", "--git-dir")  # not a git repository at all: that is an error, not "no tag"
+        return None
+    out = _git(repo, "tag", "--merged", "HEAD", "--list", glob, "--sort=-v:refname")
+    return out.splitlines()[0] if out else None
+
+
+def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict]:
+    """`dvc metrics diff <ref> --json --all` for one file: {dotted key: {"old": .., "new": ..}}."""
+    dvc = shutil.which("dvc")
+    if dvc is None:
+        raise ToolError("dvc not found on PATH (install the `data` extra)")
+    target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
+    r = subprocess.run(
+        [dvc, "metrics", "diff", ref, "--json", "--all", "--targets", target], cwd=repo, capture_output=True, text=True
+    )
+    if r.returncode != 0:
+        raise ToolError(
+            f"dvc metrics diff {ref}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}"
+        )
+    try:
+        out = json.loads(r.stdout or "{}")
+    except json.JSONDecodeError as e:
+        raise ToolError(f"dvc metrics diff {ref}: unreadable JSON ({e.msg})") from None
+    return out.get(target, {})
+
+
+def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: str) -> list[Row]:
+    reg = params.regression
+    rows = []
+    # (metric suffix, direction that is worse, allowed change, change kind)
+    checks: list[tuple[str, str, float, str]] = [
+        ("exact_match", "drop", reg.exact_match_drop_max, "abs"),
+        *[
+            (f"exact_match_by_shell.{s}", "drop", reg.exact_match_shell_drop_max, "abs")
+            for s in params.exact_match_by_shell_min
+        ],
+        ("kld_mean", "rise", reg.kld_mean_increase_max, "abs"),
+        ("ppl_ratio", "rise", reg.ppl_ratio_increase_max, "abs"),
+        ("latency_ms_p95", "rise", reg.latency_ms_p95_increase_pct_max, "pct"),
+    ]
+    for q in params.quant_types:
+        for suffix, worse, allowed, kind in checks:
+            dotted = f"{q}.{suffix}"
+            name = f"{dotted} vs {ref}"
+            old = _number((diff.get(dotted) or {}).get("old"))
+            new = _number(_get(metrics, dotted))
+            if old is None:
+                rows.append(Row(name, _fmt(new) if new is not None else "missing", "no reference value", SKIP))
+                continue
+            if new is None:
+                rows.append(Row(name, "missing", f"ref {_fmt(old)}", SKIP if _optional(params, dotted) else FAIL))
+                continue
+            change = new - old if kind == "abs" else (100.0 * (new - old) / old if old else 0.0)
+            bad = -change if worse == "drop" else change
+            unit = "%" if kind == "pct" else ""
+            limit = f"ref {_fmt(old)}, {worse} <= {_fmt(allowed)}{unit}"
+            rows.append(Row(name, f"{_fmt(new)} ({change:+.4g}{unit})", limit, PASS if bad <= allowed else FAIL))
+    return rows
+
+
+def run(
+    params: Params,
+    *,
+    metrics_path: Path,
+    quant_dir: Path,
+    repo: Path,
+    ref: str | None = None,
+    progress: Callable[[str, int, int | None], None] = noop_progress,
+) -> Result:
+    """Evaluate every gate; never raises for a failed gate (see Result.passed), only for unusable inputs."""
+    from .io import read_json
+
+    metrics = read_json(metrics_path)
+    rows: list[Row] = []
+    for q in params.quant_types:
+        if q not in metrics:
+            rows.append(Row(q, "missing from metrics.json", "gated variant", FAIL))
+            continue
+        rows.append(_limit_row(params, metrics, f"{q}.exact_match", ">=", params.exact_match_min))
+        rows += [
+            _limit_row(params, metrics, f"{q}.exact_match_by_shell.{s}", ">=", lim)
+            for s, lim in params.exact_match_by_shell_min.items()
+        ]
+        rows.append(_limit_row(params, metrics, f"{q}.kld_mean", "<=", params.kld_mean_max[q]))
+        rows.append(_limit_row(params, metrics, f"{q}.ppl_ratio", "<=", params.ppl_ratio_max[q]))
+        rows.append(_limit_row(params, metrics, f"{q}.latency_ms_p95", "<=", params.latency_ms_p95_max))
+        if params.gguf_valid:
+            gguf = paths.quant_gguf(q, quant_dir)
+            problem = check_gguf(gguf)
+            rows.append(Row(f"{q}.gguf", problem or gguf.as_posix(), "valid GGUF", FAIL if problem else PASS))
+    progress("gate", 1, 2)
+
+    if ref is None:
+        ref = latest_release_tag(repo, params.ref_tag_glob)
+    if ref is None:
+        rows.append(Row("regression", "-", f"no reference yet: no {params.ref_tag_glob} tag (first release)", SKIP))
+    else:
+        rows += _regression_rows(params, metrics, dvc_metrics_diff(repo, ref, metrics_path), ref)
+    progress("gate", 2, 2)
+    return Result(rows=rows, ref=ref)
+
+
+def render(result: Result, console: Any = None) -> None:
+    """Print the one gate table with rich (stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=None if Console().is_terminal else 140)
+    title = f"quality gates (reference: {result.ref})" if result.ref else "quality gates (no reference yet)"
+    table = Table("metric", "value", "limit / reference", "verdict", title=title)
+    style = {PASS: "green", FAIL: "bold red", SKIP: "yellow"}
+    for r in result.rows:
+        table.add_row(r.metric, r.value, r.limit, f"[{style[r.verdict]}]{r.verdict}[/]")
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import params as P
+    from .cli import parser
+
+    p = parser("gate", __doc__)
+    p.add_argument("--metrics", type=Path, default=paths.METRICS, help="metrics file (default: metrics.json)")
+    p.add_argument("--quant-dir", type=Path, default=paths.QUANT, help="quantized GGUFs (default: models/quant)")
+    p.add_argument("--ref", default=None, help="reference revision (default: newest cmd-correct@v* tag)")
+    args = p.parse_args(argv)
+    params = P.section("gates", path=args.params)
+    result = run(params, metrics_path=args.metrics, quant_dir=args.quant_dir, repo=Path.cwd(), ref=args.ref)
+    render(result)
+    if not result.passed:
+        raise GateError(f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures))
+    return 0
