@@ -1,0 +1,251 @@
+"""The release's model card: huggingface_hub `ModelCard` with YAML front matter and a Markdown body.
+
+Front matter: license, base_model, tags (gguf, llama.cpp, the quant type), pipeline_tag, and a
+model-index with the released variant's exact match overall and per shell. Body: what the model does,
+the prompt contract (rendered by contract.py, never restated by hand), how to run it with the `fix` CLI
+and with llama.cpp, the training data and params, evaluation tables, and limitations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from . import contract
+
+PIPELINE_TAG = "text-generation"
+BASE_TAGS = ("gguf", "llama.cpp")
+DATASET = "cmd-correct synthetic shell-command corrections (test split)"
+# Params sections summarised on the card: what was trained on what, and how it was quantized.
+SUMMARY_SECTIONS = ("base", "generate", "prepare", "train", "imatrix", "quantize", "evaluate")
+
+
+@dataclass
+class CardInputs:
+    """Everything the card states; built by release.py from params, metrics and stage metadata."""
+
+    version: str
+    repo_id: str
+    model_name: str  # the GGUF is <model_name>.gguf at the repo root
+    quant_type: str
+    license: str
+    base_model: str  # a Hub id
+    tags: list[str]
+    metrics: dict  # metrics.json as written by evaluate
+    params: dict  # the resolved params.yaml
+    git_sha: str
+    dvc_lock_sha256: str
+    quant_meta: dict | None = None  # models/quant/meta.json, for the fallback-tensor note
+
+
+def _pct(v: Any) -> str:
+    return f"{100 * v:.1f}%" if isinstance(v, (int, float)) and not isinstance(v, bool) else "n/a"
+
+
+def _num(v: Any, fmt: str = ".3f") -> str:
+    return format(v, fmt) if isinstance(v, (int, float)) and not isinstance(v, bool) else "n/a"
+
+
+def eval_results(inp: CardInputs) -> list:
+    """model-index entries: exact match overall and per shell of the released variant."""
+    from huggingface_hub import EvalResult
+
+    m = inp.metrics.get(inp.quant_type, {})
+    common = dict(
+        task_type=PIPELINE_TAG,
+        task_name="Shell command correction",
+        dataset_type="cmd-correct",
+        dataset_name=DATASET,
+        dataset_split="test",
+    )
+    out = []
+    if isinstance(m.get("exact_match"), (int, float)):
+        out.append(
+            EvalResult(
+                **common,
+                metric_type="exact_match",
+                metric_value=round(m["exact_match"], 4),
+                metric_name=f"Exact match ({inp.quant_type}, all shells)",
+            )
+        )
+    for shell, value in (m.get("exact_match_by_shell") or {}).items():
+        if isinstance(value, (int, float)):
+            out.append(
+                EvalResult(
+                    **common,
+                    metric_type="exact_match",
+                    metric_value=round(value, 4),
+                    metric_name=f"Exact match ({inp.quant_type}, {shell})",
+                    metric_config=shell,
+                )
+            )
+    return out
+
+
+def fallback_note(quant_meta: dict | None, quant_type: str) -> str | None:
+    """A sentence about tensors that fell back to another type, from models/quant/meta.json if it says so."""
+    if not quant_meta:
+        return None
+    entry = (quant_meta.get("types") or {}).get(quant_type, quant_meta.get(quant_type, quant_meta))
+    if not isinstance(entry, dict):
+        return None
+    for key in ("fallback_tensors", "n_fallback", "fallbacks", "fallback"):
+        if key in entry:
+            value = entry[key]
+            count = len(value) if isinstance(value, (list, dict)) else value
+            detail = ""
+            if isinstance(value, dict):
+                detail = " (" + ", ".join(f"{k}: {v}" for k, v in value.items()) + ")"
+            return (
+                f"{count} tensors of this {quant_type} file fell back to another quantization type{detail}: "
+                "their row width is not a multiple of the k-quant block size (256), which is expected "
+                "for this architecture and already reflected in the measured size, KLD and perplexity."
+            )
+    return None
+
+
+def _variant_table(metrics: dict) -> str:
+    variants = [k for k, v in metrics.items() if isinstance(v, dict) and "exact_match" in v]
+    rows = [
+        "| variant | exact match | perplexity | ppl ratio | KLD mean | KLD p99 | same top | p50 ms | p95 ms "
+        "| tokens/s | size MB |",
+        "|---" * 11 + "|",
+    ]
+    for k in variants:
+        m = metrics[k]
+        rows.append(
+            f"| {k} | {_pct(m.get('exact_match'))} | {_num(m.get('ppl'))} | {_num(m.get('ppl_ratio'))} "
+            f"| {_num(m.get('kld_mean'), '.4f')} | {_num(m.get('kld_p99'), '.4f')} "
+            f"| {_num(m.get('same_top_pct'), '.1f')} | {_num(m.get('latency_ms_p50'), '.0f')} "
+            f"| {_num(m.get('latency_ms_p95'), '.0f')} | {_num(m.get('tokens_per_s'), '.1f')} "
+            f"| {_num(m.get('size_mb'), '.1f')} |"
+        )
+    return "\n".join(rows)
+
+
+def _breakdown(metrics: dict, key: str, label: str) -> str:
+    variants = [k for k, v in metrics.items() if isinstance(v, dict) and isinstance(v.get(key), dict)]
+    baselines = {
+        k: v
+        for k, v in (metrics.get("baselines") or {}).items()
+        if isinstance(v, dict) and isinstance(v.get(key), dict)
+    }
+    cols = variants + [f"baseline: {k}" for k in baselines]
+    if not cols:
+        return ""
+    names: list[str] = []
+    for src in [metrics[v] for v in variants] + list(baselines.values()):
+        names += [n for n in src[key] if n not in names]
+    rows = [f"| {label} | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for n in names:
+        vals = [_pct(metrics[v][key].get(n)) for v in variants] + [_pct(b[key].get(n)) for b in baselines.values()]
+        rows.append(f"| {n} | " + " | ".join(vals) + " |")
+    return "\n".join(rows)
+
+
+def _baselines(metrics: dict) -> str:
+    base = metrics.get("baselines") or {}
+    rows = ["| baseline | exact match | cases |", "|---|---|---|"]
+    for name, m in base.items():
+        if isinstance(m, dict):
+            cases = m.get("n_cases", m.get("cases", "n/a"))
+            rows.append(f"| {name} | {_pct(m.get('exact_match'))} | {cases} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def body(inp: CardInputs) -> str:
+    """The Markdown below the front matter."""
+    example = contract.render_prompt("bash", "gti status")
+    file = f"{inp.model_name}.gguf"
+    stops = ", ".join(f"`{s!r}`" for s in contract.STOP)
+    summary = {k: inp.params.get(k) for k in SUMMARY_SECTIONS if inp.params.get(k) not in (None, {})}
+    settings = inp.metrics.get("settings") or {}
+    note = fallback_note(inp.quant_meta, inp.quant_type)
+    m = inp.metrics.get(inp.quant_type, {})
+    parts = [
+        f"# {inp.model_name} ({inp.quant_type} GGUF) v{inp.version}",
+        f"A small language model fine-tuned to **correct broken shell commands** for "
+        f"{', '.join(contract.SHELLS)}: typos, wrong flags, wrong subcommands, chained and piped commands, "
+        f"and natural-language requests turned into a command. It answers with the corrected command only. "
+        f"This repository holds the `{inp.quant_type}` llama.cpp GGUF (`{file}`), the importance matrix "
+        f"used to quantize it (`imatrix/imatrix.gguf`) and the full evaluation (`metrics.json`).",
+        f"Fine-tuned from [{inp.base_model}](https://huggingface.co/{inp.base_model}) with LoRA, then fused, "
+        f"converted with llama.cpp and quantized to **{inp.quant_type}**. Exact match on the held-out test "
+        f"split: **{_pct(m.get('exact_match'))}**.",
+        "## Prompt contract",
+        "Every prompt has this exact form (ChatML; `{shell}` is one of "
+        f"{', '.join(f'`{s}`' for s in contract.SHELLS)}). Decode greedily and stop at {stops}. "
+        "For example, for bash and the input `gti status`:",
+        f"```text\n{example}```",
+        "## Use it with the `fix` CLI",
+        f"The `fix` CLI lists the `*.gguf` files at this repository's root and downloads `<name>.gguf`: "
+        f"point it at `{inp.repo_id}` and the model `{inp.model_name}`. It builds the prompt above itself.",
+        "## Use it with llama.cpp",
+        f"```bash\nhf download {inp.repo_id} {file} --local-dir .\n"
+        f"llama-completion -m {file} --temp 0 -n 64 -e -no-cnv \\\n"
+        f"  -p '{example.replace(chr(10), chr(92) + 'n')}'\n```",
+        "or from Python with llama-cpp-python:",
+        "```python\nfrom llama_cpp import Llama\n\n"
+        f"llm = Llama.from_pretrained(repo_id={inp.repo_id!r}, filename={file!r}, n_ctx=512, verbose=False)\n"
+        f"prompt = {example!r}\n"
+        f"out = llm(prompt, max_tokens=64, temperature=0.0, stop={list(contract.STOP)!r})\n"
+        'print(out["choices"][0]["text"].strip())\n```',
+        "## Training data and parameters",
+        "Trained on a deterministic synthetic dataset of broken/corrected command pairs generated by the "
+        "`cmd-correct` pipeline (single-command fixes, chained and piped commands, natural language to "
+        "command, and the top command-line tools), in each shell's own syntax, split leak-free by target "
+        "command into train/valid/test. The imatrix was computed on training-split text only; every number "
+        "below is on the test split. The resolved parameters:",
+        f"```yaml\n{yaml.safe_dump(summary, sort_keys=False, default_flow_style=False).strip()}\n```",
+        "## Evaluation",
+        "Greedy decoding through llama.cpp (llama-cpp-python) with the prompt above. Perplexity and KL "
+        "divergence are measured against the f16 GGUF on held-out ChatML test conversations"
+        + (
+            f"; latency at {settings.get('threads')} threads, OMP_WAIT_POLICY={settings.get('omp_wait_policy')}"
+            if settings.get("threads")
+            else ""
+        )
+        + (f"; {settings.get('n_cases')} test cases" if settings.get("n_cases") else "")
+        + ".",
+        _variant_table(inp.metrics),
+        "### Exact match per shell",
+        _breakdown(inp.metrics, "exact_match_by_shell", "shell"),
+        "### Exact match per family",
+        _breakdown(inp.metrics, "exact_match_by_family", "family"),
+    ]
+    if baselines := _baselines(inp.metrics):
+        parts += ["### Baselines on the same split", baselines]
+    if note:
+        parts += ["### Quantization note", note]
+    parts += [
+        "## Limitations",
+        "- Trained on synthetic data: real-world typos, aliases, custom scripts and uncommon tools are "
+        "under-represented, and exact match counts only character-identical answers (after stripping "
+        "whitespace), so an equivalent but different command counts as wrong.",
+        "- A small quantized model: it can produce plausible but wrong or destructive commands. "
+        "Always read a suggested command before running it; never pipe it to a shell unreviewed.",
+        "- One command per answer; no explanations. Shells outside the six listed are not supported.",
+        f"- {inp.quant_type} trades some accuracy for size (see the KLD and perplexity ratio above).",
+        "## Provenance",
+        f"Release `{inp.version}` built from git commit `{inp.git_sha}`, `dvc.lock` sha256 `{inp.dvc_lock_sha256}`.",
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def build(inp: CardInputs):
+    """The huggingface_hub ModelCard (front matter + body)."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    tags = list(dict.fromkeys([*BASE_TAGS, inp.quant_type, *inp.tags]))
+    data = ModelCardData(
+        license=inp.license,
+        base_model=inp.base_model,
+        tags=tags,
+        pipeline_tag=PIPELINE_TAG,
+        language=["en"],
+        model_name=inp.model_name,
+        eval_results=eval_results(inp) or None,
+    )
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body(inp)}")

@@ -1,0 +1,404 @@
+"""release: publish the gated GGUF, its imatrix, metrics.json and a model card to the Hugging Face Hub.
+
+`python -m cmd_correct release --version X.Y.Z [--tier test|public] [--dry-run]` refuses (one line per
+unmet condition) unless `dvc status` is clean, metrics.json matches dvc.lock, the gates pass, HF_TOKEN
+is set (not for a dry run) and the version is new semver. Then it uploads, in one commit whose message
+carries the provenance (version, git sha, dvc.lock sha256), to `release.test_repo_id` (private) or
+`release.repo_id`; verifies every remote file's hash against the local one; and, for the public tier,
+tags the git commit `cmd-correct@vX.Y.Z` and prints (or runs) `gh release create`. The token is only
+ever handed to huggingface_hub: never printed, logged or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from . import card as card_mod
+from . import gate, io, paths
+from .cli import Progress, noop_progress
+from .errors import CmdCorrectError, ReleaseError
+
+# semver.org's official pattern (2.0.0).
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+TAG_PREFIX = "cmd-correct@v"
+IMATRIX_IN_REPO = "imatrix/imatrix.gguf"  # not at the root: the `fix` CLI lists root *.gguf as models
+COMMIT_MESSAGE_FILE = "commit_message.txt"
+
+
+@dataclass
+class Params:
+    """The `release:` section."""
+
+    repo_id: str = "animeshkundu/cmd-correct"  # public tier
+    test_repo_id: str = "animeshkundu/cmd-correct-test"  # test tier, created private
+    model_name: str = "cmd-correct-smollm2-135m"  # uploaded as <model_name>.gguf at the repo root
+    quant_type: str = "Q4_K_M"  # which models/quant/model-<TYPE>.gguf ships (must be gated)
+    license: str = "apache-2.0"  # card license
+    base_model: str | None = None  # Hub id for the card; None: base.model if a Hub id, else embedded_upstream
+    embedded_upstream: dict[str, str] = field(
+        default_factory=lambda: {"embedded:smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct"}
+    )  # where each embedded base model comes from upstream
+    tags: list[str] = field(default_factory=lambda: ["shell", "command-correction", "cmd-correct"])
+
+    def validate(self) -> list[str]:
+        problems = [
+            f"{k}: expected owner/name, got {v!r}"
+            for k, v in (("repo_id", self.repo_id), ("test_repo_id", self.test_repo_id))
+            if v.count("/") != 1
+        ]
+        if "/" in self.model_name or self.model_name.endswith(".gguf") or not self.model_name:
+            problems.append(f"model_name: a bare name without '/' or '.gguf', got {self.model_name!r}")
+        return problems
+
+
+@dataclass
+class Inputs:
+    """Where release reads from (paths relative to the repository root unless absolute)."""
+
+    repo: Path = Path(".")
+    params: Path = paths.PARAMS
+    metrics: Path = paths.METRICS
+    quant_dir: Path = paths.QUANT
+    imatrix_dir: Path = paths.IMATRIX
+    out_dir: Path = paths.RELEASE_DIR  # the dry-run bundle
+
+    def at(self, p: Path) -> Path:
+        return p if p.is_absolute() else self.repo / p
+
+
+@dataclass
+class Result:
+    version: str
+    tier: str
+    repo_id: str
+    dry_run: bool
+    files: dict[str, str]  # path in the Hub repo -> sha256
+    commit_message: str
+    bundle: Path | None = None  # dry run: the folder written
+    commit_url: str | None = None
+    tag: str | None = None
+    gh_command: str | None = None
+    gh_ran: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def _scrub(text: str, token: str | None) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def git_blob_sha1(data: bytes) -> str:
+    """The git object id of a blob with these bytes (how the Hub names non-LFS files)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def dvc_lock_md5(lock: Path, target: str) -> str | None:
+    """The md5 dvc.lock records for output `target` (any stage), or None if no stage lists it."""
+    data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
+    for stage in (data.get("stages") or {}).values():
+        for out in stage.get("outs") or []:
+            if out.get("path") == target:
+                return out.get("md5")
+    return None
+
+
+def base_model_id(params: Params, raw: dict) -> str | None:
+    """The Hub id the card names as base_model."""
+    if params.base_model:
+        return params.base_model
+    model = str((raw.get("base") or {}).get("model", ""))
+    if model in params.embedded_upstream:
+        return params.embedded_upstream[model]
+    if model.count("/") == 1 and not model.startswith((".", "/")) and not Path(model).exists():
+        return model
+    return None
+
+
+def preconditions(
+    params: Params, gates: gate.Params, raw: dict, inp: Inputs, *, version: str, dry_run: bool, token: str | None
+) -> list[str]:
+    """Every unmet release condition, one line each (empty when the release may go ahead)."""
+    problems: list[str] = []
+    repo = inp.repo
+    tag = TAG_PREFIX + version
+    if not SEMVER.match(version):
+        problems.append(f"version {version!r} is not semver (X.Y.Z)")
+    elif _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
+        problems.append(f"version {version} was already released: tag {tag} exists")
+    if not token and not dry_run:
+        problems.append("HF_TOKEN is not set (a Hub write token; not needed with DRY_RUN=1)")
+    dvc = shutil.which("dvc")
+    if dvc is None:
+        problems.append("dvc not found on PATH")
+    else:
+        st = _run([dvc, "status", "--json"], repo)
+        if st.returncode != 0:
+            problems.append(f"dvc status failed: {_last_line(st.stderr)}")
+        elif (st.stdout.strip() or "{}") != "{}":
+            changed = ", ".join(sorted(yaml.safe_load(st.stdout) or {}))
+            problems.append(f"dvc status is not clean ({changed}): run `dvc repro` (or `dvc pull`) first")
+    metrics = inp.at(inp.metrics)
+    lock = inp.at(Path("dvc.lock"))
+    target = inp.metrics.as_posix()
+    if not metrics.is_file():
+        problems.append(f"{target} not found: run `dvc repro`")
+    elif not lock.is_file():
+        problems.append("dvc.lock not found: run `dvc repro`")
+    else:
+        recorded = dvc_lock_md5(lock, target)
+        actual = hashlib.md5(metrics.read_bytes()).hexdigest()
+        if recorded is None:
+            problems.append(f"dvc.lock records no output {target}")
+        elif recorded != actual:
+            problems.append(
+                f"{target} does not match dvc.lock (md5 {actual[:8]} != {recorded[:8]}): "
+                "it was edited or is stale; run `dvc repro`"
+            )
+        else:
+            if params.quant_type not in gates.quant_types:
+                problems.append(f"release.quant_type {params.quant_type} is not gated (gates.quant_types)")
+            try:
+                res = gate.run(gates, metrics_path=metrics, quant_dir=inp.at(inp.quant_dir), repo=repo)
+            except CmdCorrectError as exc:
+                problems.append(f"gate could not run: {exc}")
+            else:
+                if not res.passed:
+                    problems.append(f"gate failed ({', '.join(r.metric for r in res.failures)}): see `make gate`")
+    for what, p in (
+        ("GGUF", paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir))),
+        ("imatrix", paths.imatrix_gguf(inp.at(inp.imatrix_dir))),
+    ):
+        if not p.is_file():
+            problems.append(f"{what} {p} not found: run `dvc repro` (or `dvc pull`)")
+    if base_model_id(params, raw) is None:
+        problems.append("release.base_model is not set and base.model is not a Hub id: set release.base_model")
+    if not dry_run:
+        # The tag must point at the commit that records what was released.
+        dirty = _run(["git", "status", "--porcelain", "--", "dvc.lock", "params.yaml", target], repo)
+        if dirty.stdout.strip():
+            problems.append("dvc.lock, params.yaml or metrics.json has uncommitted changes: commit them first")
+    return problems
+
+
+def _commit_message(params: Params, version: str, tier: str, git_sha: str, lock_sha: str) -> tuple[str, str]:
+    summary = f"Release {params.model_name} {version} ({params.quant_type})"
+    description = (
+        f"version: {version}\ntier: {tier}\nquant_type: {params.quant_type}\n"
+        f"git: {git_sha}\ndvc.lock sha256: {lock_sha}\n"
+    )
+    return summary, description
+
+
+def run(
+    params: Params,
+    gates: gate.Params,
+    raw: dict,
+    inp: Inputs,
+    *,
+    version: str,
+    tier: Literal["test", "public"] = "test",
+    dry_run: bool = False,
+    token: str | None = None,
+    endpoint: str | None = None,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Check every precondition, build the card, then write the dry-run bundle or upload, verify and tag."""
+    problems = preconditions(params, gates, raw, inp, version=version, dry_run=dry_run, token=token)
+    if problems:
+        raise ReleaseError(f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems))
+    repo = inp.repo
+    repo_id = params.test_repo_id if tier == "test" else params.repo_id
+    git_sha = _run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
+    quant_meta_path = inp.at(inp.quant_dir) / "meta.json"
+    model_card = card_mod.build(
+        card_mod.CardInputs(
+            version=version,
+            repo_id=repo_id,
+            model_name=params.model_name,
+            quant_type=params.quant_type,
+            license=params.license,
+            base_model=base_model_id(params, raw) or "",
+            tags=params.tags,
+            metrics=io.read_json(inp.at(inp.metrics)),
+            params=raw,
+            git_sha=git_sha,
+            dvc_lock_sha256=lock_sha,
+            quant_meta=io.read_json(quant_meta_path) if quant_meta_path.is_file() else None,
+        )
+    )
+    card_bytes = str(model_card).encode("utf-8")
+    sources: dict[str, Path | bytes] = {
+        f"{params.model_name}.gguf": paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir)),
+        IMATRIX_IN_REPO: paths.imatrix_gguf(inp.at(inp.imatrix_dir)),
+        "metrics.json": inp.at(inp.metrics),
+        "README.md": card_bytes,
+    }
+    files = {
+        name: hashlib.sha256(src).hexdigest() if isinstance(src, bytes) else io.sha256_file(src)
+        for name, src in sources.items()
+    }
+    summary, description = _commit_message(params, version, tier, git_sha, lock_sha)
+    message = f"{summary}\n\n{description}"
+    result = Result(version=version, tier=tier, repo_id=repo_id, dry_run=dry_run, files=files, commit_message=message)
+    progress("release", 1, 4)
+
+    if dry_run:
+        out = inp.at(inp.out_dir)
+        with io.atomic_dir(out) as tmp:
+            for name, src in sources.items():
+                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(src, bytes):
+                    (tmp / name).write_bytes(src)
+                else:
+                    shutil.copyfile(src, tmp / name)
+            (tmp / COMMIT_MESSAGE_FILE).write_text(message, encoding="utf-8")
+        result.bundle = out
+        result.notes.append(
+            f"dry run: nothing uploaded; {tier} tier would go to {repo_id}" + (" (private)" if tier == "test" else "")
+        )
+        return result
+
+    result.commit_url = _upload(
+        repo_id, tier, sources, files, summary, description, token=token, endpoint=endpoint, progress=progress
+    )
+    if tier == "public":
+        result.tag = TAG_PREFIX + version
+        t = _run(["git", "tag", "-a", result.tag, "-m", message], repo)
+        if t.returncode != 0:
+            raise ReleaseError(f"uploaded, but git tag {result.tag} failed: {_last_line(t.stderr)}")
+        notes = f"{summary}\n\nHub: https://huggingface.co/{repo_id}\n\n{description}"
+        cmd = ["gh", "release", "create", result.tag, "--title", summary, "--notes", notes]
+        result.gh_command = shlex.join(cmd)
+        gh = shutil.which("gh")
+        if gh and _run([gh, "auth", "status"], repo).returncode == 0:
+            r = _run([gh, *cmd[1:]], repo)
+            result.gh_ran = r.returncode == 0
+            if not result.gh_ran:
+                result.notes.append(f"gh release create failed: {_scrub(_last_line(r.stderr), token)}")
+    else:
+        result.notes.append(f"test tier: no git tag (the public release of {version} will tag)")
+    progress("release", 4, 4)
+    return result
+
+
+def _upload(
+    repo_id: str,
+    tier: str,
+    sources: dict[str, Path | bytes],
+    files: dict[str, str],
+    summary: str,
+    description: str,
+    *,
+    token: str | None,
+    endpoint: str | None,
+    progress: Progress,
+) -> str:
+    """create_repo, one create_commit, then check every remote file's hash; returns the commit URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    api = HfApi(endpoint=endpoint, token=token)
+    try:
+        api.create_repo(repo_id, repo_type="model", private=tier == "test", exist_ok=True)
+        ops = [
+            CommitOperationAdd(path_in_repo=name, path_or_fileobj=src if isinstance(src, bytes) else str(src))
+            for name, src in sources.items()
+        ]
+        info = api.create_commit(
+            repo_id, ops, commit_message=summary, commit_description=description, repo_type="model"
+        )
+        progress("release", 2, 4)
+        remote = {f.path: f for f in api.get_paths_info(repo_id, list(sources), revision=info.oid, repo_type="model")}
+    except CmdCorrectError:
+        raise
+    except Exception as exc:  # HTTP and client errors from huggingface_hub: one line, token scrubbed
+        raise ReleaseError(f"upload to {repo_id} failed: {_scrub(_last_line(str(exc)), token)}") from None
+    problems = []
+    for name, src in sources.items():
+        f = remote.get(name)
+        if f is None or not hasattr(f, "lfs"):
+            problems.append(f"{name}: missing on the Hub")
+        elif f.lfs is not None:
+            if f.lfs.sha256 != files[name]:
+                problems.append(f"{name}: remote sha256 {f.lfs.sha256[:12]} != local {files[name][:12]}")
+        else:
+            data = src if isinstance(src, bytes) else Path(src).read_bytes()
+            if f.blob_id != git_blob_sha1(data):  # a regular (non-LFS) file: the Hub gives its git blob id
+                problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_blob_sha1(data)[:12]}")
+    if problems:
+        raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems))
+    progress("release", 3, 4)
+    return info.commit_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import params as P
+    from .cli import parser, progress_bar
+
+    p = parser("release", __doc__)
+    p.add_argument("--version", required=True, help="semver X.Y.Z of this release")
+    p.add_argument("--tier", choices=("test", "public"), default="test", help="test (private repo) or public")
+    p.add_argument("--dry-run", action="store_true", help=f"write {paths.RELEASE_DIR}/ instead of uploading")
+    p.add_argument("--metrics", type=Path, default=paths.METRICS)
+    p.add_argument("--quant-dir", type=Path, default=paths.QUANT)
+    p.add_argument("--imatrix-dir", type=Path, default=paths.IMATRIX)
+    p.add_argument("--out", type=Path, default=paths.RELEASE_DIR, help="dry-run bundle folder")
+    args = p.parse_args(argv)
+    raw = P.load(args.params)
+    params = P.section("release", raw, path=args.params)
+    gates = P.section("gates", raw, path=args.params)
+    inp = Inputs(
+        repo=Path.cwd(),
+        params=Path(args.params),
+        metrics=args.metrics,
+        quant_dir=args.quant_dir,
+        imatrix_dir=args.imatrix_dir,
+        out_dir=args.out,
+    )
+    with progress_bar() as progress:
+        res = run(
+            params,
+            gates,
+            raw,
+            inp,
+            version=args.version,
+            tier=args.tier,
+            dry_run=args.dry_run,
+            token=os.environ.get("HF_TOKEN") or None,
+            progress=progress,
+        )
+    for name, sha in res.files.items():
+        print(f"{sha}  {name}")
+    if res.bundle:
+        print(f"wrote {res.bundle}/ ({len(res.files)} files + {COMMIT_MESSAGE_FILE})")
+    if res.commit_url:
+        print(f"uploaded and verified: {res.commit_url}")
+    if res.tag:
+        print(f"tagged {res.tag}; push it with: git push origin {res.tag}")
+    if res.gh_command and not res.gh_ran:
+        print(f"create the GitHub release with:\n  {res.gh_command}")
+    for note in res.notes:
+        print(note)
+    return 0
