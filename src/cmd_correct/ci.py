@@ -1,0 +1,316 @@
+"""CI helpers: DVC remote selection, the CI-sized profile, the PR baseline, and the sticky PR comment.
+
+The workflows in .github/workflows call these through Make targets (`make ci-remote`, `ci-profile`,
+`ci-baseline`, `pr-comment`, `pr-comment-post`); nothing here is needed for a local `make repro`.
+
+    python -m cmd_correct.ci remote                      # print the remote in use: s3 or local
+    python -m cmd_correct.ci profile configs/ci.yaml     # merge an overlay into params.yaml (CI only)
+    python -m cmd_correct.ci baseline origin/main        # run the base ref with the same profile
+    python -m cmd_correct.ci comment --base ci-baseline --out reports/ci/pr-comment.md
+    python -m cmd_correct.ci post reports/ci/pr-comment.md --repo o/r --pr 7   # needs GITHUB_TOKEN
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CmdCorrectError, ParamsError, ToolError
+
+# The hidden line that makes the PR comment sticky: `post` edits the comment carrying it.
+MARKER = "<!-- cmd-correct:pipeline-report -->"
+# GitHub refuses comment bodies over 65,536 characters; keep room for the frame around each section.
+SECTION_LIMIT = 20_000
+BASELINE_TAG = "ci-baseline"
+# Written into the baseline commit; the workspace's own params/lock/metrics are what the diff reads.
+BASELINE_FILES = ("params.yaml", "dvc.lock")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+# --- remotes ---------------------------------------------------------------------------------------
+
+
+def select_remote(env: Mapping[str, str]) -> str:
+    """`s3` when a bucket is configured (DVC_S3_BUCKET, from CI secrets), else `local`."""
+    return "s3" if env.get("DVC_S3_BUCKET", "").strip() else "local"
+
+
+def configure_remote(env: Mapping[str, str], *, cwd: str | Path = ".") -> str:
+    """Make the selected remote DVC's default in .dvc/config.local; returns its name.
+
+    For s3 the bucket, prefix and endpoint come from DVC_S3_BUCKET, DVC_S3_PREFIX (default
+    `cmd-correct`) and DVC_S3_ENDPOINT_URL (MinIO, R2, a test server); credentials are never written:
+    boto reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION at run time.
+    """
+    name = select_remote(env)
+    if name == "s3":
+        prefix = env.get("DVC_S3_PREFIX", "cmd-correct").strip("/")
+        url = f"s3://{env['DVC_S3_BUCKET'].strip()}" + (f"/{prefix}" if prefix else "")
+        _dvc(["remote", "modify", "--local", "s3", "url", url], cwd)
+        endpoint = env.get("DVC_S3_ENDPOINT_URL", "").strip()
+        if endpoint:
+            _dvc(["remote", "modify", "--local", "s3", "endpointurl", endpoint], cwd)
+    _dvc(["remote", "default", "--local", name], cwd)
+    return name
+
+
+def _dvc(args: Sequence[str], cwd: str | Path) -> str:
+    return _run(["dvc", *args], cwd)
+
+
+def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True) -> str:
+    proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    return proc.stdout
+
+
+# --- CI-sized profile -------------------------------------------------------------------------------
+
+
+def apply_profile(overlay: str | Path, params: str | Path = "params.yaml") -> list[str]:
+    """Merge `overlay` into `params` in place; returns the dotted keys it set.
+
+    DVC reads params.yaml only, so CI bakes the overlay in before `dvc repro`. Only sections that
+    params.yaml already has may appear, so a typo cannot silently add a section no stage reads.
+    """
+    import yaml  # here, not at the top: `post` runs on a bare Python without PyYAML
+
+    from .params import deep_merge
+
+    base = yaml.safe_load(Path(params).read_text(encoding="utf-8")) or {}
+    over = yaml.safe_load(Path(overlay).read_text(encoding="utf-8")) or {}
+    unknown = [k for k in over if k not in base]
+    if unknown:
+        raise ParamsError(overlay, [f"{k}: no such section in {params}" for k in unknown])
+    merged = deep_merge(base, over)
+    Path(params).write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
+    return _dotted(over)
+
+
+def _dotted(d: Mapping, prefix: str = "") -> list[str]:
+    out = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        out += _dotted(v, key + ".") if isinstance(v, Mapping) and v else [key]
+    return out
+
+
+# --- baseline ---------------------------------------------------------------------------------------
+
+
+def make_baseline(
+    ref: str, *, profile: str | Path | None, pull: bool, tag: str = BASELINE_TAG, cwd: str | Path = "."
+) -> str:
+    """Run the pipeline at `ref` with the same profile and commit the result as local tag `tag`.
+
+    `dvc metrics diff <tag>` then compares like with like: main's committed metrics come from the
+    full profile, a PR run from the CI-sized one. With the shared run-cache the baseline stages are
+    restored, not rerun. Ends with the workspace back on the commit it started from.
+    """
+    head = _run(["git", "rev-parse", "HEAD"], cwd).strip()
+    if _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd).strip():
+        raise ToolError("baseline: the git work tree has uncommitted changes; run it on a clean checkout")
+    profile_text = Path(cwd, profile).read_text(encoding="utf-8") if profile else None
+    _run(["git", "checkout", "--quiet", "--detach", ref], cwd)
+    try:
+        if profile_text is not None:
+            tmp = Path(cwd, ".dvc", "tmp", "ci-profile.yaml")
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(profile_text, encoding="utf-8")
+            apply_profile(tmp, Path(cwd, "params.yaml"))
+        _dvc(["repro", *(["--pull", "--allow-missing"] if pull else [])], cwd)
+        metrics = [p for p in json.loads(_dvc(["metrics", "show", "--json"], cwd) or "{}").get("", {}).get("data", {})]
+        files = [f for f in (*BASELINE_FILES, *metrics) if Path(cwd, f).exists()]
+        _run(["git", "add", "--force", "--", *files], cwd)
+        ident = ["-c", "user.name=cmd-correct-ci", "-c", "user.email=ci@localhost"]
+        _run(["git", *ident, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", f"CI baseline of {ref}"], cwd)
+        _run(["git", "tag", "--force", tag], cwd)
+    finally:
+        _run(["git", "checkout", "--quiet", "--force", "--detach", head], cwd, check=False)
+    return _run(["git", "rev-parse", tag], cwd).strip()
+
+
+# --- the PR comment ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the sticky comment shows; every field is text already produced by a real command."""
+
+    base: str  # what the diffs compare against, as shown to readers (e.g. "main")
+    params_md: str  # `dvc params diff <base> --md`
+    metrics_md: str  # `dvc metrics diff <base> --md`
+    gate_text: str  # `make gate` output (its table)
+    gate_rc: int | None  # `make gate` exit status; None when it did not run
+    head: str = ""  # the commit the PR run measured
+    profile: str = ""  # the overlay CI applied (configs/ci.yaml)
+    run_url: str = ""  # the workflow run holding the artifacts
+    fork: bool = False  # no secrets: no pull from / push to the shared remote
+
+
+def build_comment(r: Report) -> str:
+    """The Markdown body of the sticky PR comment (starts with MARKER)."""
+    title = "## Pipeline report" + (f" (profile `{r.profile}`)" if r.profile else "")
+    against = f"Compared with `{r.base}`" + (f" at commit `{r.head[:12]}`." if r.head else ".")
+    if r.profile:
+        against += f" Both sides ran with `{r.profile}` applied, so the numbers compare like with like."
+    parts = [MARKER, title, "", against, ""]
+    parts += ["### Params", "", _section(r.params_md, "No parameter changed."), ""]
+    parts += ["### Metrics", "", _section(r.metrics_md, "No metric changed."), ""]
+    if r.gate_rc is None:
+        verdict = "did not run"
+    elif r.gate_rc == 0:
+        verdict = "passed"
+    else:
+        verdict = f"**failed** (exit {r.gate_rc})"
+    parts += ["### Gate", "", f"Gate {verdict}. On a PR it informs; `release.yml` enforces it.", ""]
+    gate = _clip(ANSI.sub("", r.gate_text).strip())
+    if gate:
+        parts += ["```text", gate, "```", ""]
+    parts += ["### Plots and reports", ""]
+    where = f"[this workflow run]({r.run_url})" if r.run_url else "this workflow run"
+    parts += [f"Plots (`dvc plots diff`, HTML) and the reports are attached as artifacts of {where}.", ""]
+    if r.fork:
+        parts += [
+            "> [!NOTE]",
+            "> This PR comes from a fork, so the repository's secrets are not available: this run did not",
+            "> pull from or push to the shared DVC remote and recomputed every stage from scratch.",
+            "",
+        ]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _section(md: str, empty: str) -> str:
+    md = md.strip()
+    return _clip(md) if md else f"_{empty}_"
+
+
+def _clip(text: str) -> str:
+    if len(text) <= SECTION_LIMIT:
+        return text
+    return text[:SECTION_LIMIT].rsplit("\n", 1)[0] + "\n\n_(cut; the full text is in the workflow artifacts)_"
+
+
+def collect(base: str, *, label: str | None, gate_file: Path | None, env: Mapping[str, str], cwd=".") -> Report:
+    """Run the dvc diffs against `base` and read the gate output written by `make ci-gate`."""
+    gate_text, gate_rc = "", None
+    if gate_file is not None and gate_file.exists():
+        gate_text = gate_file.read_text(encoding="utf-8", errors="replace")
+        rc_file = gate_file.with_suffix(".rc")
+        gate_rc = int(rc_file.read_text().strip()) if rc_file.exists() else None
+    server, repo, run_id = (env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return Report(
+        base=label or base,
+        params_md=_dvc(["params", "diff", base, "--md"], cwd),
+        metrics_md=_dvc(["metrics", "diff", base, "--md"], cwd),
+        gate_text=gate_text,
+        gate_rc=gate_rc,
+        head=env.get("CI_HEAD_SHA") or _run(["git", "rev-parse", "HEAD"], cwd).strip(),
+        profile=env.get("CI_PROFILE", ""),
+        run_url=f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else "",
+        fork=env.get("CI_FORK", "") in ("1", "true"),
+    )
+
+
+# --- posting (sticky) -------------------------------------------------------------------------------
+
+
+def post_comment(body: str, *, repo: str, pr: int, token: str, api: str = "https://api.github.com") -> str:
+    """Create the PR comment, or edit the one that carries MARKER; returns "created" or "updated"."""
+    if MARKER not in body:
+        raise CmdCorrectError("comment body lacks the sticky marker; build it with `ci comment`")
+    existing = None
+    page = 1
+    while existing is None:
+        batch = _api("GET", f"{api}/repos/{repo}/issues/{pr}/comments?per_page=100&page={page}", token)
+        existing = next((c for c in batch if MARKER in (c.get("body") or "")), None)
+        if len(batch) < 100:
+            break
+        page += 1
+    if existing is not None:
+        _api("PATCH", f"{api}/repos/{repo}/issues/comments/{existing['id']}", token, {"body": body})
+        return "updated"
+    _api("POST", f"{api}/repos/{repo}/issues/{pr}/comments", token, {"body": body})
+    return "created"
+
+
+def _api(method: str, url: str, token: str, payload: dict | None = None):
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
+    req.add_header("Accept", "application/vnd.github+json")
+    req.add_header("X-GitHub-Api-Version", "2022-11-28")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as e:
+        # The URL and status only: the token is in a header and never reaches the message.
+        raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}") from None
+
+
+# --- CLI --------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m cmd_correct.ci", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("remote", help="select and configure the DVC remote; prints its name")
+    s = sub.add_parser("profile", help="merge an overlay into params.yaml (rewrites it: CI only)")
+    s.add_argument("overlay")
+    s.add_argument("--params", default="params.yaml")
+    s.add_argument("--force", action="store_true", help="allow outside CI (CI env var unset)")
+    s = sub.add_parser("baseline", help="run REF with the profile and tag the result")
+    s.add_argument("ref")
+    s.add_argument("--profile", default=None)
+    s.add_argument("--tag", default=BASELINE_TAG)
+    s = sub.add_parser("comment", help="write the PR comment body")
+    s.add_argument("--base", default=BASELINE_TAG, help="git ref the diffs compare against")
+    s.add_argument("--label", default=None, help="how to name the base in the comment (default: --base)")
+    s.add_argument("--gate", type=Path, default=None, help="file with `make gate` output (+ .rc beside it)")
+    s.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("post", help="create or update the sticky PR comment (GITHUB_TOKEN)")
+    s.add_argument("body", type=Path)
+    s.add_argument("--repo", required=True)
+    s.add_argument("--pr", type=int, required=True)
+    s.add_argument("--api", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+    a = p.parse_args(argv)
+    try:
+        if a.cmd == "remote":
+            print(configure_remote(os.environ))
+        elif a.cmd == "profile":
+            if not (a.force or os.environ.get("CI")):
+                raise CmdCorrectError("profile rewrites params.yaml; it is for CI checkouts (set CI=1 or --force)")
+            for key in apply_profile(a.overlay, a.params):
+                print(key)
+        elif a.cmd == "baseline":
+            pull = select_remote(os.environ) == "s3"
+            print(make_baseline(a.ref, profile=a.profile, pull=pull, tag=a.tag))
+        elif a.cmd == "comment":
+            body = build_comment(collect(a.base, label=a.label, gate_file=a.gate, env=os.environ))
+            a.out.parent.mkdir(parents=True, exist_ok=True)
+            a.out.write_text(body, encoding="utf-8")
+        elif a.cmd == "post":
+            token = os.environ.get("GITHUB_TOKEN", "")
+            if not token:
+                raise CmdCorrectError("GITHUB_TOKEN is not set")
+            print(post_comment(a.body.read_text(encoding="utf-8"), repo=a.repo, pr=a.pr, token=token, api=a.api))
+    except CmdCorrectError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
