@@ -387,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             tier=args.tier,
             dry_run=args.dry_run,
             token=os.environ.get("HF_TOKEN") or None,
+            endpoint=os.environ.get("HF_ENDPOINT") or None,  # huggingface_hub honours it too; explicit for clarity
             progress=progress,
         )
     for name, sha in res.files.items():

@@ -1,0 +1,327 @@
+"""release: each refusal, the dry-run bundle, and the upload against a loopback stand-in for huggingface.co.
+
+The upload tests run the real huggingface_hub client against tests/hub_server.py, a local HTTP server that
+stands in for the Hugging Face Hub (huggingface.co): create_repo, validate-yaml, preupload, LFS batch/upload/
+verify, the NDJSON commit and paths-info. Nothing leaves the machine. Each test works in a temp git + DVC
+repository whose one stage writes a small fake GGUF, an imatrix and metrics.json, so `dvc status`,
+dvc.lock and `git tag` are all real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmd_correct import gate, release
+from cmd_correct import params as P
+from cmd_correct.errors import ReleaseError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from hub_server import FakeHub  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FAKE_TOKEN = "hf_FAKEtok3n_9f8e7d6c5b4a_never_print_me"
+GOOD_METRICS = {
+    "f16": {
+        "exact_match": 0.41,
+        "exact_match_by_shell": dict.fromkeys(("bash", "zsh", "powershell", "cmd", "fish", "tcsh"), 0.4),
+        "ppl": 3.1,
+        "ppl_ratio": 1.0,
+    },
+    "Q4_K_M": {
+        "exact_match": 0.39,
+        "exact_match_by_shell": {
+            "bash": 0.43,
+            "zsh": 0.42,
+            "powershell": 0.36,
+            "cmd": 0.33,
+            "fish": 0.37,
+            "tcsh": 0.30,
+        },
+        "exact_match_by_family": {"single": 0.5, "chained": 0.3, "natural": 0.25, "tools": 0.45},
+        "ppl": 3.3,
+        "ppl_ratio": 1.07,
+        "kld_mean": 0.061,
+        "kld_p99": 0.9,
+        "same_top_pct": 85.7,
+        "latency_ms_p50": 330,
+        "latency_ms_p95": 610,
+        "tokens_per_s": 72.0,
+        "size_mb": 0.07,
+    },
+    "baselines": {"base": {"exact_match": 0.02}, "thefuck": {"exact_match": 0.12, "n_cases": 140}},
+    "settings": {"threads": 2, "omp_wait_policy": "passive", "n_cases": 1000},
+}
+# The stage script of the temp repo: deterministic fake outputs (a GGUF header + bytes, not a real model).
+MAKE_OUTPUTS = f"""
+import json, os, struct
+os.makedirs("models/quant", exist_ok=True); os.makedirs("models/imatrix", exist_ok=True)
+blob = bytes(range(256)) * 256
+open("models/quant/model-Q4_K_M.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 30, 20) + blob)
+open("models/quant/meta.json", "w").write(json.dumps({{"types": {{"Q4_K_M": {{"n_fallback": 90}}}}}}))
+open("models/imatrix/imatrix.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 60, 4) + blob[::-1])
+open("metrics.json", "w").write(json.dumps({json.dumps(GOOD_METRICS)}, indent=2, sort_keys=True))
+"""
+
+
+def _sh(cwd: Path, *cmd: str) -> str:
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    assert r.returncode == 0, f"{cmd}: {r.stderr}"
+    return r.stdout
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    for k, v in {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "DVC_NO_ANALYTICS": "1",
+    }.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    # The fake Hub serves the LFS protocol; hf_xet would otherwise upload to a Xet CAS server.
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed git + DVC repo after `dvc repro` (built once; tests copy it)."""
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "DVC_NO_ANALYTICS": "1",
+    }
+    repo = tmp_path_factory.mktemp("release_repo")
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["gates"]["gguf_valid"] = False  # fake GGUF bytes here; the validator itself is tested in test_gate
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    (repo / "make_outputs.py").write_text(MAKE_OUTPUTS)
+    stage = {
+        "cmd": f"{sys.executable} make_outputs.py",
+        "deps": ["make_outputs.py"],
+        "outs": ["models/quant", "models/imatrix"],
+        "metrics": [{"metrics.json": {"cache": False}}],
+    }
+    (repo / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"evaluate": stage}}))
+    for cmd in (
+        ["git", "init", "-q"],
+        ["dvc", "init", "-q"],
+        ["dvc", "repro", "-q"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-qm", "pipeline"],
+    ):
+        r = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=env)
+        assert r.returncode == 0, f"{cmd}: {r.stderr}"
+    return repo
+
+
+@pytest.fixture
+def repo(template_repo: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "repo"
+    shutil.copytree(template_repo, dst, symlinks=True)
+    return dst
+
+
+def _load(repo: Path):
+    raw = P.load(repo / "params.yaml")
+    return P.section("release", raw), P.section("gates", raw), raw
+
+
+def _release(repo: Path, **kw) -> release.Result:
+    params, gates, raw = _load(repo)
+    return release.run(params, gates, raw, release.Inputs(repo=repo), **kw)
+
+
+def _refusal(repo: Path, **kw) -> str:
+    with pytest.raises(ReleaseError) as e:
+        _release(repo, **kw)
+    return str(e.value)
+
+
+# -- refusals -------------------------------------------------------------------------------------------
+
+
+def test_clean_repo_has_no_refusals(repo: Path) -> None:
+    params, gates, raw = _load(repo)
+    assert (
+        release.preconditions(
+            params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=False, token=FAKE_TOKEN
+        )
+        == []
+    )
+
+
+def test_refuses_non_semver_version(repo: Path) -> None:
+    assert "version '1.0' is not semver" in _refusal(repo, version="1.0", dry_run=True)
+
+
+def test_refuses_a_version_already_tagged(repo: Path) -> None:
+    _sh(repo, "git", "tag", "cmd-correct@v0.1.0")
+    assert "already released: tag cmd-correct@v0.1.0 exists" in _refusal(repo, version="0.1.0", dry_run=True)
+
+
+def test_refuses_without_hf_token_unless_dry_run(repo: Path) -> None:
+    assert "HF_TOKEN is not set" in _refusal(repo, version="0.1.0", token=None)
+    assert _release(repo, version="0.1.0", dry_run=True, token=None).bundle is not None
+
+
+def test_refuses_when_dvc_status_is_not_clean(repo: Path) -> None:
+    with (repo / "make_outputs.py").open("a") as f:
+        f.write("# changed\n")
+    msg = _refusal(repo, version="0.1.0", dry_run=True)
+    assert "dvc status is not clean (evaluate)" in msg
+
+
+def test_refuses_metrics_that_do_not_match_dvc_lock(repo: Path) -> None:
+    m = json.loads((repo / "metrics.json").read_text())
+    m["Q4_K_M"]["exact_match"] = 0.99  # a hand-edited metric
+    (repo / "metrics.json").write_text(json.dumps(m))
+    assert "metrics.json does not match dvc.lock" in _refusal(repo, version="0.1.0", dry_run=True)
+
+
+def test_refuses_when_the_gate_fails(repo: Path) -> None:
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["gates"]["exact_match_min"] = 0.9
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert "gate failed (Q4_K_M.exact_match)" in _refusal(repo, version="0.1.0", dry_run=True)
+
+
+def test_refuses_to_tag_uncommitted_dvc_lock(repo: Path) -> None:
+    with (repo / "dvc.lock").open("a") as f:
+        f.write("\n")
+    assert "uncommitted changes" in _refusal(repo, version="0.1.0", token=FAKE_TOKEN)
+
+
+def test_lists_every_refusal_on_its_own_line(repo: Path) -> None:
+    _sh(repo, "git", "tag", "cmd-correct@v0.1.0")
+    lines = _refusal(repo, version="0.1.0", token=None).splitlines()
+    assert lines[0] == "release 0.1.0 refused (2):"
+    assert any("already released" in ln for ln in lines) and any("HF_TOKEN" in ln for ln in lines)
+
+
+# -- dry run --------------------------------------------------------------------------------------------
+
+
+def test_dry_run_writes_exactly_the_upload_and_the_commit_message(repo: Path) -> None:
+    res = _release(repo, version="0.1.0", dry_run=True)
+    out = repo / "dist" / "release"
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == [
+        "README.md",
+        "cmd-correct-smollm2-135m.gguf",
+        "commit_message.txt",
+        "imatrix/imatrix.gguf",
+        "metrics.json",
+    ]
+    for name, sha in res.files.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
+    assert (out / "cmd-correct-smollm2-135m.gguf").read_bytes() == (
+        repo / "models/quant/model-Q4_K_M.gguf"
+    ).read_bytes()
+    msg = (out / "commit_message.txt").read_text()
+    git_sha = _sh(repo, "git", "rev-parse", "HEAD").strip()
+    lock_sha = hashlib.sha256((repo / "dvc.lock").read_bytes()).hexdigest()
+    assert msg.startswith("Release cmd-correct-smollm2-135m 0.1.0 (Q4_K_M)\n")
+    assert f"git: {git_sha}" in msg and f"dvc.lock sha256: {lock_sha}" in msg and "version: 0.1.0" in msg
+    assert _sh(repo, "git", "tag", "--list") == ""  # a dry run tags nothing
+
+
+# -- upload against the loopback Hub --------------------------------------------------------------------
+
+
+def test_test_tier_uploads_one_verified_commit_to_a_private_repo(repo: Path) -> None:
+    with FakeHub(FAKE_TOKEN) as hub:
+        res = _release(repo, version="0.1.0", tier="test", token=FAKE_TOKEN, endpoint=hub.url)
+    r = hub.repos["animeshkundu/cmd-correct-test"]
+    assert r.private and len(r.commits) == 1 and not hub.unhandled
+    c = r.commits[0]
+    assert sorted(c.files) == ["README.md", "cmd-correct-smollm2-135m.gguf", "imatrix/imatrix.gguf", "metrics.json"]
+    # the GGUF went through LFS, and what the Hub holds is byte-for-byte what we have
+    gguf = c.files["cmd-correct-smollm2-135m.gguf"]
+    local = (repo / "models/quant/model-Q4_K_M.gguf").read_bytes()
+    assert gguf["lfs"]["oid"] == hashlib.sha256(local).hexdigest() == res.files["cmd-correct-smollm2-135m.gguf"]
+    assert hub.file_bytes(r.repo_id, "metrics.json") == (repo / "metrics.json").read_bytes()
+    assert hub.file_bytes(r.repo_id, "imatrix/imatrix.gguf") == (repo / "models/imatrix/imatrix.gguf").read_bytes()
+    assert c.summary == "Release cmd-correct-smollm2-135m 0.1.0 (Q4_K_M)"
+    assert f"git: {_sh(repo, 'git', 'rev-parse', 'HEAD').strip()}" in c.description
+    assert f"dvc.lock sha256: {hashlib.sha256((repo / 'dvc.lock').read_bytes()).hexdigest()}" in c.description
+    assert res.commit_url.endswith(c.oid)
+    assert res.tag is None and _sh(repo, "git", "tag", "--list") == ""  # the public release tags, not the test one
+    # every API call carried the token; the "S3" upload did not (it never should leave the Hub API)
+    assert all(authed for m, p, authed in hub.requests if not p.startswith("/lfs-upload/"))
+    assert not any(authed for m, p, authed in hub.requests if p.startswith("/lfs-upload/"))
+
+
+def test_public_tier_reuses_an_existing_repo_tags_and_prints_gh_command(repo: Path) -> None:
+    with FakeHub(FAKE_TOKEN) as hub:
+        hub.repos["animeshkundu/cmd-correct"] = __import__("hub_server").Repo("animeshkundu/cmd-correct", False)
+        res = _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+    assert len(hub.repos["animeshkundu/cmd-correct"].commits) == 1
+    assert res.tag == "cmd-correct@v0.1.0"
+    assert _sh(repo, "git", "tag", "--list").split() == ["cmd-correct@v0.1.0"]
+    assert _sh(repo, "git", "rev-parse", "cmd-correct@v0.1.0^{commit}") == _sh(repo, "git", "rev-parse", "HEAD")
+    assert res.gh_command.startswith("gh release create cmd-correct@v0.1.0 --title ")
+    # the new tag makes the same version a refusal next time
+    assert "already released" in _refusal(repo, version="0.1.0", token=FAKE_TOKEN)
+
+
+def test_upload_that_does_not_verify_is_refused_and_not_tagged(repo: Path) -> None:
+    with FakeHub(FAKE_TOKEN) as hub:
+        hub.tamper_sha256 = True
+        with pytest.raises(ReleaseError, match="not verified: cmd-correct-smollm2-135m.gguf: remote sha256"):
+            _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+    assert _sh(repo, "git", "tag", "--list") == ""
+
+
+def test_wrong_token_is_one_line_error_without_the_token(repo: Path) -> None:
+    with FakeHub("hf_the_right_one") as hub, pytest.raises(ReleaseError) as e:
+        _release(repo, version="0.1.0", tier="test", token=FAKE_TOKEN, endpoint=hub.url)
+    assert "upload to animeshkundu/cmd-correct-test failed" in str(e.value)
+    assert FAKE_TOKEN not in str(e.value) and "\n" not in str(e.value)
+
+
+def test_token_never_reaches_output_files_git_or_the_hub_content(repo: Path, monkeypatch, capfd) -> None:
+    """The CLI end to end (dry run, test tier, public tier), then a scan of everything it could leak into."""
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("CMD_CORRECT_NO_PROGRESS", "1")
+    with FakeHub(FAKE_TOKEN) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        assert release.main(["--version", "0.2.0", "--dry-run"]) == 0
+        assert release.main(["--version", "0.2.0", "--tier", "test"]) == 0
+        assert release.main(["--version", "0.2.0", "--tier", "public"]) == 0
+    out, err = capfd.readouterr()
+    assert "uploaded and verified" in out and "cmd-correct@v0.2.0" in out
+    assert FAKE_TOKEN not in out and FAKE_TOKEN not in err
+    leaked = [p for p in repo.rglob("*") if p.is_file() and FAKE_TOKEN.encode() in p.read_bytes()]
+    assert leaked == []
+    tag_message = _sh(repo, "git", "cat-file", "-p", "cmd-correct@v0.2.0")
+    assert FAKE_TOKEN not in tag_message
+    for r in hub.repos.values():
+        for c in r.commits:
+            assert FAKE_TOKEN not in c.summary + c.description
+            for path in c.files:
+                assert FAKE_TOKEN.encode() not in hub.file_bytes(r.repo_id, path)
+
+
+def test_release_section_validates() -> None:
+    with pytest.raises(Exception, match="model_name"):
+        P.build(release.Params, {"model_name": "x.gguf"}, where="release")
+    assert gate.Params().quant_types == [release.Params().quant_type]
