@@ -1,0 +1,277 @@
+"""gate: every absolute limit passes and fails on its own, missing metrics, GGUF validity, and regressions
+against a reference tag read through the real `dvc metrics diff` in a temp git + DVC repo."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cmd_correct import gate
+
+SHELLS = ("bash", "zsh", "powershell", "cmd", "fish", "tcsh")
+GOOD = {
+    "f16": {"exact_match": 0.41, "ppl": 3.1, "ppl_ratio": 1.0},
+    "Q4_K_M": {
+        "exact_match": 0.39,
+        "exact_match_by_shell": {
+            "bash": 0.43,
+            "zsh": 0.42,
+            "powershell": 0.36,
+            "cmd": 0.33,
+            "fish": 0.37,
+            "tcsh": 0.30,
+        },
+        "ppl": 3.3,
+        "ppl_ratio": 1.07,
+        "kld_mean": 0.061,
+        "same_top_pct": 85.7,
+        "latency_ms_p50": 330,
+        "latency_ms_p95": 610,
+    },
+}
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    r = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _header_gguf(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 30, 20) + bytes(64))
+
+
+@pytest.fixture(autouse=True)
+def _path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A git repo with no commits yet (so: no reference) holding a good metrics.json."""
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "metrics.json").write_text(json.dumps(GOOD))
+    return tmp_path
+
+
+def _run(work: Path, metrics: dict | None = None, **params) -> gate.Result:
+    if metrics is not None:
+        (work / "metrics.json").write_text(json.dumps(metrics))
+    params.setdefault("gguf_valid", False)
+    return gate.run(
+        gate.Params(**params), metrics_path=work / "metrics.json", quant_dir=work / "models/quant", repo=work
+    )
+
+
+def _failed(res: gate.Result) -> list[str]:
+    return [r.metric for r in res.failures]
+
+
+def test_good_metrics_pass_with_no_reference_said_plainly(work: Path) -> None:
+    res = _run(work)
+    assert res.passed and res.ref is None
+    assert res.rows[-1].metric == "regression" and "no reference yet" in res.rows[-1].limit
+    assert [r.metric for r in res.rows][:2] == ["Q4_K_M.exact_match", "Q4_K_M.exact_match_by_shell.bash"]
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [
+        ("exact_match", 0.29),
+        ("exact_match_by_shell.tcsh", 0.10),
+        ("kld_mean", 0.11),
+        ("ppl_ratio", 1.13),
+        ("latency_ms_p95", 1600),
+    ],
+)
+def test_each_absolute_limit_fails_alone(work: Path, key: str, bad: float) -> None:
+    m = copy.deepcopy(GOOD)
+    target = m["Q4_K_M"]
+    *parents, last = key.split(".")
+    for p in parents:
+        target = target[p]
+    target[last] = bad
+    assert _failed(_run(work, m)) == [f"Q4_K_M.{key}"]
+
+
+def test_limits_are_inclusive_and_read_per_quant_type(work: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q8_0"] = {**m["Q4_K_M"], "kld_mean": 0.03, "ppl_ratio": 1.03}  # fine for Q4_K_M, not for Q8_0
+    m["Q4_K_M"]["exact_match"] = 0.30
+    res = _run(work, m, quant_types=["Q4_K_M", "Q8_0"])
+    assert _failed(res) == ["Q8_0.kld_mean", "Q8_0.ppl_ratio"]
+
+
+def test_missing_metric_fails_unless_optional(work: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    del m["Q4_K_M"]["latency_ms_p95"]
+    del m["Q4_K_M"]["exact_match_by_shell"]["fish"]
+    res = _run(work, m)
+    assert _failed(res) == ["Q4_K_M.exact_match_by_shell.fish", "Q4_K_M.latency_ms_p95"]
+    assert next(r for r in res.rows if r.metric == "Q4_K_M.latency_ms_p95").value == "missing"
+    res = _run(work, m, optional=["latency_ms_p95"])
+    assert _failed(res) == ["Q4_K_M.exact_match_by_shell.fish"]
+    assert next(r for r in res.rows if r.metric == "Q4_K_M.latency_ms_p95").verdict == gate.SKIP
+
+
+def test_missing_variant_and_non_numbers_are_failure_lines_not_crashes(work: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"]["kld_mean"] = "NaN?"
+    res = _run(work, m, quant_types=["Q4_K_M", "Q5_K_M"])
+    assert _failed(res) == ["Q4_K_M.kld_mean", "Q5_K_M"]
+
+
+def test_gguf_validity(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    quant = work / "models/quant"
+    res = _run(work, gguf_valid=True)  # no file at all
+    assert _failed(res) == ["Q4_K_M.gguf"]
+    quant.mkdir(parents=True)
+    (quant / "model-Q4_K_M.gguf").write_bytes(b"PK\x03\x04 not a gguf")
+    row = next(r for r in _run(work, gguf_valid=True).rows if r.metric == "Q4_K_M.gguf")
+    assert row.verdict == gate.FAIL and "magic" in row.value
+    # the header fallback used when the evaluation helper's validator is absent
+    _header_gguf(quant / "model-Q4_K_M.gguf")
+    assert gate.header_problem(quant / "model-Q4_K_M.gguf") is None
+    (quant / "model-Q4_K_M.gguf").write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
+    assert "0 tensors" in gate.header_problem(quant / "model-Q4_K_M.gguf")
+
+
+def test_params_refuse_a_gated_type_without_limits() -> None:
+    assert gate.Params(quant_types=["IQ2_XS"]).validate() == [
+        "kld_mean_max: no limit for gated quant type IQ2_XS",
+        "ppl_ratio_max: no limit for gated quant type IQ2_XS",
+    ]
+    assert "unknown shell 'sh'" in gate.Params(exact_match_by_shell_min={"sh": 0.1}).validate()[0]
+
+
+# -- regression against a reference release, through the real `dvc metrics diff` ---------------------
+
+
+@pytest.fixture
+def dvc_repo(tmp_path: Path) -> Path:
+    """Commit 1 (tagged cmd-correct@v0.1.0) and commit 2 both hold metrics.json declared as DVC metrics."""
+    _git(tmp_path, "init", "-q")
+    subprocess.run(["dvc", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics.json\n")
+    (tmp_path / "metrics.json").write_text(json.dumps(GOOD))
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "release 0.1.0")
+    _git(tmp_path, "tag", "cmd-correct@v0.1.0")
+    (tmp_path / "README").write_text("later work\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "later")
+    return tmp_path
+
+
+def _regressions(res: gate.Result) -> dict[str, gate.Row]:
+    return {r.metric.split(" vs ")[0]: r for r in res.rows if " vs " in r.metric}
+
+
+def test_regression_rows_compare_with_the_latest_tag(dvc_repo: Path) -> None:
+    res = _run(dvc_repo)
+    assert res.passed and res.ref == "cmd-correct@v0.1.0"
+    rows = _regressions(res)
+    assert rows["Q4_K_M.exact_match"].limit == "ref 0.39, drop <= 0.03"
+    assert rows["Q4_K_M.exact_match"].verdict == gate.PASS
+
+
+def test_regression_beyond_limits_fails_even_when_absolute_limits_pass(dvc_repo: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"]["exact_match"] = 0.35  # -0.04 > 0.03 allowed, but still above the 0.30 minimum
+    m["Q4_K_M"]["kld_mean"] = 0.085  # +0.024 > 0.02, still under 0.10
+    m["Q4_K_M"]["latency_ms_p95"] = 1000  # +64% > 50%, still under 1500 ms
+    m["Q4_K_M"]["exact_match_by_shell"]["tcsh"] = 0.21  # -0.09: within the per-shell band
+    res = _run(dvc_repo, m)
+    assert _failed(res) == [
+        "Q4_K_M.exact_match vs cmd-correct@v0.1.0",
+        "Q4_K_M.kld_mean vs cmd-correct@v0.1.0",
+        "Q4_K_M.latency_ms_p95 vs cmd-correct@v0.1.0",
+    ]
+
+
+def test_newest_tag_wins_and_ref_can_be_named(dvc_repo: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"]["exact_match"] = 0.50
+    (dvc_repo / "metrics.json").write_text(json.dumps(m))
+    _git(dvc_repo, "commit", "-qam", "better")
+    _git(dvc_repo, "tag", "cmd-correct@v0.10.0")  # version order, not name order: 0.10.0 > 0.9.0
+    _git(dvc_repo, "tag", "cmd-correct@v0.9.0", "HEAD~1")
+    m["Q4_K_M"]["exact_match"] = 0.45
+    res = _run(dvc_repo, m)
+    assert res.ref == "cmd-correct@v0.10.0"
+    assert _failed(res) == ["Q4_K_M.exact_match vs cmd-correct@v0.10.0"]
+    res = gate.run(
+        gate.Params(gguf_valid=False),
+        metrics_path=dvc_repo / "metrics.json",
+        quant_dir=dvc_repo / "models/quant",
+        repo=dvc_repo,
+        ref="cmd-correct@v0.1.0",
+    )
+    assert res.passed and res.ref == "cmd-correct@v0.1.0"
+
+
+def test_metric_new_since_the_reference_is_not_a_regression(dvc_repo: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"]["exact_match_by_shell"]["tcsh"] = 0.3
+    old = copy.deepcopy(GOOD)
+    del old["Q4_K_M"]["latency_ms_p95"]
+    (dvc_repo / "metrics.json").write_text(json.dumps(old))
+    _git(dvc_repo, "commit", "-qam", "no latency yet")
+    _git(dvc_repo, "tag", "cmd-correct@v0.2.0")
+    row = _regressions(_run(dvc_repo, m))["Q4_K_M.latency_ms_p95"]
+    assert (row.verdict, row.limit) == (gate.SKIP, "no reference value")
+
+
+# -- the CLI ---------------------------------------------------------------------------------------------
+
+
+def _params_file(tmp: Path, **gates) -> Path:
+    import yaml
+
+    p = tmp / "gate-params.yaml"
+    p.write_text(yaml.safe_dump({"gates": {"gguf_valid": False, **gates}}))
+    return p
+
+
+def test_cli_prints_one_table_and_exits_zero(dvc_repo: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(dvc_repo)
+    assert gate.main(["--params", str(_params_file(dvc_repo))]) == 0
+    out = capsys.readouterr().out
+    assert "quality gates (reference: cmd-correct@v0.1.0)" in out
+    assert out.count("┏") == 1 and "Q4_K_M.kld_mean" in out and "FAIL" not in out
+
+
+def test_cli_exits_nonzero_with_one_error_line(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = _params_file(work, exact_match_min=0.5)
+    r = subprocess.run(
+        [sys.executable, "-m", "cmd_correct", "gate", "--params", str(params)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert r.returncode == 1
+    assert "no reference yet" in r.stdout and "FAIL" in r.stdout
+    assert r.stderr.strip().splitlines() == ["error: 1 gate(s) failed: Q4_K_M.exact_match"]
+
+
+def test_markdown_table_for_pr_comments(work: Path) -> None:
+    md = _run(work).markdown().splitlines()
+    assert md[0] == "| metric | value | limit / reference | verdict |"
+    assert "| Q4_K_M.kld_mean | 0.061 | <= 0.1 | pass |" in md
