@@ -1,0 +1,124 @@
+"""card: the model card's front matter parsed back (huggingface_hub ModelCard.load and plain YAML) and its body."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from huggingface_hub import ModelCard
+
+from cmd_correct import card, contract
+
+METRICS = {
+    "f16": {
+        "exact_match": 0.41,
+        "exact_match_by_shell": dict.fromkeys(contract.SHELLS, 0.4),
+        "ppl": 3.1,
+        "ppl_ratio": 1.0,
+    },
+    "Q4_K_M": {
+        "exact_match": 0.3912,
+        "exact_match_by_shell": {"bash": 0.43, "zsh": 0.42, "powershell": 0.36, "cmd": 0.33, "fish": 0.37, "tcsh": 0.3},
+        "exact_match_by_family": {"single": 0.5, "chained": 0.3, "natural": 0.25, "tools": 0.45},
+        "ppl": 3.3,
+        "ppl_ratio": 1.07,
+        "kld_mean": 0.061,
+        "kld_p99": 0.9,
+        "same_top_pct": 85.7,
+        "latency_ms_p50": 330,
+        "latency_ms_p95": 610,
+        "tokens_per_s": 72.0,
+        "size_mb": 101.5,
+    },
+    "baselines": {"base": {"exact_match": 0.02}, "thefuck": {"exact_match": 0.12, "n_cases": 140}},
+    "settings": {"threads": 2, "omp_wait_policy": "passive", "n_cases": 1000},
+}
+
+
+def _inputs(**kw) -> card.CardInputs:
+    args = dict(
+        version="0.1.0",
+        repo_id="someone/cmd-correct",
+        model_name="cmd-correct-smollm2-135m",
+        quant_type="Q4_K_M",
+        license="apache-2.0",
+        base_model="HuggingFaceTB/SmolLM2-135M-Instruct",
+        tags=["shell", "cmd-correct"],
+        metrics=copy.deepcopy(METRICS),
+        params={"base": {"seed": 42, "model": "embedded:smollm2-135m"}, "train": {"rank": 16}},
+        git_sha="a" * 40,
+        dvc_lock_sha256="b" * 64,
+        quant_meta={"types": {"Q4_K_M": {"n_fallback": 90}}},
+    )
+    args.update(kw)
+    return card.CardInputs(**args)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    path = tmp_path / "README.md"
+    card.build(_inputs()).save(path)
+    return path
+
+
+def test_front_matter_parses_back_with_every_required_field(saved: Path) -> None:
+    data = ModelCard.load(saved).data
+    assert data.license == "apache-2.0"
+    assert data.base_model == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert data.pipeline_tag == "text-generation"
+    assert {"gguf", "llama.cpp", "Q4_K_M", "shell"} <= set(data.tags)
+    assert data.model_name == "cmd-correct-smollm2-135m"
+    results = {r.metric_config: r for r in data.eval_results}
+    assert results[None].metric_type == "exact_match" and results[None].metric_value == pytest.approx(0.3912)
+    assert {s: results[s].metric_value for s in contract.SHELLS} == METRICS["Q4_K_M"]["exact_match_by_shell"]
+    assert all(r.dataset_split == "test" and r.task_type == "text-generation" for r in data.eval_results)
+
+
+def test_front_matter_is_plain_yaml_with_a_model_index(saved: Path) -> None:
+    text = saved.read_text()
+    m = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    assert m, "the card must start with YAML front matter"
+    meta = yaml.safe_load(m[1])
+    index = meta["model-index"][0]
+    assert index["name"] == "cmd-correct-smollm2-135m"
+    metrics = index["results"][0]["metrics"]
+    assert len(metrics) == 1 + len(contract.SHELLS)
+
+
+def test_body_has_every_section_and_the_contract_prompt_from_contract_py(saved: Path) -> None:
+    body = ModelCard.load(saved).text
+    for heading in (
+        "## Prompt contract",
+        "## Use it with the `fix` CLI",
+        "## Use it with llama.cpp",
+        "## Training data and parameters",
+        "## Evaluation",
+        "### Exact match per shell",
+        "### Baselines on the same split",
+        "## Limitations",
+        "## Provenance",
+    ):
+        assert heading in body
+    assert contract.render_prompt("bash", "gti status") in body
+    assert "cmd-correct-smollm2-135m.gguf" in body and "someone/cmd-correct" in body
+    assert "| Q4_K_M | 39.1% | 3.300 | 1.070 | 0.0610 |" in body
+    assert "| tcsh | 40.0% | 30.0% |" in body
+    assert "| thefuck | 12.0% | 140 |" in body
+    assert "rank: 16" in body
+    assert "a" * 40 in body and "b" * 64 in body
+
+
+def test_fallback_tensor_note_only_when_meta_reports_it() -> None:
+    assert "90 tensors of this Q4_K_M file fell back" in card.body(_inputs())
+    assert "fell back" not in card.body(_inputs(quant_meta=None))
+    assert "fell back" not in card.body(_inputs(quant_meta={"types": {"Q4_K_M": {"size": 1}}}))
+
+
+def test_missing_optional_metrics_render_as_na_not_a_crash() -> None:
+    metrics = {"Q4_K_M": {"exact_match": 0.2}}
+    c = card.build(_inputs(metrics=metrics, quant_meta=None))
+    assert "| Q4_K_M | 20.0% | n/a |" in c.text
+    assert [r.metric_config for r in c.data.eval_results] == [None]
