@@ -282,6 +282,16 @@ def test_public_tier_reuses_an_existing_repo_tags_and_prints_gh_command(repo: Pa
     assert "already released" in _refusal(repo, version="0.1.0", token=FAKE_TOKEN)
 
 
+def test_public_tier_tags_on_a_runner_without_git_identity(repo: Path, monkeypatch, tmp_path: Path) -> None:
+    for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.gitconfig, like a fresh CI runner
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    with FakeHub(FAKE_TOKEN) as hub:
+        res = _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+    assert "tagger cmd-correct release" in _sh(repo, "git", "cat-file", "-p", res.tag)
+
+
 def test_upload_that_does_not_verify_is_refused_and_not_tagged(repo: Path) -> None:
     with FakeHub(FAKE_TOKEN) as hub:
         hub.tamper_sha256 = True

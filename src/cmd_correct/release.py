@@ -37,6 +37,7 @@ SEMVER = re.compile(
 TAG_PREFIX = "cmd-correct@v"
 IMATRIX_IN_REPO = "imatrix/imatrix.gguf"  # not at the root: the `fix` CLI lists root *.gguf as models
 COMMIT_MESSAGE_FILE = "commit_message.txt"
+TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-release@users.noreply.github.com")
 
 
 @dataclass
@@ -286,7 +287,9 @@ def run(
     )
     if tier == "public":
         result.tag = TAG_PREFIX + version
-        t = _run(["git", "tag", "-a", result.tag, "-m", message], repo)
+        # An annotated tag needs a committer; CI runners often have none configured, so name the tool.
+        who = [] if _run(["git", "config", "user.email"], repo).stdout.strip() else list(TAGGER)
+        t = _run(["git", *who, "tag", "-a", result.tag, "-m", message], repo)
         if t.returncode != 0:
             raise ReleaseError(f"uploaded, but git tag {result.tag} failed: {_last_line(t.stderr)}")
         notes = f"{summary}\n\nHub: https://huggingface.co/{repo_id}\n\n{description}"
