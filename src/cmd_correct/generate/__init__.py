@@ -1,0 +1,184 @@
+"""generate: a deterministic synthetic dataset of broken shell commands and their corrections.
+
+Usage: python -m cmd_correct generate OUT_DIR [--params params.yaml]
+
+Writes OUT_DIR/<family>.jsonl (one file per contract.FAMILIES) and OUT_DIR/meta.json. The same seed
+and params give byte-identical files. One JSON object per line:
+
+  id          str   stable: shell + hash of the input, unique in the dataset
+  shell       str   one of contract.SHELLS
+  family      str   one of contract.FAMILIES (single, chained, natural, tools)
+  category    str   typo | flag | subcommand | sudo | quoting | redirect | foreign | and-chain | pipe |
+                    chain-operator | nl
+  tool        str   the program the command is about ("shell" for shell-native commands)
+  command     str   the broken input, or the natural-language request
+  correction  str   the fixed command in that shell's own syntax; never equal to `command`
+  edit        str   what was applied, "+"-joined: adjacent-key, transpose, deletion, insertion,
+                    single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
+  error       str | null  what a real shell or tool prints for the broken command, where it prints one
+  template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import contract
+from .. import params as params_mod
+from ..cli import Progress, noop_progress, parser, progress_bar
+from ..errors import CmdCorrectError, ParamsError
+from .mutations import near_key
+from .templates import Builder
+from .writer import write_dataset
+
+
+def _shells() -> dict[str, float]:
+    return {"bash": 0.35, "zsh": 0.25, "powershell": 0.20, "cmd": 0.12, "fish": 0.05, "tcsh": 0.03}
+
+
+def _families() -> dict[str, float]:
+    return {"single": 0.24, "chained": 0.22, "natural": 0.32, "tools": 0.22}
+
+
+@dataclass
+class Params:
+    rows: int = 150_000  # total rows over all shells and families
+    shell_weights: dict[str, float] = field(default_factory=_shells)  # target share per shell (sums to 1)
+    family_weights: dict[str, float] = field(default_factory=_families)  # target share per family (sums to 1)
+    single_categories: dict[str, float] = field(
+        default_factory=lambda: {
+            "typo": 0.3,
+            "flag": 0.15,
+            "sudo": 0.1,
+            "quoting": 0.1,
+            "redirect": 0.1,
+            "foreign": 0.25,
+        }
+    )  # mix in `single`
+    tools_categories: dict[str, float] = field(
+        default_factory=lambda: {"typo": 0.45, "subcommand": 0.2, "flag": 0.2, "sudo": 0.15}
+    )  # mix in `tools`
+    chained_categories: dict[str, float] = field(
+        default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
+    )  # mix in `chained`
+    trivial_share: float = 0.02  # chance a one-character edit is kept as is (otherwise a second slip is added)
+    max_draws: int = 60  # draws allowed per wanted row before a shell/family cell counts as exhausted
+
+    def validate(self) -> list[str]:
+        problems = []
+        if self.rows < 1:
+            problems.append("rows: must be >= 1")
+        for name, weights, keys in (
+            ("shell_weights", self.shell_weights, contract.SHELLS),
+            ("family_weights", self.family_weights, contract.FAMILIES),
+        ):
+            if set(weights) != set(keys):
+                problems.append(f"{name}: keys must be exactly {', '.join(keys)}")
+            if abs(sum(weights.values()) - 1) > 1e-6 or any(w < 0 for w in weights.values()):
+                problems.append(f"{name}: weights must be >= 0 and sum to 1")
+        for name, mix in (
+            ("single_categories", self.single_categories),
+            ("tools_categories", self.tools_categories),
+            ("chained_categories", self.chained_categories),
+        ):
+            if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
+                problems.append(f"{name}: needs at least one positive weight")
+        if not 0 <= self.trivial_share <= 1:
+            problems.append("trivial_share: must be in [0, 1]")
+        return problems
+
+
+@dataclass
+class Result:
+    out_dir: Path
+    rows: int
+    counts: dict[str, dict[str, int]]  # shell -> family -> rows
+
+
+class ExhaustedError(CmdCorrectError, RuntimeError):
+    """The templates cannot produce enough distinct rows for one shell/family cell."""
+
+
+def allocate(total: int, shell_weights: dict[str, float], family_weights: dict[str, float]) -> dict[tuple, int]:
+    """Rows per (shell, family), rounding by largest remainder so the cells sum to `total` exactly."""
+    cells = [(s, f) for s in contract.SHELLS for f in contract.FAMILIES]
+    exact = {c: total * shell_weights[c[0]] * family_weights[c[1]] for c in cells}
+    counts = {c: int(v) for c, v in exact.items()}
+    left = total - sum(counts.values())
+    for c in sorted(cells, key=lambda c: (-(exact[c] - counts[c]), cells.index(c)))[:left]:
+        counts[c] += 1
+    return counts
+
+
+def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noop_progress) -> Result:
+    """Generate the dataset into `out_dir` (replaced atomically)."""
+    counts = allocate(params.rows, params.shell_weights, params.family_weights)
+    mixes = {"single": params.single_categories, "tools": params.tools_categories, "chained": params.chained_categories}
+    families: dict[str, list[dict]] = {f: [] for f in contract.FAMILIES}
+    done = 0
+    for shell in contract.SHELLS:
+        builder = Builder(shell, params.trivial_share)
+        seen: set[tuple[str, str]] = set()
+        for family in contract.FAMILIES:
+            want = counts[(shell, family)]
+            rng = random.Random(f"{seed}:{shell}:{family}")
+            mix = mixes.get(family)
+            cats, weights = (list(mix), list(mix.values())) if mix else ([], [])
+            rows = families[family]
+            got, draws, limit = 0, 0, params.max_draws * max(want, 1)
+            while got < want:
+                draws += 1
+                if draws > limit:
+                    raise ExhaustedError(
+                        f"generate: only {got} of {want} distinct {shell}/{family} rows after "
+                        f"{limit} draws; lower generate.rows or add templates"
+                    )
+                if family == "natural":
+                    row = builder.natural(rng)
+                else:
+                    category = rng.choices(cats, weights)[0]
+                    row = (
+                        builder.single(category, rng)
+                        if family == "single"
+                        else builder.tools_row(category, rng)
+                        if family == "tools"
+                        else builder.chained(category, rng)
+                    )
+                if row is None or row["command"] == row["correction"]:
+                    continue
+                key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
+                if key in seen:
+                    continue
+                seen.add(key)
+                row["family"] = family
+                rows.append(row)
+                got += 1
+                done += 1
+                if done % 5000 == 0:
+                    progress("generate", done, params.rows)
+    progress("generate", done, params.rows)
+    write_dataset(out_dir, families, params=params, seed=seed)
+    table = {s: {f: counts[(s, f)] for f in contract.FAMILIES} for s in contract.SHELLS}
+    return Result(Path(out_dir), done, table)
+
+
+def base_seed(raw: dict, path: str | Path) -> int:
+    """`base.seed` from the loaded params file."""
+    seed = (raw.get("base") or {}).get("seed", 42)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ParamsError(path, [f"base.seed: expected int, got {seed!r}"])
+    return seed
+
+
+def main(argv: list[str]) -> int:
+    p = parser("generate", __doc__.split("\n\n")[0])
+    p.add_argument("out_dir", type=Path, help="output folder (data/generated)")
+    args = p.parse_args(argv)
+    raw = params_mod.load(args.params)
+    prm = params_mod.section("generate", raw, path=args.params, cls=Params)
+    with progress_bar() as progress:
+        result = run(prm, base_seed(raw, args.params), args.out_dir, progress)
+    print(f"generate: {result.rows} rows -> {result.out_dir}")
+    return 0

@@ -1,0 +1,42 @@
+"""Write the generated rows: one jsonl per family plus meta.json, all in one atomic folder swap."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .. import contract
+from ..io import atomic_dir, write_jsonl, write_meta
+
+FIELDS = ("id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "template")
+
+
+def row_id(shell: str, command: str) -> str:
+    """Stable id: the same (shell, input) always gets the same id."""
+    digest = hashlib.sha1((shell + "\0" + command).encode()).hexdigest()
+    return f"{shell}-{digest[:12]}"
+
+
+def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, params: Any, seed: int) -> dict:
+    """Write `<family>.jsonl` for every family and meta.json; returns the meta dict."""
+    with atomic_dir(out_dir) as tmp:
+        counts: dict[str, int] = {}
+        shells: Counter = Counter()
+        for family in contract.FAMILIES:
+            rows = families.get(family, [])
+            ordered = ({k: (row_id(r["shell"], r["command"]) if k == "id" else r[k]) for k in FIELDS} for r in rows)
+            counts[family] = write_jsonl(tmp / f"{family}.jsonl", ordered)
+            shells.update(r["shell"] for r in rows)
+        meta = write_meta(
+            tmp,
+            "generate",
+            params={"seed": seed, **asdict(params)},
+            rows=sum(counts.values()),
+            families=counts,
+            shells={s: shells[s] for s in contract.SHELLS},
+            fields=list(FIELDS),
+        )
+    return meta

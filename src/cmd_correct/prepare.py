@@ -1,0 +1,154 @@
+"""prepare: leak-free train/valid/test splits in the consumer contract's chat format.
+
+Usage: python -m cmd_correct prepare GENERATED_DIR VALIDATION_JSON OUT_DIR [--params params.yaml]
+
+Rows are split by group (`template`: one per correct command), so no correct command appears in two
+splits; a hand-edited row whose correction also lives in another split is refused. Writes
+OUT_DIR/{train,valid,test}.jsonl with {"messages", "shell", "family", "category", "id", "error"}
+(`messages` = contract.messages: what mlx-lm and the torch trainer read), calibration.txt (ChatML
+conversations from train only, for imatrix), heldout.txt (from test only, for perplexity/KLD) and meta.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import contract
+from . import params as params_mod
+from .cli import Progress, noop_progress, parser, progress_bar
+from .errors import DataError, DataErrors
+from .io import atomic_dir, read_json, sha256_file, write_jsonl, write_meta
+from .paths import CALIBRATION, HELDOUT, SPLITS
+from .validate import read_rows
+
+
+@dataclass
+class Params:
+    split: dict[str, float] = field(default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05})  # shares
+    calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
+    heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
+    show: int = 20  # problems printed in full; the rest are counted
+
+    def validate(self) -> list[str]:
+        problems = []
+        if set(self.split) != set(SPLITS):
+            problems.append(f"split: keys must be exactly {', '.join(SPLITS)}")
+        elif abs(sum(self.split.values()) - 1) > 1e-6 or min(self.split.values()) <= 0:
+            problems.append("split: shares must be > 0 and sum to 1")
+        if self.calibration_rows < 1 or self.heldout_rows < 1:
+            problems.append("calibration_rows and heldout_rows must be >= 1")
+        return problems
+
+
+@dataclass
+class Result:
+    out_dir: Path
+    counts: dict[str, int]  # split -> rows
+
+
+def _unit(seed: int, key: str) -> float:
+    """A stable pseudo-random number in [0, 1) for `key` (independent of row order)."""
+    return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:13], 16) / 16**13
+
+
+def assign(template: str, seed: int, split: dict[str, float]) -> str:
+    """The split of a group: by a hash of the group key, so it never depends on the other rows."""
+    u, edge = _unit(seed, template), 0.0
+    for name in SPLITS:
+        edge += split[name]
+        if u < edge:
+            return name
+    return SPLITS[-1]
+
+
+def final_row(row: dict) -> dict:
+    """A training row in the consumer contract's chat format, plus metadata for per-slice metrics."""
+    return {
+        "messages": contract.messages(row["shell"], row["command"], row["correction"]),
+        "shell": row["shell"],
+        "family": row["family"],
+        "category": row["category"],
+        "id": row["id"],
+        "error": row["error"],
+    }
+
+
+def run(
+    params: Params,
+    seed: int,
+    gen_dir: str | Path,
+    validation: str | Path,
+    out_dir: str | Path,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Split `gen_dir` into `out_dir` (replaced atomically); raise DataErrors listing every bad row."""
+    verdict = read_json(validation)  # DVC orders validate first; a missing file means it never passed
+    if not isinstance(verdict, dict) or verdict.get("verdict") != "pass":
+        raise DataError(validation, None, "verdict", "validation did not pass; run validate first")
+    rows, problems = read_rows(gen_dir, progress)
+    splits: dict[str, list[dict]] = {s: [] for s in SPLITS}
+    owner: dict[str, tuple[str, str]] = {}  # correction -> (split, where)
+    for path, line, row in rows:
+        name = assign(row["template"], seed, params.split)
+        where = f"{path}:{line}"
+        first = owner.setdefault(row["correction"], (name, where))
+        if first[0] != name:
+            # The later row names the leak; both places are in the message so either can be fixed.
+            problems.append(
+                DataError(
+                    path,
+                    line,
+                    "correction",
+                    f"{name} target also in {first[0]} ({first[1]}): groups leak across splits",
+                )
+            )
+            continue
+        splits[name].append(row)
+    problems += [DataError(gen_dir, None, "split", f"{s} split is empty") for s in SPLITS if rows and not splits[s]]
+    if problems:
+        raise DataErrors(problems, shown=params.show)
+    for name in SPLITS:  # deterministic shuffle: training reads rows in file order
+        splits[name].sort(key=lambda r: _unit(seed, r["id"]))
+    progress("prepare", len(rows), len(rows))
+    with atomic_dir(out_dir) as tmp:
+        counts = {name: write_jsonl(tmp / f"{name}.jsonl", map(final_row, splits[name])) for name in SPLITS}
+        texts = {
+            CALIBRATION: splits["train"][: params.calibration_rows],
+            HELDOUT: splits["test"][: params.heldout_rows],
+        }
+        for fname, chosen in texts.items():
+            with (tmp / fname).open("w", encoding="utf-8") as f:
+                f.writelines(contract.render_conversation(r["shell"], r["command"], r["correction"]) for r in chosen)
+        groups = {name: len({r["template"] for r in splits[name]}) for name in SPLITS}
+        shells = {name: {s: sum(r["shell"] == s for r in splits[name]) for s in contract.SHELLS} for name in SPLITS}
+        write_meta(
+            tmp,
+            "prepare",
+            params={"seed": seed, **params.__dict__},
+            inputs={f"{f}.jsonl": Path(gen_dir) / f"{f}.jsonl" for f in contract.FAMILIES},
+            validation_sha256=sha256_file(validation),
+            rows=counts,
+            groups=groups,
+            shells=shells,
+            calibration_conversations=len(texts[CALIBRATION]),
+            heldout_conversations=len(texts[HELDOUT]),
+        )
+    return Result(Path(out_dir), counts)
+
+
+def main(argv: list[str]) -> int:
+    p = parser("prepare", __doc__.split("\n\n")[0])
+    p.add_argument("gen_dir", type=Path, help="generated data folder (data/generated)")
+    p.add_argument("validation", type=Path, help="validate's metrics (data/validation.json)")
+    p.add_argument("out_dir", type=Path, help="output folder (data/final)")
+    args = p.parse_args(argv)
+    from .generate import base_seed
+
+    raw = params_mod.load(args.params)
+    prm = params_mod.section("prepare", raw, path=args.params, cls=Params)
+    with progress_bar() as progress:
+        result = run(prm, base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
+    print("prepare: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + f" -> {result.out_dir}")
+    return 0

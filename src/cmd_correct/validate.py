@@ -1,0 +1,259 @@
+"""validate: check every generated row, then the dataset as a whole; write the metrics only on success.
+
+Usage: python -m cmd_correct validate GENERATED_DIR VALIDATION_JSON [--params params.yaml]
+
+Row checks: JSON, schema and types, unknown shell or family, a family that does not match its file,
+empty or null correction, a correction equal to its input, a multi-line command or correction, exact
+duplicates (same shell and input) and duplicate ids. Dataset checks: share per shell and per family
+within `tolerance` of generate's targets, family minimums, the one-character-edit share, and the
+near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
+(the first `show`, plus counts per field) and no VALIDATION_JSON is left behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import contract
+from . import params as params_mod
+from .cli import Progress, noop_progress, parser, progress_bar
+from .errors import DataError, DataErrors
+from .generate.mutations import near_key, within_one_edit
+from .io import write_json
+
+# field -> allowed types; `error` may be null, everything else is a non-empty string.
+SCHEMA: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "shell": (str,),
+    "family": (str,),
+    "category": (str,),
+    "tool": (str,),
+    "command": (str,),
+    "correction": (str,),
+    "edit": (str,),
+    "error": (str, type(None)),
+    "template": (str,),
+}
+
+
+@dataclass
+class Params:
+    tolerance: float = 0.01  # allowed |share - target| per shell and per family (targets: generate.*_weights)
+    family_min: dict[str, float] = field(default_factory=lambda: {"chained": 0.20, "natural": 0.30})  # floors
+    max_trivial_share: float = 0.05  # most rows whose correction is a one-character edit of the input
+    max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
+    show: int = 20  # problems printed in full; the rest are counted
+
+    def validate(self) -> list[str]:
+        bad = [k for k in self.family_min if k not in contract.FAMILIES]
+        return [f"family_min: unknown family {', '.join(bad)}"] if bad else []
+
+
+@dataclass
+class Result:
+    rows: int
+    metrics: dict
+
+
+class ValidationError(DataErrors):
+    """Validation failed: the first problems in full, then counts per field."""
+
+    def __init__(self, problems: list[DataError], *, shown: int = 20):
+        super().__init__(problems, shown=shown)
+        by_field = Counter(p.field or "row" for p in problems)
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(by_field.items()))
+        self.args = (f"{self.args[0]}\nproblems per field: {counts}",)
+
+
+def check_row(path: Path, line: int, row: dict, family: str | None) -> list[DataError]:
+    """Every schema problem of one row (empty when the row is fine)."""
+    out = []
+    for name, types in SCHEMA.items():
+        if name not in row:
+            out.append(DataError(path, line, name, "missing field"))
+            continue
+        value = row[name]
+        if not isinstance(value, types):
+            want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+            got = "null" if value is None else type(value).__name__
+            reason = "null correction" if name == "correction" and value is None else f"expected {want}, got {got}"
+            out.append(DataError(path, line, name, reason))
+        elif isinstance(value, str) and name != "error" and not value.strip():
+            out.append(DataError(path, line, name, "empty"))
+    out += [DataError(path, line, k, "unknown field") for k in row if k not in SCHEMA]
+    if isinstance(row.get("shell"), str) and row["shell"] not in contract.SHELLS:
+        out.append(DataError(path, line, "shell", f"unknown shell {row['shell']!r}"))
+    fam = row.get("family")
+    if isinstance(fam, str):
+        if fam not in contract.FAMILIES:
+            out.append(DataError(path, line, "family", f"unknown family {fam!r}"))
+        elif family is not None and fam != family:
+            out.append(DataError(path, line, "family", f"{fam!r} row in the {family!r} file"))
+    cmd, fix = row.get("command"), row.get("correction")
+    if isinstance(cmd, str) and isinstance(fix, str):
+        if cmd.strip() == fix.strip():
+            out.append(DataError(path, line, "correction", "equals the input (null correction)"))
+        if "\n" in fix:
+            out.append(DataError(path, line, "correction", "spans lines (one command per answer)"))
+        if "\n" in cmd:
+            out.append(DataError(path, line, "command", "spans lines"))
+    return out
+
+
+def read_rows(gen_dir: str | Path, progress: Progress = noop_progress) -> tuple[list[tuple], list[DataError]]:
+    """All rows of `<family>.jsonl` as (path, line, row), with every per-row and duplicate problem."""
+    gen_dir = Path(gen_dir)
+    rows, problems = [], []
+    seen: dict[tuple, str] = {}
+    ids: dict[str, str] = {}
+    for family in contract.FAMILIES:
+        path = gen_dir / f"{family}.jsonl"
+        if not path.is_file():
+            problems.append(DataError(path, None, None, "file not found"))
+            continue
+        try:
+            for line, row in _lines(path):
+                if isinstance(row, DataError):
+                    problems.append(row)
+                    continue
+                bad = check_row(path, line, row, family)
+                problems += bad
+                where = f"{path}:{line}"
+                if not bad:
+                    key = (row["shell"], row["command"])
+                    if key in seen:
+                        problems.append(DataError(path, line, "command", f"duplicate of {seen[key]}"))
+                    else:
+                        seen[key] = where
+                    if row["id"] in ids:
+                        problems.append(DataError(path, line, "id", f"duplicate id, first at {ids[row['id']]}"))
+                    else:
+                        ids[row["id"]] = where
+                    rows.append((path, line, row))
+                if line % 10000 == 0:
+                    progress(f"read {family}", line, None)
+        except UnicodeDecodeError as e:
+            problems.append(DataError(path, None, None, f"not UTF-8: {e.reason}"))
+    return rows, problems
+
+
+def _lines(path: Path):
+    """iter_jsonl, but a malformed line becomes a problem and reading goes on."""
+    import json
+
+    with path.open(encoding="utf-8") as f:
+        for lineno, text in enumerate(f, 1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as e:
+                yield lineno, DataError(path, lineno, None, f"invalid JSON: {e.msg} (column {e.colno})")
+                continue
+            if not isinstance(obj, dict):
+                yield lineno, DataError(path, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+                continue
+            yield lineno, obj
+
+
+def run(
+    params: Params,
+    shell_targets: dict[str, float],
+    family_targets: dict[str, float],
+    gen_dir: str | Path,
+    out_path: str | Path,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Validate `gen_dir`; write `out_path` metrics on success, raise ValidationError otherwise."""
+    gen_dir, out_path = Path(gen_dir), Path(out_path)
+    rows, problems = read_rows(gen_dir, progress)
+    n = len(rows)
+    shells = Counter(r["shell"] for _, _, r in rows)
+    families = Counter(r["family"] for _, _, r in rows)
+    categories = Counter(f"{r['family']}/{r['category']}" for _, _, r in rows)
+    trivial = sum(within_one_edit(r["command"], r["correction"]) for _, _, r in rows)
+    near = Counter(near_key(r["shell"], r["command"]) for _, _, r in rows)
+    near_dups = sum(c - 1 for c in near.values() if c > 1)
+    share = lambda c, k: round(c[k] / n, 6) if n else 0.0
+    if n == 0:
+        problems.append(DataError(gen_dir, None, None, "no valid rows"))
+    else:
+        for s, target in shell_targets.items():
+            if abs(share(shells, s) - target) > params.tolerance:
+                problems.append(
+                    DataError(
+                        gen_dir,
+                        None,
+                        "shell",
+                        f"{s} share {share(shells, s):.4f} is not within {params.tolerance} of the target {target}",
+                    )
+                )
+        for f, target in family_targets.items():
+            if abs(share(families, f) - target) > params.tolerance:
+                problems.append(
+                    DataError(
+                        gen_dir,
+                        None,
+                        "family",
+                        f"{f} share {share(families, f):.4f} is not within {params.tolerance} of the target {target}",
+                    )
+                )
+        for f, low in params.family_min.items():
+            if share(families, f) < low:
+                problems.append(DataError(gen_dir, None, "family", f"{f} share {share(families, f):.4f} < {low}"))
+        if trivial / n > params.max_trivial_share:
+            problems.append(
+                DataError(
+                    gen_dir,
+                    None,
+                    "correction",
+                    f"one-character-edit share {trivial / n:.4f} > {params.max_trivial_share}",
+                )
+            )
+        if near_dups / n > params.max_near_duplicate_share:
+            problems.append(
+                DataError(
+                    gen_dir,
+                    None,
+                    "command",
+                    f"near-duplicate share {near_dups / n:.4f} > {params.max_near_duplicate_share}",
+                )
+            )
+    if problems:
+        out_path.unlink(missing_ok=True)  # a stale verdict must not look current
+        raise ValidationError(problems, shown=params.show)
+    metrics = {
+        "verdict": "pass",
+        "rows": n,
+        "trivial_edit_rate": round(trivial / n, 6),
+        "near_duplicate_rate": round(near_dups / n, 6),
+        "with_error_message_rate": round(sum(r["error"] is not None for _, _, r in rows) / n, 6),
+        "groups": len({r["template"] for _, _, r in rows}),
+        "shell_share": {s: share(shells, s) for s in contract.SHELLS},
+        "shell_target": dict(shell_targets),
+        "family_share": {f: share(families, f) for f in contract.FAMILIES},
+        "family_target": dict(family_targets),
+        "category_count": dict(sorted(categories.items())),
+        "tolerance": params.tolerance,
+    }
+    write_json(out_path, metrics)
+    return Result(n, metrics)
+
+
+def main(argv: list[str]) -> int:
+    p = parser("validate", __doc__.split("\n\n")[0])
+    p.add_argument("gen_dir", type=Path, help="generated data folder (data/generated)")
+    p.add_argument("out", type=Path, help="metrics file to write (data/validation.json)")
+    args = p.parse_args(argv)
+    raw = params_mod.load(args.params)
+    prm = params_mod.section("validate", raw, path=args.params, cls=Params)
+    from .generate import Params as GenParams
+
+    gen = params_mod.section("generate", raw, path=args.params, cls=GenParams)
+    with progress_bar() as progress:
+        result = run(prm, gen.shell_weights, gen.family_weights, args.gen_dir, args.out, progress)
+    m = result.metrics
+    print(f"validate: {result.rows} rows ok; trivial edits {m['trivial_edit_rate']:.2%}; -> {args.out}")
+    return 0
