@@ -44,3 +44,70 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.save_pretrained(out, safe_serialization=True)
     base.save_tokenizer(tok, out)
     return out
+
+
+class ToyDvc:
+    """Real git + dvc repos in a temp dir, each with one toy stage (tests/fixtures/ci) and this repo's
+    committed .dvc/config (remotes). `runs()` counts how often the stage really ran (not restored)."""
+
+    FIXTURES = Path(__file__).parent / "fixtures" / "ci"
+
+    def __init__(self, root: Path):
+        import os
+        import sys
+
+        self.root = root
+        self.runlog = root / "runlog.txt"
+        self.runlog.touch()
+        bindir = str(Path(sys.executable).parent)
+        self.env = {**os.environ, "PATH": bindir + os.pathsep + os.environ["PATH"], "TOY_RUNLOG": str(self.runlog)}
+        self.env.pop("DVC_S3_BUCKET", None)
+
+    def sh(self, repo: Path, *cmd: str, check: bool = True) -> str:
+        import subprocess
+        import sys
+
+        if cmd[0] == "dvc":
+            cmd = (sys.executable, "-m", "dvc", *cmd[1:])
+        proc = subprocess.run(cmd, cwd=repo, env=self.env, capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        return proc.stdout + proc.stderr
+
+    def new(self, name: str, *, n: int = 3, scale: float = 0.1) -> Path:
+        """A repo with the toy stage and params, one commit, nothing run yet."""
+        import shutil
+
+        repo = self.root / name
+        repo.mkdir()
+        self.sh(repo, "git", "init", "-q", "-b", "main")
+        self.sh(repo, "git", "config", "user.email", "test@localhost")
+        self.sh(repo, "git", "config", "user.name", "test")
+        self.sh(repo, "dvc", "init", "-q")
+        shutil.copy(Path(__file__).parents[1] / ".dvc" / "config", repo / ".dvc" / "config")
+        for f in ("toy_stage.py", "dvc.yaml"):
+            shutil.copy(self.FIXTURES / f, repo / f)
+        self.set_params(repo, n=n, scale=scale)
+        self.commit(repo, "toy repo")
+        return repo
+
+    def set_params(self, repo: Path, **toy) -> None:
+        import yaml
+
+        path = repo / "params.yaml"
+        raw = yaml.safe_load(path.read_text()) if path.exists() else {"toy": {}}
+        raw["toy"].update(toy)
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+
+    def commit(self, repo: Path, msg: str) -> None:
+        self.sh(repo, "git", "add", "-A")
+        self.sh(repo, "git", "commit", "-q", "--allow-empty", "-m", msg)
+
+    def runs(self) -> int:
+        return len(self.runlog.read_text().splitlines())
+
+
+@pytest.fixture
+def toy_dvc(tmp_path: Path) -> ToyDvc:
+    """Factory for real git+dvc repos with one toy stage (used by the CI and remote tests)."""
+    return ToyDvc(tmp_path)

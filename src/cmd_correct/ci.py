@@ -13,6 +13,7 @@ The workflows in .github/workflows call these through Make targets (`make ci-rem
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -64,7 +65,8 @@ def configure_remote(env: Mapping[str, str], *, cwd: str | Path = ".") -> str:
 
 
 def _dvc(args: Sequence[str], cwd: str | Path) -> str:
-    return _run(["dvc", *args], cwd)
+    # The dvc of this interpreter, whatever PATH says (the Makefile's and pytest's may differ).
+    return _run([sys.executable, "-m", "dvc", *args], cwd)
 
 
 def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True) -> str:
@@ -72,6 +74,37 @@ def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
     return proc.stdout
+
+
+def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int:
+    """Push every object the run-cache entries of the current stages need; returns how many were sent.
+
+    `dvc push --run-cache` (dvc 3.67) sends the run records and the workspace's cached outputs, but not
+    the `cache: false` ones (metrics.json, plots). DVC commits those to the local cache when it saves a
+    run, and a restore from another machine needs them: without this push, `dvc repro --pull` there
+    reports "missing cache files" and reruns the stage. The objects are collected the way DVC's own
+    restore collects them (`StageCache._create_stage(...).get_used_objs()`), from the dvc.lock entry
+    each stage has after its run.
+    """
+    from dvc.repo import Repo
+    from dvc.stage.serialize import to_single_stage_lockfile
+
+    sent = 0
+    # chdir: _create_stage resolves "dvc.yaml" against the process's working directory.
+    with contextlib.chdir(cwd), Repo(".") as repo:
+        objs = set()
+        for stage in repo.index.stages:
+            if not getattr(stage, "cmd", None) or not stage.outs or stage.changed_stage():
+                continue
+            cached = repo.stage_cache._create_stage(to_single_stage_lockfile(stage), wdir=stage.wdir)
+            for used in cached.get_used_objs().values():
+                objs.update(used)
+        if objs:
+            result = repo.cloud.push(objs, remote=remote)
+            if result.failed:
+                raise ToolError(f"push of {len(result.failed)} run-cache object(s) to the remote failed")
+            sent = len(result.transferred)
+    return sent
 
 
 # --- CI-sized profile -------------------------------------------------------------------------------
@@ -267,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m cmd_correct.ci", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("remote", help="select and configure the DVC remote; prints its name")
+    sub.add_parser("push-run-outputs", help="push the cache: false outputs the run-cache needs")
     s = sub.add_parser("profile", help="merge an overlay into params.yaml (rewrites it: CI only)")
     s.add_argument("overlay")
     s.add_argument("--params", default="params.yaml")
@@ -289,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if a.cmd == "remote":
             print(configure_remote(os.environ))
+        elif a.cmd == "push-run-outputs":
+            print(f"{push_run_outputs()} object(s) pushed for the run-cache")
         elif a.cmd == "profile":
             if not (a.force or os.environ.get("CI")):
                 raise CmdCorrectError("profile rewrites params.yaml; it is for CI checkouts (set CI=1 or --force)")
