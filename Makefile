@@ -115,9 +115,12 @@ pr-comment: install  ## write the sticky PR comment body to reports/ci/pr-commen
 pr-comment-post:  ## create or update the sticky PR comment
 	PYTHONPATH=src $(PYTHON) -m cmd_correct.ci post $(BODY) --repo $(REPO) --pr $(PR)
 
-push-cache: install  ## dvc push --run-cache to the selected remote
+# dvc 3.67 leaves the run-cache's `cache: false` outputs (metrics, plots) behind; push-run-outputs
+# sends them, or a restore elsewhere finds them missing and reruns the stage (tests/test_remote.py).
+push-cache: install  ## dvc push --run-cache to the selected remote, with what a restore needs
 	$(CI) remote
 	$(RUN) dvc push --run-cache
+	$(CI) push-run-outputs
 
 pull-cache: install  ## dvc pull from the selected remote
 	$(CI) remote
