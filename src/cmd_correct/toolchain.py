@@ -56,6 +56,10 @@ def cmake_flags(native: bool | None = None) -> list[str]:
     common = [
         "-DCMAKE_BUILD_TYPE=Release",
         "-DBUILD_SHARED_LIBS=ON",
+        # Binaries and libraries all land in build/bin; $ORIGIN rpaths keep them loadable after the
+        # finished build is renamed into the cache (and for llama-cpp-python's ctypes load).
+        "-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON",
+        "-DCMAKE_BUILD_RPATH=$ORIGIN",
         "-DLLAMA_CURL=OFF",
         "-DLLAMA_BUILD_TESTS=OFF",
         "-DLLAMA_BUILD_EXAMPLES=OFF",
@@ -152,8 +156,19 @@ def _fetch_source(dest: Path, log) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log(f"downloading llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION} sdist")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}", "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         (sdist,) = Path(tmp).glob("llama_cpp_python-*.tar.gz")
@@ -161,7 +176,7 @@ def _fetch_source(dest: Path, log) -> None:
         with tarfile.open(sdist) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith(prefix)]
             for m in members:
-                m.name = m.name[len(prefix):]
+                m.name = m.name[len(prefix) :]
             tar.extractall(dest, members=[m for m in members if m.name], filter="data")
 
 
@@ -178,12 +193,12 @@ def build(*, jobs: int | None = None, log=lambda msg: print(msg, file=sys.stderr
     _fetch_source(work / "src", log)
     flags = cmake_flags()
     log("configuring llama.cpp: " + " ".join(flags))
-    subprocess.run(["cmake", "-S", str(work / "src"), "-B", str(work / "build"), *flags], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["cmake", "-S", str(work / "src"), "-B", str(work / "build"), *flags], check=True, stdout=subprocess.DEVNULL
+    )
     jobs = jobs or os.cpu_count() or 2
     log(f"building {', '.join(TOOLS)} with {jobs} jobs (several minutes on 2 cores)")
-    subprocess.run(["cmake", "--build", str(work / "build"), "-j", str(jobs), "--target", *TOOLS, "llama"],
-                   check=True)
+    subprocess.run(["cmake", "--build", str(work / "build"), "-j", str(jobs), "--target", *TOOLS, "llama"], check=True)
     # Object files are not needed once linked; the cache keeps binaries, libraries and source.
     for sub in (work / "build").iterdir():
         if sub.name != "bin":
