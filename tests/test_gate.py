@@ -152,6 +152,22 @@ def test_gguf_validity(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "0 tensors" in gate.header_problem(quant / "model-Q4_K_M.gguf")
 
 
+@pytest.mark.slow
+def test_real_gguf_passes_the_full_validator(work: Path) -> None:
+    """The embedded SmolLM2 GGUF (a real llama.cpp model file) through cmd_correct.gguf.validate."""
+    from cmd_correct import base, toolchain
+
+    try:
+        toolchain.find()
+    except toolchain.ToolchainError as e:
+        pytest.skip(f"needs the llama.cpp toolchain (`make test` builds it): {e}")
+    quant = work / "models/quant"
+    quant.mkdir(parents=True)
+    (quant / "model-Q4_K_M.gguf").symlink_to(base.embedded_gguf_path())
+    row = next(r for r in _run(work, gguf_valid=True).rows if r.metric == "Q4_K_M.gguf")
+    assert (row.verdict, row.value) == (gate.PASS, (quant / "model-Q4_K_M.gguf").as_posix())
+
+
 def test_params_refuse_a_gated_type_without_limits() -> None:
     assert gate.Params(quant_types=["IQ2_XS"]).validate() == [
         "kld_mean_max: no limit for gated quant type IQ2_XS",
