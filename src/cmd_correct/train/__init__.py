@@ -1,0 +1,143 @@
+"""train: a LoRA adapter on models/base from data/final, with one of three backends.
+
+`torch` (PEFT, CPU/CUDA/MPS), `mlx` (mlx-lm's LoRA trainer) or `kaggle` (push a GPU kernel that runs
+the torch backend, poll it, download the adapter). One set of params drives all three.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .. import io
+from ..cli import Progress, noop_progress
+from .kaggle_backend import KaggleParams
+
+CONFIG_FILE = "train_config.json"  # the resolved training config saved beside the adapter (fuse reads it)
+
+
+@dataclass
+class Params:
+    backend: Literal["torch", "mlx", "kaggle"] = "torch"  # where training runs
+    rank: int = 16  # LoRA rank r
+    alpha: float = 32.0  # LoRA alpha (scale = alpha / rank)
+    dropout: float = 0.05  # LoRA dropout
+    target_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )  # linear layers that get adapters
+    lr: float = 2e-4  # peak learning rate
+    schedule: Literal["cosine", "linear", "constant"] = "cosine"  # decay after warmup
+    warmup: int = 10  # warmup steps
+    batch_size: int = 8  # sequences per micro-batch
+    grad_accum: int = 1  # micro-batches per optimizer step
+    max_length: int = 128  # tokens per sequence (longer examples are left out and counted)
+    iters: int = 300  # optimizer steps
+    weight_decay: float = 0.0  # AdamW weight decay on the LoRA weights
+    max_grad_norm: float = 1.0  # gradient clipping norm
+    log_interval: int = 10  # steps between train-loss / tokens-per-second log points
+    eval_interval: int = 50  # steps between validation-loss evaluations
+    eval_batches: int = 8  # validation batches per evaluation
+    checkpoint_interval: int = 50  # steps between resumable checkpoints
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # torch device
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"  # compute dtype (autocast for half types)
+    threads: int = 0  # torch CPU threads (0: all cores)
+    grad_checkpointing: bool = False  # recompute activations in backward (big models on small GPUs)
+    kaggle: KaggleParams = field(default_factory=KaggleParams)  # backend=kaggle only
+
+    def validate(self) -> list[str]:
+        problems = []
+        positive = ("rank", "batch_size", "grad_accum", "max_length", "iters", "eval_interval", "eval_batches")
+        problems += [f"{name}: must be > 0" for name in positive if getattr(self, name) <= 0]
+        problems += [
+            f"{name}: must be >= 0" for name in ("warmup", "checkpoint_interval", "threads") if getattr(self, name) < 0
+        ]
+        if self.log_interval <= 0:
+            problems.append("log_interval: must be > 0")
+        if not 0.0 <= self.dropout < 1.0:
+            problems.append("dropout: must be in [0, 1)")
+        if self.lr <= 0:
+            problems.append("lr: must be > 0")
+        if self.warmup >= self.iters > 0:
+            problems.append(f"warmup: {self.warmup} steps leave none of the {self.iters} iters to train")
+        if not self.target_modules:
+            problems.append("target_modules: at least one module")
+        if self.dtype == "float16" and self.device == "cpu":
+            problems.append("dtype: float16 needs a GPU (use bfloat16 or float32 on cpu)")
+        return problems
+
+
+@dataclass
+class Result:
+    adapter_dir: Path  # PEFT adapter + train_config.json + meta.json
+    summary: dict  # final losses, tokens/s, time, device (also in the report's metrics.json)
+
+
+def run(
+    params: Params,
+    *,
+    seed: int,
+    data_dir: str | Path,
+    base_dir: str | Path,
+    adapter_dir: str | Path,
+    report_dir: str | Path,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Train with `params.backend`; the adapter folder gets the resolved config and meta.json."""
+    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    backend = importlib.import_module(f".{params.backend}_backend", __package__)
+    summary = backend.train(
+        params,
+        seed=seed,
+        data_dir=data_dir,
+        base_dir=base_dir,
+        adapter_dir=adapter_dir,
+        report_dir=report_dir,
+        progress=progress,
+    )
+    # Like mlx-lm's adapter_config.json: everything needed to know how this adapter was trained.
+    io.write_json(
+        adapter_dir / CONFIG_FILE,
+        {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **asdict(params)},
+    )
+    meta = io.write_meta(
+        adapter_dir,
+        "train",
+        params=params,
+        inputs={"data": data_dir, "base": base_dir},
+        seed=seed,
+        summary=summary,
+    )
+    return Result(adapter_dir=adapter_dir, summary=meta["summary"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # before torch starts its OpenMP pool
+    import json
+
+    from .. import cli
+    from .. import params as params_mod
+
+    p = cli.parser("train", __doc__)
+    p.add_argument("data", type=Path, help="data/final (train.jsonl, valid.jsonl)")
+    p.add_argument("base", type=Path, help="models/base")
+    p.add_argument("adapter", type=Path, help="output adapter folder (models/adapter)")
+    p.add_argument("report", type=Path, help="metrics and plots folder (reports/train)")
+    args = p.parse_args(argv)
+    raw = params_mod.load(args.params)
+    prm = params_mod.section("train", raw, path=args.params)
+    seed = params_mod.section("base", raw, path=args.params).seed
+    with cli.progress_bar() as progress:
+        result = run(
+            prm,
+            seed=seed,
+            data_dir=args.data,
+            base_dir=args.base,
+            adapter_dir=args.adapter,
+            report_dir=args.report,
+            progress=progress,
+        )
+    print(json.dumps(result.summary, sort_keys=True))
+    return 0

@@ -1,0 +1,361 @@
+"""torch backend: PEFT LoRA on models/base with a plain training loop (CPU, CUDA or MPS).
+
+The loss covers the assistant turn only (see data.py). Every `checkpoint_interval` steps the adapter,
+optimizer, scheduler, RNG state and log history go to `.<adapter>.torch-checkpoint/` beside the adapter
+folder; a rerun with the same params, data and base model resumes there and produces the same adapter as
+an uninterrupted run. A finished run leaves only the adapter folder (written atomically).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from .. import io
+from ..cli import Progress, noop_progress
+from ..errors import DataError, ModelError
+from . import data
+
+# libgomp threads spin while waiting; on a shared 2-core machine that makes a step 10-50x slower.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+CHECKPOINT = "checkpoint"
+
+
+def checkpoint_dir(adapter_dir: Path) -> Path:
+    """Resumable state lives beside the adapter folder, so an interrupted run leaves it behind."""
+    adapter_dir = Path(adapter_dir)
+    return adapter_dir.with_name(f".{adapter_dir.name}.torch-checkpoint")
+
+
+def pick_device(name: str) -> str:
+    """`auto` -> cuda, else mps, else cpu; an explicit device that is missing is an error."""
+    import torch
+
+    available = {
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+        "cpu": True,
+    }
+    if name == "auto":
+        return next(d for d in ("cuda", "mps", "cpu") if available[d])
+    if not available[name]:
+        raise ModelError(f"train.device={name}, but torch sees no {name} device here (use auto)")
+    return name
+
+
+def _fingerprint(params, seed: int, data_dir: Path, base_dir: Path) -> str:
+    """What a checkpoint must match to be resumed: params, seed, the splits and the base model."""
+    base_id = base_dir / "meta.json" if (base_dir / "meta.json").is_file() else base_dir
+    parts = {
+        "params": {k: v for k, v in asdict(params).items() if k not in ("kaggle", "eval_interval")},
+        "seed": seed,
+        "train": io.sha256_file(data_dir / "train.jsonl"),
+        "valid": io.sha256_file(data_dir / "valid.jsonl"),
+        "base": io.sha256_tree(base_id),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _load_split(tokenizer, data_dir: Path, split: str, max_length: int, batch_size: int) -> data.Encoded:
+    path = data_dir / f"{split}.jsonl"
+    enc = data.encode_all(tokenizer, data.read_split(path), max_length)
+    if len(enc.input_ids) < batch_size:
+        raise DataError(
+            path,
+            None,
+            None,
+            f"{len(enc.input_ids)} usable rows (after {enc.dropped} longer than "
+            f"train.max_length={max_length}); train.batch_size={batch_size} needs at least that many",
+        )
+    return enc
+
+
+def _scheduler(optimizer, params):
+    from transformers import get_scheduler
+
+    name = "constant_with_warmup" if params.schedule == "constant" else params.schedule
+    return get_scheduler(name, optimizer, num_warmup_steps=params.warmup, num_training_steps=params.iters)
+
+
+def _loss_sum(model, ids, mask, labels, autocast):
+    """Summed next-token cross-entropy over the labelled (assistant) tokens, and their count."""
+    import torch
+    import torch.nn.functional as F
+
+    with autocast():
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    target = labels[:, 1:]
+    loss = F.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]),
+        target.reshape(-1),
+        ignore_index=data.IGNORE,
+        reduction="sum",
+    )
+    return loss, int(torch.count_nonzero(target != data.IGNORE))
+
+
+def _evaluate(model, enc: data.Encoded, params, pad_id: int, device: str, autocast) -> float:
+    """Mean per-token loss on the first `eval_batches` batches of the valid split (a fixed sample)."""
+    import torch
+
+    model.eval()
+    total, count = 0.0, 0
+    n = min(len(enc.input_ids), params.eval_batches * params.batch_size)
+    with torch.no_grad():
+        for start in range(0, n, params.batch_size):
+            idx = list(range(start, min(n, start + params.batch_size)))
+            ids, mask, labels = (t.to(device) for t in data.collate(enc, idx, pad_id))
+            loss, k = _loss_sum(model, ids, mask, labels, autocast)
+            total, count = total + float(loss), count + k
+    model.train()
+    return total / max(count, 1)
+
+
+class _Log:
+    """dvclive metrics (reports/train/metrics.json + plots/metrics/<name>.tsv) rebuilt from a history list,
+    so a resumed run's plots hold exactly the steps up to its checkpoint and then continue."""
+
+    def __init__(self, report_dir: Path, history: list[dict]):
+        from dvclive import Live
+
+        self.live = Live(dir=str(report_dir), save_dvc_exp=False, dvcyaml=None, resume=False)
+        self.history: list[dict] = []
+        for record in history:
+            self.log(record["step"], {k: v for k, v in record.items() if k != "step"})
+
+    def log(self, step: int, values: dict) -> None:
+        self.history.append({"step": step, **values})
+        self.live.step = step
+        for name, value in values.items():
+            self.live.log_metric(name, value)
+        self.live.make_summary()
+
+    def finish(self, summary: dict) -> None:
+        self.live.summary.update({k: v for k, v in summary.items() if isinstance(v, int | float)})
+        self.live.make_summary()
+
+
+def _save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict) -> None:
+    import torch
+    from peft import get_peft_model_state_dict
+
+    with io.atomic_dir(folder / CHECKPOINT) as tmp:
+        torch.save(
+            {
+                "adapter": get_peft_model_state_dict(model),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict() if scaler is not None else None,
+                "rng_cpu": torch.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            },
+            tmp / "state.pt",
+        )
+        io.write_json(tmp / "state.json", state)
+
+
+def _load_checkpoint(folder: Path, fingerprint: str, model, optimizer, scheduler, scaler) -> dict:
+    """Restore the last checkpoint if it belongs to this run (same fingerprint); {} otherwise."""
+    import torch
+    from peft import set_peft_model_state_dict
+
+    ckpt = folder / CHECKPOINT
+    if not (ckpt / "state.json").is_file():
+        return {}
+    state = io.read_json(ckpt / "state.json")
+    if state.get("fingerprint") != fingerprint:
+        shutil.rmtree(folder, ignore_errors=True)  # params, data or base changed: start over
+        return {}
+    blob = torch.load(ckpt / "state.pt", map_location="cpu", weights_only=False)
+    set_peft_model_state_dict(model, blob["adapter"])
+    optimizer.load_state_dict(blob["optimizer"])
+    scheduler.load_state_dict(blob["scheduler"])
+    if scaler is not None and blob["scaler"] is not None:
+        scaler.load_state_dict(blob["scaler"])
+    torch.set_rng_state(blob["rng_cpu"])
+    if blob["rng_cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(blob["rng_cuda"])
+    return state
+
+
+def train(
+    params,
+    *,
+    seed: int,
+    data_dir: Path,
+    base_dir: Path,
+    adapter_dir: Path,
+    report_dir: Path,
+    progress: Progress = noop_progress,
+) -> dict:
+    """Train a LoRA adapter; writes the PEFT adapter to `adapter_dir` and dvclive metrics to `report_dir`."""
+    import contextlib
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    started = time.perf_counter()
+    device = pick_device(params.device)
+    threads = params.threads or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+
+    progress("train (torch): load", 0, 1)
+    if not (base_dir / "config.json").is_file():
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    data.check_template(tokenizer)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    train_set = _load_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
+    valid_set = _load_split(tokenizer, data_dir, "valid", params.max_length, 1)
+
+    half = params.dtype != "float32"
+    compute = getattr(torch, params.dtype)
+    # Half-precision weights only where the accelerator has the memory savings to gain (T4 + 4B);
+    # on CPU the weights stay fp32 and bf16 runs under autocast.
+    load_dtype = compute if half and device != "cpu" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=load_dtype).to(device)
+    if params.grad_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    lora = LoraConfig(
+        r=params.rank,
+        lora_alpha=params.alpha,
+        lora_dropout=params.dropout,
+        target_modules=list(params.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora)  # adapter weights stay fp32 (peft's autocast_adapter_dtype)
+    model.train()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=params.lr, weight_decay=params.weight_decay)
+    scheduler = _scheduler(optimizer, params)
+    scaler = torch.amp.GradScaler(device) if params.dtype == "float16" and device == "cuda" else None
+
+    def autocast():
+        if not half:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device, dtype=compute)
+
+    ckpt = checkpoint_dir(adapter_dir)
+    fingerprint = _fingerprint(params, seed, data_dir, base_dir)
+    state = _load_checkpoint(ckpt, fingerprint, model, optimizer, scheduler, scaler)
+    done = int(state.get("step", 0))
+    log = _Log(report_dir, state.get("history", []))
+    tokens, seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
+    progress("train (torch): load", 1, 1)
+
+    recent: list[float] = []  # train losses since the last log line
+    window_tokens, window_start = 0, time.perf_counter()
+    n = len(train_set.input_ids)
+    progress("train (torch)", done, params.iters)
+    for step in range(done, params.iters):
+        t0 = time.perf_counter()
+        batches = [
+            data.batch_indices(n, params.batch_size, step * params.grad_accum + k, seed)
+            for k in range(params.grad_accum)
+        ]
+        tensors = [[t.to(device) for t in data.collate(train_set, idx, pad_id)] for idx in batches]
+        targets = sum(int(torch.count_nonzero(lab[:, 1:] != data.IGNORE)) for _, _, lab in tensors)
+        step_loss = 0.0
+        for ids, mask, labels in tensors:
+            loss, _ = _loss_sum(model, ids, mask, labels, autocast)
+            loss = loss / max(targets, 1)  # mean over every target token of the optimizer step
+            (scaler.scale(loss) if scaler else loss).backward()
+            step_loss += float(loss.detach())
+            window_tokens += int(mask.sum())
+        if scaler:
+            scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)
+        if scaler:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        scheduler.step()
+        if not math.isfinite(step_loss):
+            raise ModelError(f"train loss became {step_loss} at step {step + 1}; lower train.lr")
+        seconds += time.perf_counter() - t0
+        tokens += sum(int(m.sum()) for _, m, _ in tensors)
+        recent.append(step_loss)
+        current = step + 1
+
+        if current % params.log_interval == 0 or current == params.iters:
+            elapsed = time.perf_counter() - window_start
+            values = {
+                "train_loss": sum(recent) / len(recent),
+                "tokens_per_s": window_tokens / elapsed if elapsed > 0 else 0.0,
+                "lr": scheduler.get_last_lr()[0],
+            }
+            if current % params.eval_interval == 0 or current == params.iters:
+                values["valid_loss"] = _evaluate(model, valid_set, params, pad_id, device, autocast)
+            log.log(current, values)
+            recent, window_tokens, window_start = [], 0, time.perf_counter()
+        if params.checkpoint_interval and current % params.checkpoint_interval == 0 and current < params.iters:
+            _save_checkpoint(
+                ckpt,
+                model,
+                optimizer,
+                scheduler,
+                scaler,
+                {
+                    "step": current,
+                    "fingerprint": fingerprint,
+                    "history": log.history,
+                    "tokens": tokens,
+                    "seconds": seconds,
+                },
+            )
+        progress("train (torch)", current, params.iters)
+
+    last = log.history[-1] if log.history else {}
+    valid_loss = next((r["valid_loss"] for r in reversed(log.history) if "valid_loss" in r), None)
+    summary = {
+        "backend": "torch",
+        "steps": params.iters,
+        "resumed_from": done,
+        "train_loss": last.get("train_loss"),
+        "valid_loss": valid_loss,
+        "tokens": tokens,
+        "tokens_per_s": tokens / seconds if seconds else None,
+        "train_seconds": seconds,
+        "seconds": time.perf_counter() - started,
+        "device": device,
+        "dtype": params.dtype,
+        "threads": threads,
+        "train_rows": n,
+        "dropped_rows": train_set.dropped,
+        "max_tokens": max(train_set.lengths),
+        "peak_memory_gb": _peak_memory_gb(device),
+    }
+    with io.atomic_dir(adapter_dir) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        (tmp / "README.md").unlink(missing_ok=True)  # PEFT's empty model-card template
+        cfg_path = tmp / "adapter_config.json"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["base_model_name_or_path"] = str(base_dir)
+        io.write_json(cfg_path, cfg)
+    log.finish(summary)
+    shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
+    return summary
+
+
+def _peak_memory_gb(device: str) -> float | None:
+    import resource
+
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 1e9
+    # ru_maxrss is in KiB on Linux: the whole process's peak resident memory.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6

@@ -1,0 +1,235 @@
+"""train stage, torch backend and the shared data encoding, on the tiny random model (seconds each)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from cmd_correct import contract, io, train
+from cmd_correct.errors import DataErrors, ModelError
+from cmd_correct.train import data, torch_backend
+
+FIXES = [
+    ("bash", "gti status", "git status"),
+    ("zsh", "sl -la", "ls -la"),
+    ("fish", "grpe foo bar.txt", "grep foo bar.txt"),
+    ("powershell", "Get-ChildItm", "Get-ChildItem"),
+    ("cmd", "dri /s", "dir /s"),
+    ("tcsh", "mkae clean", "make clean"),
+    ("bash", "dokcer ps -a", "docker ps -a"),
+    ("zsh", "pytohn3 main.py", "python3 main.py"),
+]
+
+
+def _write_split(path, rows):
+    io.write_jsonl(path, ({"messages": contract.messages(*row)} for row in rows))
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A small data/final: train and valid splits of contract messages."""
+    rng = random.Random(0)
+    folder = tmp_path / "final"
+    train_rows = [rng.choice(FIXES) for _ in range(40)]
+    _write_split(folder / "train.jsonl", train_rows)
+    _write_split(folder / "valid.jsonl", FIXES)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def tiny_params(**kw) -> train.Params:
+    """A few quick steps on the tiny model; lr high enough that the loss moves within them."""
+    base = dict(
+        iters=6,
+        batch_size=4,
+        lr=5e-3,
+        warmup=1,
+        max_length=96,
+        eval_interval=3,
+        eval_batches=2,
+        log_interval=1,
+        checkpoint_interval=2,
+        threads=1,
+        dropout=0.1,
+    )
+    return train.Params(**(base | kw))
+
+
+def _train(params, tmp_path, data_dir, tiny_model_dir, name="adapter", progress=None):
+    return train.run(
+        params,
+        seed=7,
+        data_dir=data_dir,
+        base_dir=tiny_model_dir,
+        adapter_dir=tmp_path / name,
+        report_dir=tmp_path / f"{name}-report",
+        **({"progress": progress} if progress else {}),
+    )
+
+
+def _adapter_tensors(folder):
+    from safetensors.torch import load_file
+
+    return load_file(folder / "adapter_model.safetensors")
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+def test_loss_mask_covers_the_answer_only(tokenizer):
+    ex = data.Example("bash", "gti status", "git status")
+    ids, labels = data.encode(tokenizer, ex, max_length=128)
+    n_prompt = labels.count(data.IGNORE)
+    assert tokenizer.decode(ids[:n_prompt]) == contract.render_prompt("bash", "gti status")
+    assert tokenizer.decode(labels[n_prompt:]) == f"git status{contract.IM_END}\n"
+    assert all(lab != data.IGNORE for lab in labels[n_prompt:])
+    assert data.encode(tokenizer, ex, max_length=n_prompt + 1) is None  # the answer would be cut: left out
+
+
+def test_read_split_reports_every_bad_row(tmp_path):
+    path = tmp_path / "train.jsonl"
+    good = {"messages": contract.messages("bash", "gti", "git")}
+    bad_role = {"messages": [{"role": "user", "content": "x"}]}
+    empty = {"messages": contract.messages("bash", "gti", " ")}
+    foreign = {"messages": [{"role": "system", "content": "hi"}] + contract.messages("bash", "a", "b")[1:]}
+    path.write_text("\n".join(json.dumps(r) for r in (good, bad_role, empty, foreign)) + "\n")
+    with pytest.raises(DataErrors) as err:
+        data.read_split(path)
+    assert [(p.line, p.field) for p in err.value.problems] == [
+        (2, "messages"),
+        (3, "messages.content"),
+        (4, "messages[0].content"),
+    ]
+
+
+def test_a_template_unlike_the_contract_is_refused(tokenizer):
+    import copy
+
+    tok = copy.deepcopy(tokenizer)
+    tok.chat_template = tok.chat_template.replace("<|im_start|>", "<|im_start|> ")
+    with pytest.raises(ModelError, match="consumer contract"):
+        data.check_template(tok)
+    data.check_template(tokenizer)  # the SmolLM2 template renders exactly the contract
+
+
+def test_batches_cover_each_epoch_once_and_repeat_for_a_seed():
+    n, bs = 10, 3
+    epoch = [i for step in range(3) for i in data.batch_indices(n, bs, step, seed=1)]
+    assert len(set(epoch)) == 9 and len(epoch) == 9
+    assert data.batch_indices(n, bs, 5, seed=1) == data.batch_indices(n, bs, 5, seed=1)
+    assert data.batch_indices(n, bs, 3, seed=1) != data.batch_indices(n, bs, 0, seed=1)  # a new shuffle
+
+
+# ------------------------------------------------------------------------------------------ torch
+
+
+def test_torch_writes_adapter_config_meta_and_metrics(tmp_path, data_dir, tiny_model_dir):
+    result = _train(tiny_params(), tmp_path, data_dir, tiny_model_dir)
+    adapter = tmp_path / "adapter"
+    assert sorted(p.name for p in adapter.iterdir()) == [
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "meta.json",
+        "train_config.json",
+    ]
+    assert not torch_backend.checkpoint_dir(adapter).exists()  # finished: no checkpoint left behind
+    cfg = json.loads((adapter / "adapter_config.json").read_text())
+    assert cfg["r"] == 16 and set(cfg["target_modules"]) == set(train.Params().target_modules)
+    resolved = io.read_json(adapter / "train_config.json")
+    assert resolved["backend"] == "torch" and resolved["seed"] == 7 and resolved["iters"] == 6
+    meta = io.read_json(adapter / "meta.json")
+    assert meta["inputs"]["base"] == io.sha256_tree(tiny_model_dir)
+
+    report = tmp_path / "adapter-report"
+    metrics = io.read_json(report / "metrics.json")
+    assert metrics["step"] == 6 and metrics["valid_loss"] == result.summary["valid_loss"]
+    plots = report / "plots" / "metrics"
+    assert sorted(p.name for p in plots.iterdir()) == ["lr.tsv", "tokens_per_s.tsv", "train_loss.tsv", "valid_loss.tsv"]
+    losses = [float(line.split("\t")[1]) for line in (plots / "train_loss.tsv").read_text().splitlines()[1:]]
+    assert len(losses) == 6 and losses[-1] < losses[0]  # it learns (8 distinct answers, lr 5e-3)
+    valid_steps = [line.split("\t")[0] for line in (plots / "valid_loss.tsv").read_text().splitlines()[1:]]
+    assert valid_steps == ["3", "6"]
+    assert result.summary["tokens_per_s"] > 0 and result.summary["device"] == "cpu"
+
+
+def test_interrupted_run_resumes_to_the_same_adapter(tmp_path, data_dir, tiny_model_dir):
+    params = tiny_params()
+    _train(params, tmp_path, data_dir, tiny_model_dir, name="straight")
+
+    def interrupt(task, done, total):
+        if task == "train (torch)" and done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _train(params, tmp_path, data_dir, tiny_model_dir, progress=interrupt)
+    ckpt = torch_backend.checkpoint_dir(tmp_path / "adapter")
+    assert io.read_json(ckpt / "checkpoint" / "state.json")["step"] == 4  # the last one before the stop
+    assert not (tmp_path / "adapter").exists()  # nothing that looks finished
+
+    resumed = _train(params, tmp_path, data_dir, tiny_model_dir)
+    assert resumed.summary["resumed_from"] == 4 and not ckpt.exists()
+    a, b = _adapter_tensors(tmp_path / "straight"), _adapter_tensors(tmp_path / "adapter")
+    assert a.keys() == b.keys()
+    for name in a:
+        assert (a[name] - b[name]).abs().max() < 1e-5, name
+    steps = [line.split("\t")[0] for line in (tmp_path / "adapter-report/plots/metrics/train_loss.tsv").open()]
+    assert steps[1:] == ["1", "2", "3", "4", "5", "6"]  # history replayed up to the checkpoint, no duplicates
+
+
+def test_a_checkpoint_from_other_params_is_not_resumed(tmp_path, data_dir, tiny_model_dir):
+    def interrupt(task, done, total):
+        if task == "train (torch)" and done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _train(tiny_params(), tmp_path, data_dir, tiny_model_dir, progress=interrupt)
+    assert torch_backend.checkpoint_dir(tmp_path / "adapter").exists()
+    result = _train(tiny_params(lr=1e-3), tmp_path, data_dir, tiny_model_dir)
+    assert result.summary["resumed_from"] == 0
+
+
+def test_cli_reads_params_and_seed(tmp_path, data_dir, tiny_model_dir, capsys):
+    from cmd_correct import cli
+
+    p = tmp_path / "params.yaml"
+    p.write_text(
+        "base:\n  seed: 3\ntrain:\n  iters: 2\n  batch_size: 4\n  warmup: 0\n  eval_interval: 2\n  log_interval: 1\n"
+        "  checkpoint_interval: 0\n  eval_batches: 1\n"
+    )
+    out = [str(data_dir), str(tiny_model_dir), str(tmp_path / "a"), str(tmp_path / "r"), "--params", str(p)]
+    assert cli.main(["train", *out]) == 0
+    assert json.loads(capsys.readouterr().out)["steps"] == 2
+    assert io.read_json(tmp_path / "a" / "train_config.json")["seed"] == 3
+
+
+def test_too_few_rows_is_a_data_error(tmp_path, data_dir, tiny_model_dir):
+    from cmd_correct.errors import DataError
+
+    with pytest.raises(DataError, match="batch_size=64"):
+        _train(tiny_params(batch_size=64), tmp_path, data_dir, tiny_model_dir)
+
+
+@pytest.mark.slow
+def test_real_embedded_model_learns_in_a_few_steps(tmp_path, data_dir):
+    """SmolLM2-135M (the embedded default, ~1 min to materialize) trained for 4 steps: valid loss drops."""
+    from cmd_correct import base
+
+    base_dir = tmp_path / "base"
+    base.run(base.Params(), base_dir)
+    params = train.Params(
+        iters=4, batch_size=8, lr=1e-3, warmup=0, eval_interval=1, eval_batches=1, log_interval=1,
+        checkpoint_interval=0, max_length=96,
+    )  # fmt: skip
+    result = _train(params, tmp_path, data_dir, base_dir)
+    lines = (tmp_path / "adapter-report/plots/metrics/valid_loss.tsv").read_text().splitlines()[1:]
+    valid = [float(line.split("\t")[1]) for line in lines]
+    assert len(valid) == 4 and valid[-1] < valid[0]
+    assert result.summary["max_tokens"] <= 96 and result.summary["dropped_rows"] == 0
