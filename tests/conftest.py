@@ -111,3 +111,56 @@ class ToyDvc:
 def toy_dvc(tmp_path: Path) -> ToyDvc:
     """Factory for real git+dvc repos with one toy stage (used by the CI and remote tests)."""
     return ToyDvc(tmp_path)
+
+
+# --- data stages (generate -> validate -> prepare) on a small dataset -------------------------------------
+
+DATA_SEED = 7
+DATA_ROWS = 3000  # enough for every shell/family cell (tcsh: 90 rows) and for 90/5/5 splits by group
+
+
+@pytest.fixture(scope="session")
+def small_generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/generated from the real generate stage at DATA_ROWS rows. Read-only: copy it to modify."""
+    from cmd_correct import generate
+
+    out = tmp_path_factory.mktemp("data") / "generated"
+    generate.run(generate.Params(rows=DATA_ROWS), DATA_SEED, out)
+    return out
+
+
+# Bad-input classes both validate and prepare must refuse: kind -> (field named in the error, row edit).
+BAD_ROWS = {
+    "malformed-json": (None, None),
+    "missing-field": ("correction", lambda r: r.pop("correction")),
+    "wrong-type": ("command", lambda r: r.update(command=["git", "status"])),
+    "unknown-shell": ("shell", lambda r: r.update(shell="ksh")),
+    "null-correction": ("correction", lambda r: r.update(correction=None)),
+    "empty-correction": ("correction", lambda r: r.update(correction="  ")),
+    "same-as-input": ("correction", lambda r: r.update(correction=r["command"])),
+    "duplicate": ("command", None),
+}
+
+
+def corrupt_generated(src: Path, dst: Path, kind: str, *, family: str = "tools", line: int = 5) -> tuple[Path, int]:
+    """Copy data/generated `src` to `dst` and hand-break line `line` of `<family>.jsonl` as `kind` says.
+
+    Returns (file, line) the error must name; `duplicate` appends a copy of that line at the end."""
+    import json
+    import shutil
+
+    shutil.copytree(src, dst)
+    path = dst / f"{family}.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    field, edit = BAD_ROWS[kind]
+    if kind == "malformed-json":
+        lines[line - 1] = lines[line - 1][:-10] + "\n"
+    elif kind == "duplicate":
+        lines.append(lines[line - 1])
+        line = len(lines)
+    else:
+        row = json.loads(lines[line - 1])
+        edit(row)
+        lines[line - 1] = json.dumps(row) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, line

@@ -88,22 +88,17 @@ def run(
     if not isinstance(verdict, dict) or verdict.get("verdict") != "pass":
         raise DataError(validation, None, "verdict", "validation did not pass; run validate first")
     rows, problems = read_rows(gen_dir, progress)
+    placed = [(path, line, row, assign(row["template"], seed, params.split)) for path, line, row in rows]
+    homes: dict[str, dict[str, str]] = {}  # correction -> split -> first place it occurs there
+    for path, line, row, name in placed:
+        homes.setdefault(row["correction"], {}).setdefault(name, f"{path}:{line}")
     splits: dict[str, list[dict]] = {s: [] for s in SPLITS}
-    owner: dict[str, tuple[str, str]] = {}  # correction -> (split, where)
-    for path, line, row in rows:
-        name = assign(row["template"], seed, params.split)
-        where = f"{path}:{line}"
-        first = owner.setdefault(row["correction"], (name, where))
-        if first[0] != name:
-            # The later row names the leak; both places are in the message so either can be fixed.
-            problems.append(
-                DataError(
-                    path,
-                    line,
-                    "correction",
-                    f"{name} target also in {first[0]} ({first[1]}): groups leak across splits",
-                )
-            )
+    for path, line, row, name in placed:
+        where = homes[row["correction"]]
+        home = next(s for s in SPLITS if s in where)  # train keeps a shared target; the others are the leak
+        if name != home:
+            reason = f"{name} target also in {home} ({where[home]}): a correct command must stay in one split"
+            problems.append(DataError(path, line, "correction", reason))
             continue
         splits[name].append(row)
     problems += [DataError(gen_dir, None, "split", f"{s} split is empty") for s in SPLITS if rows and not splits[s]]

@@ -29,7 +29,7 @@ from .. import contract
 from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import CmdCorrectError, ParamsError
-from .mutations import near_key
+from .mutations import near_key, within_one_edit
 from .templates import Builder
 from .writer import write_dataset
 
@@ -130,6 +130,7 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
             got, draws, limit = 0, 0, params.max_draws * max(want, 1)
             while got < want:
                 draws += 1
+                builder.allowed_trivial = False
                 if draws > limit:
                     raise ExhaustedError(
                         f"generate: only {got} of {want} distinct {shell}/{family} rows after "
@@ -148,6 +149,8 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
                     )
                 if row is None or row["command"] == row["correction"]:
                     continue
+                if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
+                    continue  # one-character edits only through the trivial_share allowance
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
                 if key in seen:
                     continue

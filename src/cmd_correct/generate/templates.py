@@ -247,6 +247,7 @@ class Builder:
     def __init__(self, shell: str, trivial_share: float):
         self.shell = shell
         self.trivial_share = trivial_share
+        self.allowed_trivial = False  # set when the last draw kept a one-character edit on purpose
         self.tools = tool_templates(shell)
         self.actions = [a for a in cat.ACTIONS if action_template(a, shell)]
         self.sudo = [(t, s) for t, s in self.tools if s.startswith("sudo ")]
@@ -293,7 +294,10 @@ class Builder:
         command = " ".join(broken)
         if command == correct:
             return None
-        if within_one_edit(command, correct) and rng.random() >= self.trivial_share:
+        if within_one_edit(command, correct):
+            if rng.random() < self.trivial_share:
+                self.allowed_trivial = True
+                return command, edits
             extra = self._typo_words(broken, literal, rng, touched, prefer_first=False)
             if extra is None:
                 return None
@@ -422,8 +426,6 @@ class Builder:
             return None
         parts_broken = rendered[:k] + [broken["command"]] + rendered[k + 1 :]
         command = join_chain(self.shell, parts_broken)
-        if within_one_edit(command, correct) and rng.random() >= self.trivial_share:
-            return None
         broken.update(command=command, correction=correct, template=group_key(correct))
         return broken
 
@@ -549,7 +551,7 @@ class Builder:
             correct, command, error = f"{base} >& {out}", f"{base} 2>&1 > {out}", "Ambiguous output redirect."
         elif self.shell == "powershell":
             if rng.random() < 0.5:
-                correct, command = f"{base} *> {out}", f"{base} &> {out}"
+                correct, command = f"{base} *> {out}", f"{base} >& {out}"
                 error = "The ampersand (&) character is not allowed. The & operator is reserved for future use."
             else:
                 correct, command, error = f"{base} > {out} 2>&1", f"{base} 2>&1 > {out}", None

@@ -1,0 +1,192 @@
+"""generate: determinism, schema, distribution, shell syntax, error messages, one-character edits."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import DATA_ROWS, DATA_SEED
+
+from cmd_correct import contract, generate, params
+from cmd_correct.errors import ParamsError
+from cmd_correct.generate import shellerrors
+from cmd_correct.generate.mutations import ADJACENT, typo, within_one_edit
+from cmd_correct.generate.writer import FIELDS
+from cmd_correct.io import sha256_file
+
+
+def load(folder: Path) -> list[dict]:
+    return [json.loads(line) for f in contract.FAMILIES for line in (folder / f"{f}.jsonl").open()]
+
+
+@pytest.fixture(scope="module")
+def rows(small_generated: Path) -> list[dict]:
+    return load(small_generated)
+
+
+def test_files_and_meta(small_generated: Path):
+    names = sorted(p.name for p in small_generated.iterdir())
+    assert names == sorted([f"{f}.jsonl" for f in contract.FAMILIES] + ["meta.json"])
+    meta = json.loads((small_generated / "meta.json").read_text())
+    assert meta["stage"] == "generate" and meta["rows"] == DATA_ROWS
+    assert meta["params"]["seed"] == DATA_SEED
+    assert sum(meta["families"].values()) == DATA_ROWS
+
+
+def test_same_seed_gives_identical_bytes(small_generated: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    generate.run(generate.Params(rows=DATA_ROWS), DATA_SEED, again)
+    for f in small_generated.iterdir():
+        assert sha256_file(f) == sha256_file(again / f.name), f.name
+    other = tmp_path / "other"
+    generate.run(generate.Params(rows=DATA_ROWS), DATA_SEED + 1, other)
+    assert sha256_file(other / "single.jsonl") != sha256_file(small_generated / "single.jsonl")
+
+
+def test_schema_and_invariants(rows: list[dict], small_generated: Path):
+    assert len(rows) == DATA_ROWS
+    for family in contract.FAMILIES:
+        for line in (small_generated / f"{family}.jsonl").open():
+            assert json.loads(line)["family"] == family
+    for r in rows:
+        assert tuple(r) == FIELDS
+        assert r["shell"] in contract.SHELLS and r["family"] in contract.FAMILIES
+        assert r["command"] and r["correction"] and r["command"] != r["correction"]
+        assert "\n" not in r["correction"] and "\n" not in r["command"]
+        assert r["error"] is None or isinstance(r["error"], str)
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert len({(r["shell"], r["command"]) for r in rows}) == len(rows)
+
+
+def test_distribution_is_exact(rows: list[dict]):
+    p = generate.Params()
+    shells, families = Counter(r["shell"] for r in rows), Counter(r["family"] for r in rows)
+    for s, w in p.shell_weights.items():
+        assert abs(shells[s] / len(rows) - w) < 0.001
+    for f, w in p.family_weights.items():
+        assert abs(families[f] / len(rows) - w) < 0.001
+    assert families["chained"] / len(rows) >= 0.20 and families["natural"] / len(rows) >= 0.30
+
+
+def test_allocate_sums_exactly():
+    p = generate.Params()
+    for total in (1, 7, 999, 150_000):
+        counts = generate.allocate(total, p.shell_weights, p.family_weights)
+        assert sum(counts.values()) == total
+
+
+def test_one_character_edits_are_rare(rows: list[dict]):
+    trivial = sum(within_one_edit(r["command"], r["correction"]) for r in rows)
+    assert trivial / len(rows) < 0.05
+
+
+def test_trivial_share_zero_means_none(tmp_path: Path):
+    """With no allowance, not a single row is a one-character edit."""
+    generate.run(generate.Params(rows=1200, trivial_share=0.0), 3, tmp_path / "g")
+    assert not any(within_one_edit(r["command"], r["correction"]) for r in load(tmp_path / "g"))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one"),
+    [
+        ("git status", "git status", True),
+        ("gti status", "git status", True),  # transposition
+        ("git stauts", "git status", True),
+        ("git statu", "git status", True),  # deletion
+        ("git statuss", "git status", True),  # insertion
+        ("git ststus", "git status", True),  # substitution
+        ("gti stauts", "git status", False),
+        ("git st", "git status", False),
+        ("ls", "dir", False),
+    ],
+)
+def test_within_one_edit(a: str, b: str, one: bool):
+    assert within_one_edit(a, b) is one
+    assert within_one_edit(b, a) is one
+
+
+def test_typo_kinds_change_the_word():
+    rng = random.Random(0)
+    for kind in ("adjacent-key", "transpose", "deletion", "insertion"):
+        out = typo("status", kind, rng)
+        assert out and out != "status"
+    assert "s" in ADJACENT["a"] and "q" in ADJACENT["a"]
+    with pytest.raises(ValueError):
+        typo("status", "nope", rng)
+
+
+def test_targets_use_each_shells_syntax(rows: list[dict]):
+    def corrections(shell: str, category: str | None = None, family: str | None = None) -> list[str]:
+        return [
+            r["correction"]
+            for r in rows
+            if r["shell"] == shell and (category in (None, r["category"])) and (family in (None, r["family"]))
+        ]
+
+    fish_chains = corrections("fish", "and-chain")
+    assert fish_chains and all(" && " not in c for c in fish_chains)
+    assert any("; and " in c for c in fish_chains)
+    ps_chains = corrections("powershell", "and-chain")
+    assert ps_chains and all(" && " not in c for c in ps_chains) and any("; if ($?) {" in c for c in ps_chains)
+    ps_all, cmd_all = corrections("powershell"), corrections("cmd")
+    assert any("$env:" in c for c in ps_all) and any(c.split()[0].count("-") == 1 and c[0].isupper() for c in ps_all)
+    assert any("%" in c for c in cmd_all) and not any(c.startswith("sudo ") for c in cmd_all + ps_all)
+    assert any(c.startswith("setenv ") for c in corrections("tcsh"))
+    assert any(c.startswith("set -x ") for c in corrections("fish"))
+    assert not any(c.startswith("export ") for c in corrections("fish") + corrections("tcsh"))
+
+
+def test_error_messages_match_the_shell(rows: list[dict]):
+    seen = Counter()
+    for r in rows:
+        if r["category"] != "typo" or not r["error"]:
+            continue
+        first = r["command"].split()[0]
+        if r["error"] == shellerrors.not_found(r["shell"], first):
+            seen[r["shell"]] += 1
+    assert set(seen) == set(contract.SHELLS)  # every shell has command-not-found rows in its own words
+    assert shellerrors.not_found("zsh", "gti") == "zsh: command not found: gti"
+    assert shellerrors.not_found("cmd", "gti").startswith("'gti' is not recognized as an internal or external command")
+    assert "The term 'gti' is not recognized" in shellerrors.not_found("powershell", "gti")
+    assert any(r["error"] is None for r in rows if r["family"] == "natural")
+    assert all(r["error"] is None for r in rows if r["family"] == "natural")
+
+
+def test_categories_and_tools_are_covered(rows: list[dict]):
+    cats = {(r["family"], r["category"]) for r in rows}
+    for want in [
+        ("single", "typo"),
+        ("single", "flag"),
+        ("single", "sudo"),
+        ("single", "quoting"),
+        ("single", "redirect"),
+        ("single", "foreign"),
+        ("tools", "subcommand"),
+        ("chained", "pipe"),
+        ("chained", "and-chain"),
+        ("chained", "chain-operator"),
+        ("natural", "nl"),
+    ]:
+        assert want in cats, want
+    tools = {r["tool"] for r in rows if r["family"] == "tools"}
+    assert {"git", "docker", "kubectl", "npm", "pip", "cargo"} <= tools and len(tools) >= 60
+
+
+def test_params_are_checked():
+    with pytest.raises(ParamsError, match="shell_weights"):
+        params.build(generate.Params, {"shell_weights": {"bash": 1.0}}, where="generate")
+    with pytest.raises(ParamsError, match="rows"):
+        params.build(generate.Params, {"rows": "many"}, where="generate")
+
+
+def test_progress_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture):
+    calls = []
+    generate.run(generate.Params(rows=600), 1, tmp_path / "a", progress=lambda *a: calls.append(a))
+    assert calls[-1] == ("generate", 600, 600)
+    (tmp_path / "params.yaml").write_text("base: {seed: 1}\ngenerate: {rows: 600}\n")
+    assert generate.main([str(tmp_path / "b"), "--params", str(tmp_path / "params.yaml")]) == 0
+    assert sha256_file(tmp_path / "a" / "tools.jsonl") == sha256_file(tmp_path / "b" / "tools.jsonl")
+    assert "600 rows" in capsys.readouterr().out

@@ -1,0 +1,144 @@
+"""prepare: leak-free group splits in the contract's chat format; bad input refused with file:line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import BAD_ROWS, DATA_ROWS, DATA_SEED, corrupt_generated
+
+from cmd_correct import contract, generate, prepare, validate
+from cmd_correct.errors import DataError, DataErrors
+from cmd_correct.io import sha256_file
+
+TARGETS = (generate.Params().shell_weights, generate.Params().family_weights)
+
+
+@pytest.fixture(scope="module")
+def validation(small_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("val") / "validation.json"
+    validate.run(validate.Params(), *TARGETS, small_generated, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def final(small_generated: Path, validation: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("final") / "final"
+    prepare.run(prepare.Params(calibration_rows=50, heldout_rows=20), DATA_SEED, small_generated, validation, out)
+    return out
+
+
+def rows(final: Path, split: str) -> list[dict]:
+    return [json.loads(line) for line in (final / f"{split}.jsonl").open()]
+
+
+def source(small_generated: Path) -> dict[str, dict]:
+    return {r["id"]: r for f in contract.FAMILIES for r in map(json.loads, (small_generated / f"{f}.jsonl").open())}
+
+
+def test_files_and_format(final: Path, small_generated: Path):
+    assert sorted(p.name for p in final.iterdir()) == sorted(
+        ["train.jsonl", "valid.jsonl", "test.jsonl", "calibration.txt", "heldout.txt", "meta.json"]
+    )
+    gen = source(small_generated)
+    total = 0
+    for split in ("train", "valid", "test"):
+        for r in rows(final, split):
+            g = gen[r["id"]]
+            assert set(r) == {"messages", "shell", "family", "category", "id", "error"}
+            assert r["messages"] == contract.messages(g["shell"], g["command"], g["correction"])
+            assert (r["shell"], r["family"], r["category"], r["error"]) == (
+                g["shell"],
+                g["family"],
+                g["category"],
+                g["error"],
+            )
+            total += 1
+    assert total == DATA_ROWS
+    meta = json.loads((final / "meta.json").read_text())
+    assert meta["stage"] == "prepare" and sum(meta["rows"].values()) == DATA_ROWS
+
+
+def test_no_correct_command_in_two_splits(final: Path):
+    targets = {s: {r["messages"][-1]["content"] for r in rows(final, s)} for s in ("train", "valid", "test")}
+    assert not targets["train"] & targets["test"]
+    assert not targets["train"] & targets["valid"] and not targets["valid"] & targets["test"]
+    n = {s: len(rows(final, s)) for s in targets}
+    assert 0.85 < n["train"] / DATA_ROWS < 0.95 and n["valid"] > 0 and n["test"] > 0
+
+
+def test_calibration_from_train_and_heldout_from_test(final: Path):
+    train = {
+        contract.render_conversation(r["shell"], r["messages"][1]["content"], r["messages"][2]["content"])
+        for r in rows(final, "train")
+    }
+    test = {
+        contract.render_conversation(r["shell"], r["messages"][1]["content"], r["messages"][2]["content"])
+        for r in rows(final, "test")
+    }
+
+    def conversations(name: str) -> list[str]:
+        text = (final / name).read_text()
+        parts = text.split(contract.IM_START + "system\n")[1:]
+        return [contract.IM_START + "system\n" + p for p in parts]
+
+    calib, held = conversations("calibration.txt"), conversations("heldout.txt")
+    assert len(calib) == 50 and len(held) == 20
+    assert set(calib) <= train and not set(calib) & test
+    assert set(held) <= test and not set(held) & train
+
+
+def test_deterministic(final: Path, small_generated: Path, validation: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    prepare.run(prepare.Params(calibration_rows=50, heldout_rows=20), DATA_SEED, small_generated, validation, again)
+    for f in final.iterdir():
+        assert sha256_file(f) == sha256_file(again / f.name), f.name
+
+
+def test_refuses_a_test_target_leaking_into_train(final: Path, small_generated: Path, validation: Path, tmp_path: Path):
+    """A hand edit gives a test row a correction that lives in train: refused at that row."""
+    test_id = rows(final, "test")[0]["id"]
+    train_target = rows(final, "train")[0]["messages"][-1]["content"]
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    for family in contract.FAMILIES:
+        path = gen / f"{family}.jsonl"
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            row = json.loads(line)
+            if row["id"] == test_id:
+                row["correction"] = train_target
+                lines[i] = json.dumps(row)
+                path.write_text("\n".join(lines) + "\n")
+                where = (str(path), i + 1)
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, validation, tmp_path / "out")
+    [problem] = exc.value.problems
+    assert (problem.path, problem.line, problem.field) == (*where, "correction")
+    assert "test target also in train" in problem.reason
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_ROWS))
+def test_refuses_bad_rows(kind: str, small_generated: Path, validation: Path, tmp_path: Path):
+    gen = tmp_path / "gen"
+    path, line = corrupt_generated(small_generated, gen, kind, family="natural", line=9)
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, validation, tmp_path / "out")
+    field = BAD_ROWS[kind][0]
+    assert any(p.path == str(path) and p.line == line and p.field == field for p in exc.value.problems)
+    assert not (tmp_path / "out").exists()
+
+
+def test_needs_a_passing_validation(small_generated: Path, tmp_path: Path):
+    with pytest.raises(DataError, match="file not found"):
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, tmp_path / "missing.json", tmp_path / "out")
+
+
+def test_split_assignment_is_by_group():
+    split = prepare.Params().split
+    assert prepare.assign("c-abc", 1, split) == prepare.assign("c-abc", 1, split)
+    names = [prepare.assign(f"c-{i}", 1, split) for i in range(4000)]
+    assert 0.87 < names.count("train") / 4000 < 0.93 and names.count("test") > 100
