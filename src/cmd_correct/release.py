@@ -269,6 +269,7 @@ def run(
     if dry_run:
         out = inp.at(inp.out_dir)
         with io.atomic_dir(out) as tmp:
+            tmp.chmod(0o755)  # mkdtemp makes it private; the bundle is meant to be inspected and shared
             for name, src in sources.items():
                 (tmp / name).parent.mkdir(parents=True, exist_ok=True)
                 if isinstance(src, bytes):
