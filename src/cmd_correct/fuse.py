@@ -1,0 +1,108 @@
+"""fuse: merge the LoRA adapter into the base model -> a plain HF folder (safetensors, tokenizer, chat template).
+
+The merged folder is what llama.cpp's convert_hf_to_gguf.py reads; meta.json records the base and
+adapter hashes so a later stage can tell which pair it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from . import io
+from .cli import Progress, noop_progress
+from .errors import ModelError
+
+# Tokenizer and chat-template files copied from the base folder as they are (byte-identical).
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+    "tokenizer.model",
+    "vocab.json",
+    "merges.txt",
+)
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+
+
+@dataclass
+class Params:
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"  # dtype of the merged weights
+    max_shard_size: str = "5GB"  # safetensors shard size (one file for small models)
+
+
+@dataclass
+class Result:
+    out: Path  # the merged model folder
+    meta: dict  # what was written to meta.json
+
+
+def check_adapter(adapter_dir: Path) -> None:
+    """Raise ModelError unless `adapter_dir` holds a PEFT LoRA adapter."""
+    missing = [name for name in ADAPTER_FILES if not (adapter_dir / name).is_file()]
+    if missing:
+        raise ModelError(f"{adapter_dir}: not a PEFT adapter, missing {', '.join(missing)} (run the train stage)")
+
+
+def merged_model(base_dir: Path, adapter_dir: Path, dtype: str = "float32"):
+    """The base model with the adapter merged in (in memory), in `dtype`."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    if not (base_dir / "config.json").is_file():
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+    check_adapter(adapter_dir)
+    # Merge in fp32 whatever the target dtype, so rounding happens once, at the end.
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    model = PeftModel.from_pretrained(model, adapter_dir)
+    model = model.merge_and_unload()
+    return model.to(getattr(torch, dtype))
+
+
+def run(
+    params: Params, base_dir: str | Path, adapter_dir: str | Path, out: str | Path, progress: Progress = noop_progress
+) -> Result:
+    """Write base + adapter merged to `out` (atomically) with tokenizer, chat template and meta.json."""
+    base_dir, adapter_dir, out = Path(base_dir), Path(adapter_dir), Path(out)
+    progress("fuse", 0, 2)
+    model = merged_model(base_dir, adapter_dir, params.dtype)
+    progress("fuse", 1, 2)
+    with io.atomic_dir(out) as tmp:
+        model.config.dtype = params.dtype
+        model.save_pretrained(tmp, safe_serialization=True, max_shard_size=params.max_shard_size)
+        for name in TOKENIZER_FILES:
+            if (base_dir / name).is_file():
+                shutil.copy2(base_dir / name, tmp / name)
+        if not (tmp / "generation_config.json").is_file() and (base_dir / "generation_config.json").is_file():
+            shutil.copy2(base_dir / "generation_config.json", tmp / "generation_config.json")
+        adapter_cfg = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+        meta = io.write_meta(
+            tmp,
+            "fuse",
+            params=params,
+            inputs={"base": base_dir, "adapter": adapter_dir},
+            lora={k: adapter_cfg.get(k) for k in ("r", "lora_alpha", "target_modules")},
+        )
+    progress("fuse", 2, 2)
+    return Result(out=out, meta=meta)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import cli
+    from . import params as params_mod
+
+    p = cli.parser("fuse", __doc__)
+    p.add_argument("base", type=Path, help="models/base")
+    p.add_argument("adapter", type=Path, help="models/adapter")
+    p.add_argument("out", type=Path, help="output merged model folder (models/fused)")
+    args = p.parse_args(argv)
+    prm = params_mod.section("fuse", path=args.params)
+    with cli.progress_bar() as progress:
+        result = run(prm, args.base, args.adapter, args.out, progress)
+    print(json.dumps({"out": str(result.out), "inputs": result.meta["inputs"]}, sort_keys=True))
+    return 0
