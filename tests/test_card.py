@@ -51,7 +51,9 @@ def _inputs(**kw) -> card.CardInputs:
         params={"base": {"seed": 42, "model": "embedded:smollm2-135m"}, "train": {"rank": 16}},
         git_sha="a" * 40,
         dvc_lock_sha256="b" * 64,
-        quant_meta={"types": {"Q4_K_M": {"n_fallback": 90}}},
+        quant_meta={
+            "types": {"Q4_K_M": {"fallback_tensors": 90, "n_tensors": 272, "fallback_to": {"q5_0": 60, "q8_0": 30}}}
+        },
     )
     args.update(kw)
     return card.CardInputs(**args)
@@ -112,7 +114,11 @@ def test_body_has_every_section_and_the_contract_prompt_from_contract_py(saved: 
 
 
 def test_fallback_tensor_note_only_when_meta_reports_it() -> None:
-    assert "90 tensors of this Q4_K_M file fell back" in card.body(_inputs())
+    assert (
+        "90 of 272 tensors of this Q4_K_M file fell back to another quantization type (q5_0: 60, q8_0: 30)"
+        in card.body(_inputs())
+    )
+    assert "fell back" not in card.body(_inputs(quant_meta={"types": {"Q4_K_M": {"fallback_tensors": 0}}}))
     assert "fell back" not in card.body(_inputs(quant_meta=None))
     assert "fell back" not in card.body(_inputs(quant_meta={"types": {"Q4_K_M": {"size": 1}}}))
 

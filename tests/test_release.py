@@ -60,13 +60,14 @@ GOOD_METRICS = {
     "baselines": {"base": {"exact_match": 0.02}, "thefuck": {"exact_match": 0.12, "n_cases": 140}},
     "settings": {"threads": 2, "omp_wait_policy": "passive", "n_cases": 1000},
 }
+QUANT_META = {"types": {"Q4_K_M": {"fallback_tensors": 90, "fallback_to": {"q8_0": 90}}}}  # quantize's meta.json
 # The stage script of the temp repo: deterministic fake outputs (a GGUF header + bytes, not a real model).
 MAKE_OUTPUTS = f"""
 import json, os, struct
 os.makedirs("models/quant", exist_ok=True); os.makedirs("models/imatrix", exist_ok=True)
 blob = bytes(range(256)) * 256
 open("models/quant/model-Q4_K_M.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 30, 20) + blob)
-open("models/quant/meta.json", "w").write(json.dumps({{"types": {{"Q4_K_M": {{"n_fallback": 90}}}}}}))
+open("models/quant/meta.json", "w").write({json.dumps(QUANT_META)!r})
 open("models/imatrix/imatrix.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 60, 4) + blob[::-1])
 open("metrics.json", "w").write(json.dumps({json.dumps(GOOD_METRICS)}, indent=2, sort_keys=True))
 """
@@ -240,6 +241,10 @@ def test_dry_run_writes_exactly_the_upload_and_the_commit_message(repo: Path) ->
     lock_sha = hashlib.sha256((repo / "dvc.lock").read_bytes()).hexdigest()
     assert msg.startswith("Release cmd-correct-smollm2-135m 0.1.0 (Q4_K_M)\n")
     assert f"git: {git_sha}" in msg and f"dvc.lock sha256: {lock_sha}" in msg and "version: 0.1.0" in msg
+    assert (
+        "90 tensors of this Q4_K_M file fell back to another quantization type (q8_0: 90)"
+        in (out / "README.md").read_text()
+    )  # from models/quant/meta.json
     assert _sh(repo, "git", "tag", "--list") == ""  # a dry run tags nothing
 
 

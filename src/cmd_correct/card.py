@@ -85,25 +85,19 @@ def eval_results(inp: CardInputs) -> list:
 
 
 def fallback_note(quant_meta: dict | None, quant_type: str) -> str | None:
-    """A sentence about tensors that fell back to another type, from models/quant/meta.json if it says so."""
-    if not quant_meta:
+    """A sentence about tensors that fell back to another type, from models/quant/meta.json (quantize stage)."""
+    entry = ((quant_meta or {}).get("types") or {}).get(quant_type)
+    count = entry.get("fallback_tensors") if isinstance(entry, dict) else None
+    if not isinstance(count, int) or count <= 0:
         return None
-    entry = (quant_meta.get("types") or {}).get(quant_type, quant_meta.get(quant_type, quant_meta))
-    if not isinstance(entry, dict):
-        return None
-    for key in ("fallback_tensors", "n_fallback", "fallbacks", "fallback"):
-        if key in entry:
-            value = entry[key]
-            count = len(value) if isinstance(value, (list, dict)) else value
-            detail = ""
-            if isinstance(value, dict):
-                detail = " (" + ", ".join(f"{k}: {v}" for k, v in value.items()) + ")"
-            return (
-                f"{count} tensors of this {quant_type} file fell back to another quantization type{detail}: "
-                "their row width is not a multiple of the k-quant block size (256), which is expected "
-                "for this architecture and already reflected in the measured size, KLD and perplexity."
-            )
-    return None
+    total = f" of {entry['n_tensors']}" if isinstance(entry.get("n_tensors"), int) else ""
+    to = entry.get("fallback_to") or {}
+    detail = f" ({', '.join(f'{k}: {v}' for k, v in to.items())})" if isinstance(to, dict) and to else ""
+    return (
+        f"{count}{total} tensors of this {quant_type} file fell back to another quantization type{detail}: "
+        "their row width is not a multiple of the k-quant block size (256), which is expected for this "
+        "architecture and already reflected in the measured size, KLD and perplexity above."
+    )
 
 
 def _variant_table(metrics: dict) -> str:
