@@ -185,6 +185,7 @@ class Report:
     metrics_md: str  # `dvc metrics diff <base> --md`
     gate_text: str  # `make gate` output (its table)
     gate_rc: int | None  # `make gate` exit status; None when it did not run
+    base_ref: str = ""  # the git ref dvc compared with (its column header), when it differs from `base`
     head: str = ""  # the commit the PR run measured
     profile: str = ""  # the overlay CI applied (configs/ci.yaml)
     run_url: str = ""  # the workflow run holding the artifacts
@@ -194,7 +195,10 @@ class Report:
 def build_comment(r: Report) -> str:
     """The Markdown body of the sticky PR comment (starts with MARKER)."""
     title = "## Pipeline report" + (f" (profile `{r.profile}`)" if r.profile else "")
-    against = f"Compared with `{r.base}`" + (f" at commit `{r.head[:12]}`." if r.head else ".")
+    against = f"Compared with `{r.base}`"
+    if r.base_ref and r.base_ref != r.base:
+        against += f" (column `{r.base_ref}`)"
+    against += f"; this PR is commit `{r.head[:12]}`." if r.head else "."
     if r.profile:
         against += f" Both sides ran with `{r.profile}` applied, so the numbers compare like with like."
     parts = [MARKER, title, "", against, ""]
@@ -244,6 +248,7 @@ def collect(base: str, *, label: str | None, gate_file: Path | None, env: Mappin
     server, repo, run_id = (env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
     return Report(
         base=label or base,
+        base_ref=base,
         params_md=_dvc(["params", "diff", base, "--md"], cwd),
         metrics_md=_dvc(["metrics", "diff", base, "--md"], cwd),
         gate_text=gate_text,
