@@ -32,7 +32,7 @@ class Regression:
     """Largest allowed change against the reference release (same test split, greedy, so changes are real)."""
 
     exact_match_drop_max: float = 0.03  # overall exact match may fall by at most this (absolute)
-    exact_match_shell_drop_max: float = 0.10  # per shell (absolute); small shells (tcsh ~3%) are noisy
+    exact_match_shell_drop_max: float = 0.15  # per shell (absolute); small shells (tcsh ~3%) are noisy
     kld_mean_increase_max: float = 0.02  # KLD mean vs f16 may rise by at most this
     ppl_ratio_increase_max: float = 0.03  # perplexity ratio vs f16 may rise by at most this
     latency_ms_p95_increase_pct_max: float = 50.0  # p95 latency may rise by at most this percent
