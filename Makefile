@@ -75,6 +75,7 @@ CI_BASE ?= origin/main
 CI_BASE_TAG ?= ci-baseline
 CI_BASE_LABEL ?= main
 CI_DIR ?= reports/ci
+CI_TARGETS ?=
 MODEL_SIZE ?= 1.7b
 OVERLAY ?=
 KAGGLE_OVERLAY = $(or $(OVERLAY),configs/qwen3-$(MODEL_SIZE)-kaggle.yaml)
@@ -95,10 +96,10 @@ ci-profile: install  ## bake PROFILE (configs/ci.yaml) into params.yaml; CI chec
 	$(CI) profile $(PROFILE)
 
 ci-baseline: install toolchain  ## run CI_BASE with PROFILE applied and tag the result ci-baseline
-	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG)
+	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG) $(CI_TARGETS)
 
 ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the remote (run-cache) when s3
-	$(RUN) dvc repro $(PULL)
+	$(RUN) dvc repro $(PULL) $(CI_TARGETS)
 
 ci-gate: install  ## run `make gate`; keep its table and exit status in reports/ci/ (never fails itself)
 	mkdir -p $(CI_DIR)

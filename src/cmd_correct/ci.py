@@ -142,7 +142,13 @@ def _dotted(d: Mapping, prefix: str = "") -> list[str]:
 
 
 def make_baseline(
-    ref: str, *, profile: str | Path | None, pull: bool, tag: str = BASELINE_TAG, cwd: str | Path = "."
+    ref: str,
+    *,
+    profile: str | Path | None,
+    pull: bool,
+    targets: Sequence[str] = (),
+    tag: str = BASELINE_TAG,
+    cwd: str | Path = ".",
 ) -> str:
     """Run the pipeline at `ref` with the same profile and commit the result as local tag `tag`.
 
@@ -161,7 +167,7 @@ def make_baseline(
             tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(profile_text, encoding="utf-8")
             apply_profile(tmp, Path(cwd, "params.yaml"))
-        _dvc(["repro", *(["--pull", "--allow-missing"] if pull else [])], cwd)
+        _dvc(["repro", *(["--pull", "--allow-missing"] if pull else []), *targets], cwd)
         metrics = [p for p in json.loads(_dvc(["metrics", "show", "--json"], cwd) or "{}").get("", {}).get("data", {})]
         files = [f for f in (*BASELINE_FILES, *metrics) if Path(cwd, f).exists()]
         _run(["git", "add", "--force", "--", *files], cwd)
@@ -314,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("ref")
     s.add_argument("--profile", default=None)
     s.add_argument("--tag", default=BASELINE_TAG)
+    s.add_argument("targets", nargs="*", help="dvc stages to reproduce (default: all)")
     s = sub.add_parser("comment", help="write the PR comment body")
     s.add_argument("--base", default=BASELINE_TAG, help="git ref the diffs compare against")
     s.add_argument("--label", default=None, help="how to name the base in the comment (default: --base)")
@@ -337,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(key)
         elif a.cmd == "baseline":
             pull = select_remote(os.environ) == "s3"
-            print(make_baseline(a.ref, profile=a.profile, pull=pull, tag=a.tag))
+            print(make_baseline(a.ref, profile=a.profile, pull=pull, targets=a.targets, tag=a.tag))
         elif a.cmd == "comment":
             body = build_comment(collect(a.base, label=a.label, gate_file=a.gate, env=os.environ))
             a.out.parent.mkdir(parents=True, exist_ok=True)
