@@ -96,7 +96,7 @@ ci-profile: install  ## bake PROFILE (configs/ci.yaml) into params.yaml; CI chec
 	$(CI) profile $(PROFILE)
 
 ci-baseline: install toolchain  ## run CI_BASE with PROFILE applied and tag the result ci-baseline
-	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG) $(CI_TARGETS)
+	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG) $(addprefix --target ,$(CI_TARGETS))
 
 ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the remote (run-cache) when s3
 	$(RUN) dvc repro $(PULL) $(CI_TARGETS)

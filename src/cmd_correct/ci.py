@@ -320,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("ref")
     s.add_argument("--profile", default=None)
     s.add_argument("--tag", default=BASELINE_TAG)
-    s.add_argument("targets", nargs="*", help="dvc stages to reproduce (default: all)")
+    s.add_argument(
+        "--target", dest="targets", action="append", default=[], help="a dvc stage (repeatable; default: all)"
+    )
     s = sub.add_parser("comment", help="write the PR comment body")
     s.add_argument("--base", default=BASELINE_TAG, help="git ref the diffs compare against")
     s.add_argument("--label", default=None, help="how to name the base in the comment (default: --base)")
