@@ -221,6 +221,13 @@ def test_regression_beyond_limits_fails_even_when_absolute_limits_pass(dvc_repo:
     ]
 
 
+def test_a_change_exactly_at_the_limit_passes(dvc_repo: Path) -> None:
+    """Regression: 0.39 -> 0.36 is a 0.030000000000000027 drop in floats and failed a 0.03 limit."""
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"]["exact_match"] = 0.36
+    assert _run(dvc_repo, m).passed
+
+
 def test_newest_tag_wins_and_ref_can_be_named(dvc_repo: Path) -> None:
     m = copy.deepcopy(GOOD)
     m["Q4_K_M"]["exact_match"] = 0.50

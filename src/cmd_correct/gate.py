@@ -25,6 +25,7 @@ from .contract import SHELLS
 from .errors import CmdCorrectError, GateError, ToolError
 
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
+EPS = 1e-9  # float slack: 0.39 - 0.36 is 0.030000000000000027, which is a 0.03 drop
 
 
 @dataclass
@@ -238,7 +239,7 @@ def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: 
             bad = -change if worse == "drop" else change
             unit = "%" if kind == "pct" else ""
             limit = f"ref {_fmt(old)}, {worse} <= {_fmt(allowed)}{unit}"
-            rows.append(Row(name, f"{_fmt(new)} ({change:+.4g}{unit})", limit, PASS if bad <= allowed else FAIL))
+            rows.append(Row(name, f"{_fmt(new)} ({change:+.4g}{unit})", limit, PASS if bad <= allowed + EPS else FAIL))
     return rows
 
 
