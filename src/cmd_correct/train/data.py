@@ -71,10 +71,9 @@ def encode(tokenizer, example: Example, max_length: int) -> tuple[list[int], lis
     """(input ids, labels) for one example, labels IGNORE on the prompt; None when the answer is cut off.
 
     Prompt and answer are tokenized apart and concatenated, so the boundary is exact whatever the BPE.
+    The prompt is `contract.render_prompt`, which `check_template` proves equal to the chat template's.
     """
-    prompt = tokenizer.apply_chat_template(
-        contract.messages(example.shell, example.command), tokenize=False, add_generation_prompt=True
-    )
+    prompt = contract.render_prompt(example.shell, example.command)
     answer = f"{example.correction}{contract.IM_END}\n"
     p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     a_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
@@ -95,16 +94,53 @@ class Encoded:
 
 
 def encode_all(tokenizer, examples: list[Example], max_length: int) -> Encoded:
-    """Encode a split, leaving out (and counting) the examples that do not fit in max_length."""
+    """Encode a split, leaving out (and counting) the examples that do not fit in max_length.
+
+    Prompts come from `contract.render_prompt` (check_template proves the chat template renders the same
+    text) and are tokenized in one batch: rendering 100k+ Jinja templates one by one takes minutes.
+    """
+    check_template(tokenizer)
+    prompts = [contract.render_prompt(ex.shell, ex.command) for ex in examples]
+    answers = [f"{ex.correction}{contract.IM_END}\n" for ex in examples]
+    p_ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    a_ids = tokenizer(answers, add_special_tokens=False)["input_ids"]
     ids, labels, dropped = [], [], 0
-    for ex in examples:
-        pair = encode(tokenizer, ex, max_length)
-        if pair is None:
+    for p, a in zip(p_ids, a_ids, strict=True):
+        if len(p) + len(a) > max_length:
             dropped += 1
             continue
-        ids.append(pair[0])
-        labels.append(pair[1])
+        ids.append(p + a)
+        labels.append([IGNORE] * len(p) + a)
     return Encoded(ids, labels, dropped)
+
+
+class LazySplit:
+    """A split encoded row by row on first use: a short run touches a few thousand of 100k+ rows, and
+    encoding them all up front would take a large share of the CPU budget."""
+
+    def __init__(self, tokenizer, examples: list[Example], max_length: int):
+        check_template(tokenizer)
+        self.tokenizer, self.examples, self.max_length = tokenizer, examples, max_length
+        self._cache: dict[int, tuple[list[int], list[int]] | None] = {}
+        self.dropped = 0  # rows seen so far that do not fit in max_length (left out of their batch)
+        self.max_tokens = 0  # longest encoded row seen so far
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def get(self, i: int) -> tuple[list[int], list[int]] | None:
+        if i not in self._cache:
+            pair = encode(self.tokenizer, self.examples[i], self.max_length)
+            self._cache[i] = pair
+            if pair is None:
+                self.dropped += 1
+            else:
+                self.max_tokens = max(self.max_tokens, len(pair[0]))
+        return self._cache[i]
+
+    def rows(self, indices: list[int]) -> list[tuple[list[int], list[int]]]:
+        """The encoded rows among `indices` (over-long ones left out)."""
+        return [pair for pair in map(self.get, indices) if pair is not None]
 
 
 def batch_indices(n: int, batch_size: int, step: int, seed: int) -> list[int]:
@@ -119,17 +155,16 @@ def batch_indices(n: int, batch_size: int, step: int, seed: int) -> list[int]:
     return order[k * batch_size : (k + 1) * batch_size]
 
 
-def collate(enc: Encoded, indices: list[int], pad_id: int):
-    """Right-padded tensors (input_ids, attention_mask, labels) for the rows `indices`."""
+def collate(rows: list[tuple[list[int], list[int]]], pad_id: int):
+    """Right-padded tensors (input_ids, attention_mask, labels) for encoded (ids, labels) rows."""
     import torch
 
-    width = max(len(enc.input_ids[i]) for i in indices)
-    ids = torch.full((len(indices), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(indices), width), dtype=torch.long)
-    labels = torch.full((len(indices), width), IGNORE, dtype=torch.long)
-    for row, i in enumerate(indices):
-        n = len(enc.input_ids[i])
-        ids[row, :n] = torch.tensor(enc.input_ids[i])
-        mask[row, :n] = 1
-        labels[row, :n] = torch.tensor(enc.labels[i])
+    width = max(len(ids) for ids, _ in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    for row, (x, y) in enumerate(rows):
+        ids[row, : len(x)] = torch.tensor(x)
+        mask[row, : len(x)] = 1
+        labels[row, : len(y)] = torch.tensor(y)
     return ids, mask, labels
