@@ -21,7 +21,9 @@ and params give byte-identical files. One JSON object per line:
 
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +66,7 @@ class Params:
         default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
     )  # mix in `chained`
     trivial_share: float = 0.02  # chance a one-character edit is kept as is (otherwise a second slip is added)
+    max_per_target: int = 120  # most rows sharing one correct command (split across shells by weight): diversity
     max_draws: int = 60  # draws allowed per wanted row before a shell/family cell counts as exhausted
 
     def validate(self) -> list[str]:
@@ -121,6 +124,8 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
     for shell in contract.SHELLS:
         builder = Builder(shell, params.trivial_share)
         seen: set[tuple[str, str]] = set()
+        per_target: Counter = Counter()
+        cap = max(3, math.ceil(params.max_per_target * params.shell_weights[shell]))
         for family in contract.FAMILIES:
             want = counts[(shell, family)]
             rng = random.Random(f"{seed}:{shell}:{family}")
@@ -152,9 +157,10 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
                 if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
                     continue  # one-character edits only through the trivial_share allowance
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
-                if key in seen:
+                if key in seen or per_target[row["correction"]] >= cap:
                     continue
                 seen.add(key)
+                per_target[row["correction"]] += 1
                 row["family"] = family
                 rows.append(row)
                 got += 1

@@ -6,6 +6,7 @@ A builder returns a row dict without `id`, or None when the draw does not apply 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -174,7 +175,7 @@ def fill(template: str, rng: random.Random, values: dict[str, str] | None = None
             values[name] = rng.choice(cat.SLOTS[name])
         return values[name]
 
-    words = split_words(template)
+    words = _template_words(template)
     out, literal = [], []
     for w in words:
         filled = _SLOT.sub(sub, w)
@@ -183,8 +184,15 @@ def fill(template: str, rng: random.Random, values: dict[str, str] | None = None
     return " ".join(out), literal
 
 
+@functools.lru_cache(maxsize=4096)
+def _template_words(template: str) -> tuple[str, ...]:
+    return tuple(split_words(template))
+
+
 def split_words(command: str) -> list[str]:
     """Split on spaces outside quotes (enough for our templates; no escapes)."""
+    if '"' not in command and "'" not in command:
+        return command.split()
     words, cur, quote = [], [], ""
     for ch in command:
         if quote:
@@ -260,6 +268,8 @@ class Builder:
         if shell in cat.POSIX:
             self.nl += [(p, c, c.split()[1] if c.startswith("sudo ") else c.split()[0]) for p, c in POSIX_TOOL_NL]
         self.chains = chains_for(shell)
+        runners = ("npm", "make", "cargo", "python", "go", "pytest", "mvn", "gradle", "dotnet", "docker", "terraform")
+        self.redirectable = [t for t in self.tools if t[1].split()[0] in runners]  # commands worth logging
         self.pipes = cat.PIPES["posix" if shell in cat.POSIX else shell]
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -268,14 +278,15 @@ class Builder:
     ) -> tuple[int, str, str] | None:
         """Typo one literal, alphabetic word: (index, new word, edit name)."""
         # Only the command name, the subcommand and flags: a slip in a file name cannot be corrected.
-        first = 1 if words and words[0] == "sudo" else 0
+        heads = {j + (words[j] == "sudo") for j in range(len(words)) if j == 0 or words[j - 1] == "|"}
         cands = [
             i
             for i, w in enumerate(words)
             if literal[i]
             and i not in skip
+            and w != "sudo"
             and sum(ch.isalpha() for ch in w) >= 2
-            and (first <= i <= first + 1 or w.startswith("-"))
+            and (i in heads or i - 1 in heads or w.startswith("-"))
             and not any(c in w for c in "/\\.=:")
         ]
         if not cands:
@@ -311,19 +322,23 @@ class Builder:
         return command, edits
 
     def _error_for(self, tool: str, words: list[str], broken: list[str], touched: set[int]) -> str | None:
-        """The message for the first word that changed: command name, subcommand, or flag."""
-        first = 1 if words and words[0] == "sudo" else 0
+        """The message for the first word that changed: a command name (of any pipeline part), its
+        subcommand, or a flag, said by the shell or by the tool that part runs."""
         for i in sorted(touched):
-            if i == first:
+            start = max(j for j in range(i + 1) if j == 0 or words[j - 1] == "|")
+            start += words[start] == "sudo" and start < i
+            name = words[start]
+            part_tool = tool if start <= 1 and tool != "shell" else name
+            if i == start:
                 return err.not_found(self.shell, broken[i])
-            if i == first + 1 and not broken[i].startswith("-"):
-                msg = err.subcommand(tool, broken[i])
+            if i == start + 1 and not broken[i].startswith("-"):
+                msg = err.subcommand(part_tool, broken[i])
                 if msg:
                     return msg
             if broken[i].startswith("-"):
-                if self.shell == "powershell" and words[first][:1].isupper():
-                    return err.ps_parameter(words[first], broken[i].lstrip("-"))
-                msg = err.flag(tool if tool != "shell" else words[first], broken[i])
+                if self.shell == "powershell" and name[:1].isupper():
+                    return err.ps_parameter(name, broken[i].lstrip("-"))
+                msg = err.flag(part_tool, broken[i])
                 if msg:
                     return msg
         return None
@@ -392,7 +407,7 @@ class Builder:
                 k = words.index("|")
                 broken = words[:k] + words[k + 1 :]
                 return _row(self.shell, "chained", "pipe", words[0], " ".join(broken), correct, "missing-pipe", None)
-            return self._typo(words, literal, words[0], rng, "chained", category="pipe", component_first=True)
+            return self._typo(words, literal, words[0], rng, "chained", category="pipe")
         parts = rng.choice(self.chains)
         rendered, lits = [], []
         for p in parts:
@@ -430,8 +445,7 @@ class Builder:
         return broken
 
     # ---- categories ---------------------------------------------------------------------------
-    def _typo(self, words, literal, tool, rng, family, category="typo", component_first=False):
-        first = 1 if words[0] == "sudo" else 0
+    def _typo(self, words, literal, tool, rng, family, category="typo"):
         hit = self._typo_words(words, literal, rng, set(), prefer_first=True)
         if hit is None:
             return None
@@ -452,8 +466,6 @@ class Builder:
         command, edits = done
         broken = split_words(command)
         error = self._error_for(tool, words, broken, touched) if len(broken) == len(words) else None
-        if component_first and first == 0 and 0 not in touched:
-            error = None
         return _row(self.shell, family, category, tool, command, " ".join(words), "+".join(edits), error)
 
     def _flag(self, words, literal, tool, rng, family):
@@ -489,9 +501,10 @@ class Builder:
         if done is None:
             return None
         command, edits = done
-        bad = split_words(command)[sub_i]
-        error = err.subcommand(tool, bad)
-        if tool == "yarn" and bad == "install":
+        broken = split_words(command)
+        bad = broken[sub_i]
+        error = self._error_for(tool, words, broken, touched)  # a slip in the tool name fails first
+        if tool == "yarn" and bad == "install" and min(touched) == sub_i:
             error = '`install` has been replaced with `add` to add new dependencies. Run "yarn add ..." instead.'
         return _row(self.shell, "tools", "subcommand", tool, command, " ".join(words), "+".join(edits), error)
 
@@ -538,12 +551,7 @@ class Builder:
         return _row(self.shell, "single", "quoting", tool, command, correct, edit, None)
 
     def _redirect(self, rng):
-        pool = [
-            t
-            for t in self.tools
-            if t[1].split()[0]
-            in ("npm", "make", "cargo", "python", "go", "pytest", "mvn", "gradle", "dotnet", "docker", "terraform")
-        ]
+        pool = self.redirectable
         tool, template = rng.choice(pool)
         base, _ = fill(template, rng)
         out = rng.choice(("out.log", "build.log", "errors.txt", "output.txt", "run.log"))
