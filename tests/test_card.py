@@ -110,6 +110,7 @@ def test_body_has_every_section_and_the_contract_prompt_from_contract_py(saved: 
     assert "| tcsh | 40.0% | 30.0% |" in body
     assert "| thefuck | 12.0% | 140 |" in body
     assert "rank: 16" in body
+    assert "The base weights were `embedded:smollm2-135m`" in body
     assert "a" * 40 in body and "b" * 64 in body
 
 

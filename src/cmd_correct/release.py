@@ -198,9 +198,9 @@ def preconditions(
         problems.append("release.base_model is not set and base.model is not a Hub id: set release.base_model")
     if not dry_run:
         # The tag must point at the commit that records what was released.
-        dirty = _run(["git", "status", "--porcelain", "--", "dvc.lock", "params.yaml", target], repo)
-        if dirty.stdout.strip():
-            problems.append("dvc.lock, params.yaml or metrics.json has uncommitted changes: commit them first")
+        tracked = ["dvc.lock", inp.params.as_posix(), target]
+        if _run(["git", "status", "--porcelain", "--", *tracked], repo).stdout.strip():
+            problems.append(f"{', '.join(tracked)}: uncommitted changes; commit them first")
     return problems
 
 
