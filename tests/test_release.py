@@ -25,7 +25,7 @@ from cmd_correct import params as P
 from cmd_correct.errors import ReleaseError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hub_server import FakeHub  # noqa: E402
+from hub_server import FakeHub, Repo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_TOKEN = "hf_FAKEtok3n_9f8e7d6c5b4a_never_print_me"
@@ -276,7 +276,7 @@ def test_test_tier_uploads_one_verified_commit_to_a_private_repo(repo: Path) -> 
 
 def test_public_tier_reuses_an_existing_repo_tags_and_prints_gh_command(repo: Path) -> None:
     with FakeHub(FAKE_TOKEN) as hub:
-        hub.repos["animeshkundu/cmd-correct"] = __import__("hub_server").Repo("animeshkundu/cmd-correct", False)
+        hub.repos["animeshkundu/cmd-correct"] = Repo("animeshkundu/cmd-correct", False)
         res = _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
     assert len(hub.repos["animeshkundu/cmd-correct"].commits) == 1
     assert res.tag == "cmd-correct@v0.1.0"
