@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cmd_correct import contract, io
-from cmd_correct.errors import DataError, ModelError
+from cmd_correct.errors import DataError, DataErrors, ModelError
 
 mx = pytest.importorskip("mlx.core", reason="mlx is not installed (pip install -e '.[train-mlx]')")
 from cmd_correct.train import Params, mlx_backend  # noqa: E402
@@ -35,13 +35,14 @@ RUN = dict(
     alpha=8.0,
     dropout=0.0,
     max_length=64,
+    log_interval=1,
     target_modules=TARGETS,
 )
 
 CHILD = """
 import json, sys
 from pathlib import Path
-from cmd_correct.train import Params, mlx_backend
+from cmd_correct.train import Params, mlx_backend, run
 cfg = json.loads(sys.argv[1])
 stop_at = cfg.pop("stop_at")
 
@@ -51,7 +52,7 @@ def progress(task, done, total):
         raise KeyboardInterrupt
 
 paths = {k: Path(cfg.pop(k)) for k in ("data_dir", "base_dir", "adapter_dir", "report_dir")}
-summary = mlx_backend.train(Params(**cfg), seed=7, progress=progress, **paths)
+summary = run(Params(**cfg), seed=7, progress=progress, **paths).summary  # dispatches on backend=mlx
 print(json.dumps(summary))
 """
 
@@ -110,8 +111,11 @@ def _train(tmp: Path, data_dir: Path, base_dir: Path, stop_at: int = 0, **over) 
 
 
 def _tsv(path: Path) -> dict[int, float]:
-    lines = path.read_text().splitlines()[1:]
-    return {int(a): float(b) for a, b in (line.split("\t") for line in lines)}
+    """dvclive's plot file: step -> value (the last value logged for a step)."""
+    header, *lines = path.read_text().splitlines()
+    cols = header.split("\t")
+    rows = [dict(zip(cols, line.split("\t"), strict=True)) for line in lines]
+    return {int(r["step"]): float(r[cols[-1]]) for r in rows}
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +131,12 @@ def test_tiny_run_writes_the_peft_adapter_and_metrics(trained):
     assert sorted(p.relative_to(adapter).as_posix() for p in adapter.rglob("*") if p.is_file()) == [
         "adapter_config.json",
         "adapter_model.safetensors",
+        "meta.json",
         "mlx/adapter_config.json",
         "mlx/adapters.safetensors",
+        "train_config.json",
     ]
+    assert sorted(p.name for p in tmp.iterdir()) == ["adapter", "report"]  # no checkpoint left behind
     cfg = json.loads((adapter / "adapter_config.json").read_text())
     assert (cfg["peft_type"], cfg["r"], cfg["lora_alpha"], sorted(cfg["target_modules"])) == (
         "LORA",
@@ -147,7 +154,6 @@ def test_tiny_run_writes_the_peft_adapter_and_metrics(trained):
     valid_loss = _tsv(tmp / "report" / "plots" / "metrics" / "valid_loss.tsv")
     assert sorted(valid_loss) == [0, 2, 5, 6]
     assert valid_loss[6] < valid_loss[0] - 0.05  # it learns (the data repeats six commands)
-    assert not mlx_backend.checkpoint_dir(adapter).exists()  # finished runs leave no checkpoint
 
 
 @pytest.mark.slow
@@ -216,18 +222,35 @@ def test_schedule_warms_up_then_decays():
     assert mlx_backend.lr_schedule(1.0, "constant", 2, 10)(mx.array(9)).item() == pytest.approx(1.0)
 
 
-def test_bad_rows_name_file_line_and_field(tmp_path):
-    path = tmp_path / "train.jsonl"
+def test_bad_rows_are_reported_before_training(tmp_path, tiny_model_dir):
     good = {"messages": contract.messages("bash", "sl", "ls")}
-    io.write_jsonl(path, [good, {"messages": contract.messages("bash", "sl")}, good])
-    with pytest.raises(DataError) as err:
-        mlx_backend.load_rows(path)
-    assert (err.value.line, err.value.field) == (2, "messages")
-    io.write_jsonl(path, [good, {"text": "x"}])
-    with pytest.raises(DataError) as err:
-        mlx_backend.load_rows(path)
-    assert (err.value.line, err.value.field) == (2, "messages")
-    assert mlx_backend.load_rows(path, max_rows=1) == [{"messages": good["messages"]}]
+    io.write_jsonl(tmp_path / "train.jsonl", [good] * 8 + [{"messages": contract.messages("bash", "sl")}])
+    io.write_jsonl(tmp_path / "valid.jsonl", [good] * 8)
+    with pytest.raises(DataErrors) as err:
+        mlx_backend.train(
+            Params(**RUN),
+            seed=1,
+            data_dir=tmp_path,
+            base_dir=tiny_model_dir,
+            adapter_dir=tmp_path / "a",
+            report_dir=tmp_path / "r",
+        )
+    assert [(p.line, p.field) for p in err.value.problems] == [(9, "messages")]
+    assert not (tmp_path / "a").exists()
+
+
+def test_encoding_matches_the_torch_backend(tmp_path, tiny_model_dir, data_dir):
+    """mlx-lm gets the very tokens the torch backend trains on, its loss starting where the labels do."""
+    from transformers import AutoTokenizer
+
+    from cmd_correct.train import data
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    pairs, enc = mlx_backend.encode_split(tok, data_dir, "train", 64, 4)
+    assert [t for t, _ in pairs] == enc.input_ids
+    for (tokens, offset), labels in zip(pairs, enc.labels, strict=True):
+        assert labels[offset - 1] == data.IGNORE and labels[offset:] == tokens[offset:]
+        assert tok.decode(tokens[offset:]).startswith(("ls", "git", "grep", "cat", "docker", "make"))
 
 
 def test_unknown_target_module_is_a_model_error(tiny_model_dir):

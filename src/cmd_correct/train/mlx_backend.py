@@ -1,6 +1,7 @@
 """mlx backend: mlx-lm's LoRA trainer on the shared params and data, saved in PEFT's adapter layout.
 
-mlx-lm reads our `messages` jsonl as its chat format (`mask_prompt`: loss on the assistant turn only).
+Examples are encoded by data.py exactly as for the torch backend and handed to mlx-lm as (tokens, answer
+offset) pairs, its prompt-masking format: the loss covers the assistant turn only.
 The trained adapter is converted to PEFT's layout (adapter_model.safetensors + adapter_config.json) so the
 same `fuse` stage serves every backend; mlx-lm's own files are kept under `mlx/` for `mlx_lm.generate`.
 
@@ -22,6 +23,7 @@ from typing import Any
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
+from . import data
 
 # Where Debian's libopenblas0-pthread puts its BLAS (the one DESIGN.md measured at 120-140 GFLOP/s).
 OPENBLAS_CANDIDATES = (
@@ -60,32 +62,24 @@ def checkpoint_dir(adapter_dir: Path) -> Path:
 # ---------------------------------------------------------------------------------------------- data
 
 
-def load_rows(path: Path, max_rows: int | None = None) -> list[dict]:
-    """Rows of a messages jsonl reduced to `{"messages": [...]}` (mlx-lm would pass a `tools` key on)."""
-    rows = []
-    for lineno, obj in io.iter_jsonl(path):
-        msgs = obj.get("messages")
-        if not isinstance(msgs, list) or not msgs or not all(isinstance(m, dict) for m in msgs):
-            raise DataError(path, lineno, "messages", "expected a non-empty list of {role, content} objects")
-        if msgs[-1].get("role") != "assistant":
-            raise DataError(path, lineno, "messages", "the last message must be the assistant's answer")
-        rows.append({"messages": [{"role": m.get("role"), "content": m.get("content")} for m in msgs]})
-        if max_rows is not None and len(rows) >= max_rows:
-            break
-    return rows
+def encode_split(tokenizer, data_dir: Path, split: str, max_length: int, min_rows: int):
+    """A split encoded exactly as the torch backend does (data.py), as mlx-lm (tokens, answer offset) pairs.
 
-
-def _dataset(rows: list[dict], tokenizer, max_length: int):
-    """mlx-lm's chat dataset with prompt masking, truncated to `max_length` tokens like the torch backend."""
-    from mlx_lm.tuner.datasets import CacheDataset, ChatDataset
-
-    class Truncated(ChatDataset):
-        # Truncate here: mlx-lm's batcher would print a warning per long batch instead.
-        def process(self, d):
-            tokens, offset = super().process(d)
-            return tokens[:max_length], min(offset, max_length)
-
-    return CacheDataset(Truncated(rows, tokenizer, mask_prompt=True))
+    mlx-lm's loss covers tokens from the offset on (`mask_prompt`), i.e. the answer and its end-of-turn.
+    """
+    path = data_dir / f"{split}.jsonl"
+    enc = data.encode_all(tokenizer, data.read_split(path), max_length)
+    if len(enc.input_ids) < min_rows:
+        raise DataError(
+            path,
+            None,
+            None,
+            f"{len(enc.input_ids)} usable rows (after {enc.dropped} longer than train.max_length={max_length}); "
+            f"train.batch_size={min_rows} needs at least that many",
+        )
+    first = [next(i for i, t in enumerate(labels) if t != data.IGNORE) for labels in enc.labels]
+    pairs = list(zip(enc.input_ids, first, strict=True))
+    return pairs, enc
 
 
 # ----------------------------------------------------------------------------------------- schedule
@@ -117,10 +111,11 @@ class _QuietUI:
     """Stands in for mlx-lm's TrainUI (which prints a table to stdout): forwards to our progress callback."""
 
     progress: Progress = noop_progress
-    offset = 0  # micro-steps done before a resume
+    done_steps = 0  # optimizer steps finished before a resume
+    accum = 1  # micro-batches per optimizer step
 
     def __init__(self, total_iters: int, rank: int = 0):
-        self.total, self.done = total_iters, 0
+        self.total, self.micro = total_iters, 0
 
     def __enter__(self):
         return self
@@ -129,8 +124,9 @@ class _QuietUI:
         return False
 
     def advance(self):
-        self.done += 1
-        _QuietUI.progress("train (mlx)", self.offset + self.done, self.offset + self.total)
+        self.micro += 1
+        done, total = self.done_steps + self.micro // self.accum, self.done_steps + self.total // self.accum
+        _QuietUI.progress("train (mlx)", done, total)
 
     def report_train(self, *args):
         pass
@@ -147,11 +143,11 @@ class _QuietUI:
 
 
 @contextlib.contextmanager
-def _quiet_trainer(progress: Progress, offset: int) -> Iterator[None]:
+def _quiet_trainer(progress: Progress, done_steps: int, accum: int) -> Iterator[None]:
     from mlx_lm.tuner import trainer
 
     saved = trainer.TrainUI
-    _QuietUI.progress, _QuietUI.offset = progress, offset
+    _QuietUI.progress, _QuietUI.done_steps, _QuietUI.accum = progress, done_steps, accum
     trainer.TrainUI = _QuietUI
     try:
         yield
@@ -208,61 +204,93 @@ def save_peft(weights: dict[str, Any], params, base_dir: Path, out: Path) -> Non
         bias="none",
         task_type="CAUSAL_LM",
         base_model_name_or_path=str(base_dir),
+        inference_mode=True,  # as PEFT's save_pretrained writes it for a trained model
     ).save_pretrained(str(out))
 
 
 # ------------------------------------------------------------------------------------------ training
 
 
-class _Callback:
-    """mlx-lm training callback: records losses, writes metrics, saves resumable checkpoints."""
+def _optimizer(params):
+    """AdamW as the torch backend runs it: bias correction, `weight_decay`, gradients clipped to `max_grad_norm`."""
+    import mlx.optimizers as optim
 
-    def __init__(self, *, model, optimizer, grad_accum: int, offset: int, ckpt: Path, every: int, log, state: dict):
-        self.model, self.optimizer, self.grad_accum, self.offset = model, optimizer, grad_accum, offset
-        self.ckpt, self.every, self.log = ckpt, every, log
+    class ClippedAdamW(optim.AdamW):
+        def apply_gradients(self, gradients, parameters):
+            if params.max_grad_norm > 0:
+                gradients, _ = optim.clip_grad_norm(gradients, params.max_grad_norm)
+            return super().apply_gradients(gradients, parameters)
+
+    schedule = lr_schedule(params.lr, params.schedule, params.warmup, params.iters)
+    return ClippedAdamW(learning_rate=schedule, weight_decay=params.weight_decay, bias_correction=True)
+
+
+class _Run:
+    """Hooks into mlx-lm's trainer: counts tokens, logs losses, saves resumable checkpoints.
+
+    mlx-lm counts micro-batches (`it`); optimizer step k ends after micro-batch k * grad_accum.
+    """
+
+    def __init__(self, *, params, model, optimizer, ckpt: Path, fingerprint: str, log, state: dict):
+        self.params, self.model, self.optimizer, self.ckpt, self.fingerprint = (
+            params,
+            model,
+            optimizer,
+            ckpt,
+            fingerprint,
+        )
+        self.log = log
+        self.accum = params.grad_accum
+        self.done = int(state.get("step", 0))  # optimizer steps finished before this call (a resume)
+        # Sequence tokens (prompt + answer, no padding) of the training batches drawn, like the torch backend.
+        self.tokens, self.seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
+        self.drawn = 0  # training micro-batches drawn in this call
+        self.window = (self.tokens, self.seconds)
         self.train_loss = self.valid_loss = None
-        # Sequence tokens (prompt + answer, no padding) the trainer drew, counted by `batches`; carried
-        # over a resume like the seconds spent.
-        self.tokens = self.tokens_before = int(state.get("tokens", 0))
-        self.seconds = float(state.get("seconds", 0.0))
         self.peak_memory = 0.0
-        self._last = (self.tokens, self.seconds)
+
+    def step_of(self, micro: int) -> int:
+        return self.done + micro // self.accum
 
     def batches(self, dataset, batch_size, max_seq_length, loop=False, seed=None, comm_group=None):
-        """mlx-lm's batch iterator, counting the real tokens of training batches (`loop=True`)."""
+        """Training: mlx-lm's shuffled batch iterator; being asked for the next batch means the previous step
+        is done, so checkpoints are taken here. Evaluation: the first batches in file order (a fixed sample,
+        like the torch backend), without touching the shuffle's random state."""
         from mlx_lm.tuner.trainer import iterate_batches
 
+        if not loop:
+            yield from _fixed_batches(dataset, batch_size)
+            return
         for batch, lengths in iterate_batches(dataset, batch_size, max_seq_length, loop, seed, comm_group):
-            if loop:
-                self.tokens += int(lengths[:, 1].sum().item())
+            if self.drawn and self.drawn % self.accum == 0:
+                step = self.step_of(self.drawn)
+                every = self.params.checkpoint_interval
+                if every and step % every == 0:
+                    self.save(step)
+            self.drawn += 1
+            self.tokens += int(lengths[:, 1].sum().item())
             yield batch, lengths
 
     def on_train_loss_report(self, info: dict) -> None:
-        micro = self.offset + info["iteration"]
         self.train_loss = float(info["train_loss"])
-        self.seconds += self.grad_accum / info["iterations_per_second"]  # mlx-lm reports every grad_accum
+        self.seconds += self.params.log_interval * self.accum / info["iterations_per_second"]
         self.peak_memory = max(self.peak_memory, float(info["peak_memory"]))
-        if micro % self.grad_accum == 0:
-            step = micro // self.grad_accum
-            tokens, seconds = self.tokens - self._last[0], self.seconds - self._last[1]
-            self._last = (self.tokens, self.seconds)
-            self.log(
-                step,
-                {
-                    "train_loss": self.train_loss,
-                    "tokens_per_s": tokens / seconds if seconds else 0.0,
-                    "lr": float(info["learning_rate"]),
-                },
-            )
-            if self.every and step % self.every == 0:
-                self.save(step)
+        tokens, seconds = self.tokens - self.window[0], self.seconds - self.window[1]
+        self.window = (self.tokens, self.seconds)
+        values = {
+            "train_loss": self.train_loss,
+            "tokens_per_s": tokens / seconds if seconds else 0.0,
+            "lr": float(info["learning_rate"]),
+        }
+        self.log.log(self.step_of(info["iteration"]), values)
 
     def on_val_loss_report(self, info: dict) -> None:
+        # mlx-lm evaluates before micro-batch `it` runs; `iteration` is it - 1 micro-batches done.
         self.valid_loss = float(info["val_loss"])
-        self.log((self.offset + info["iteration"]) // self.grad_accum, {"valid_loss": self.valid_loss})
+        self.log.log(self.step_of(info["iteration"]), {"valid_loss": self.valid_loss})
 
     def save(self, step: int) -> None:
-        """Adapter weights + optimizer state (moments, step, lr) + step count, replaced atomically."""
+        """Adapter weights, optimizer state (moments, step) and the log history, replaced atomically."""
         import mlx.core as mx
         from mlx.utils import tree_flatten
 
@@ -271,41 +299,45 @@ class _Callback:
                 str(tmp / "adapters.safetensors"), dict(tree_flatten(self.model.trainable_parameters()))
             )
             mx.save_safetensors(str(tmp / "optimizer.safetensors"), dict(tree_flatten(self.optimizer.state)))
-            io.write_json(tmp / "state.json", {"step": step, "tokens": self.tokens, "seconds": self.seconds})
+            state = {
+                "step": step,
+                "fingerprint": self.fingerprint,
+                "history": self.log.history,
+                "tokens": self.tokens,
+                "seconds": self.seconds,
+            }
+            io.write_json(tmp / "state.json", state)
 
 
-def _resume(ckpt: Path, model, optimizer) -> dict:
-    """Load the last checkpoint into `model`/`optimizer`; returns its state ({} when there is none)."""
+def _fixed_batches(dataset, batch_size: int):
+    """Whole batches of (tokens, offset) pairs in order, right-padded, with mlx-lm's (offset, length) rows."""
+    import mlx.core as mx
+    import numpy as np
+
+    for start in range(0, len(dataset) - batch_size + 1, batch_size):
+        rows = [dataset[i] for i in range(start, start + batch_size)]
+        arr = np.zeros((batch_size, max(len(t) for t, _ in rows)), np.int32)
+        for i, (tokens, _) in enumerate(rows):
+            arr[i, : len(tokens)] = tokens
+        yield mx.array(arr), mx.array([(offset, len(tokens)) for tokens, offset in rows])
+
+
+def _resume(ckpt: Path, fingerprint: str, model, optimizer) -> dict:
+    """Restore the last checkpoint if it belongs to this run (same fingerprint); {} otherwise."""
     import mlx.core as mx
     from mlx.utils import tree_unflatten
 
     folder = ckpt / CHECKPOINT
     if not (folder / "state.json").is_file():
         return {}
+    state = io.read_json(folder / "state.json")
+    if state.get("fingerprint") != fingerprint:
+        shutil.rmtree(ckpt, ignore_errors=True)  # params, data or base changed: start over
+        return {}
     model.load_weights(str(folder / "adapters.safetensors"), strict=False)
     optimizer.init(model.trainable_parameters())
     optimizer.state = tree_unflatten(list(mx.load(str(folder / "optimizer.safetensors")).items()))
-    return io.read_json(folder / "state.json")
-
-
-def _metrics_logger(report_dir: Path) -> tuple[Callable[[int, dict], None], Callable[[dict], None]]:
-    """dvclive-compatible files: plots/metrics/<name>.tsv (step, value) and metrics.json (the last values)."""
-    plots = report_dir / "plots" / "metrics"
-    plots.mkdir(parents=True, exist_ok=True)
-
-    def log(step: int, values: dict) -> None:
-        for name, value in values.items():
-            path = plots / f"{name}.tsv"
-            new = not path.exists()
-            with path.open("a", encoding="utf-8") as f:
-                if new:
-                    f.write(f"step\t{name}\n")
-                f.write(f"{step}\t{value}\n")
-
-    def finish(summary: dict) -> None:
-        io.write_json(report_dir / "metrics.json", summary)
-
-    return log, finish
+    return state
 
 
 def train(
@@ -318,38 +350,38 @@ def train(
     report_dir: Path,
     progress: Progress = noop_progress,
 ) -> dict:
-    """Train a LoRA adapter with mlx-lm; writes the PEFT adapter to `adapter_dir`, metrics to `report_dir`."""
+    """Train a LoRA adapter with mlx-lm; writes the PEFT adapter to `adapter_dir`, dvclive metrics to `report_dir`."""
     import mlx.core as mx
-    import mlx.optimizers as optim
     import numpy as np
     from mlx.utils import tree_flatten
     from mlx_lm.tuner.trainer import TrainingArgs, evaluate
     from mlx_lm.tuner.trainer import train as mlx_train
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load, save_config
+    from transformers import AutoTokenizer
+
+    from .torch_backend import _fingerprint, _Log
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     started = time.perf_counter()
     progress("train (mlx): load", 0, 1)
+    if not (base_dir / "config.json").is_file():
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+    # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    data.check_template(tokenizer)
+    train_set, train_enc = encode_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
+    valid_set, _ = encode_split(tokenizer, data_dir, "valid", params.max_length, params.batch_size)
     try:
-        model, tokenizer = load(str(base_dir))
+        model, _ = load(str(base_dir))
     except (FileNotFoundError, ValueError) as e:
         raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}") from None
     if params.dtype != "float32":
-        model.set_dtype(getattr(mx, params.dtype))
-    splits = {}
-    for split in ("train", "valid"):
-        path = data_dir / f"{split}.jsonl"
-        if not path.is_file():
-            raise DataError(path, None, None, "file not found")
-        rows = load_rows(path)
-        if len(rows) < params.batch_size:
-            raise DataError(path, None, None, f"{len(rows)} rows; train.batch_size={params.batch_size} needs more")
-        splits[split] = _dataset(rows, tokenizer, params.max_length)
+        model.set_dtype(getattr(mx, params.dtype))  # mlx has no autocast: the frozen weights are cast
     progress("train (mlx): load", 1, 1)
 
     mx.random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # mlx-lm shuffles batches with numpy's global generator
     model.freeze()
     lora = {
         "rank": params.rank,
@@ -357,86 +389,74 @@ def train(
         "dropout": params.dropout,
         "keys": lora_keys(model, params.target_modules),
     }
-    linear_to_lora_layers(model, len(model.layers), lora)
-    # AdamW with bias correction and no weight decay, as transformers' Trainer defaults.
-    optimizer = optim.AdamW(
-        learning_rate=lr_schedule(params.lr, params.schedule, params.warmup, params.iters),
-        weight_decay=0.0,
-        bias_correction=True,
-    )
+    linear_to_lora_layers(model, len(model.layers), lora)  # LoRA weights are created in float32
+    optimizer = _optimizer(params)
 
     ckpt = checkpoint_dir(adapter_dir)
-    state = _resume(ckpt, model, optimizer)
-    done = int(state.get("step", 0))
-    log, finish = _metrics_logger(report_dir)
-    accum = params.grad_accum
-    cb = _Callback(
-        model=model,
-        optimizer=optimizer,
-        grad_accum=accum,
-        offset=done * accum,
-        ckpt=ckpt,
-        every=params.checkpoint_interval,
-        log=log,
-        state=state,
+    fingerprint = _fingerprint(params, seed, data_dir, base_dir)
+    state = _resume(ckpt, fingerprint, model, optimizer)
+    log = _Log(report_dir, state.get("history", []))
+    run = _Run(
+        params=params, model=model, optimizer=optimizer, ckpt=ckpt, fingerprint=fingerprint, log=log, state=state
     )
-    mlx_files = adapter_dir / MLX_DIR
-    mlx_files.mkdir(parents=True, exist_ok=True)
-    remaining = (params.iters - done) * accum  # mlx-lm counts micro-batches
+    remaining = (params.iters - run.done) * params.grad_accum  # mlx-lm counts micro-batches
     if remaining > 0:
         args = TrainingArgs(
             batch_size=params.batch_size,
             iters=remaining,
             val_batches=params.eval_batches,
-            steps_per_report=accum,
-            steps_per_eval=params.eval_interval * accum,
-            steps_per_save=remaining + 1,  # our callback checkpoints (with optimizer state) instead
+            steps_per_report=params.log_interval * params.grad_accum,
+            steps_per_eval=params.eval_interval * params.grad_accum,
+            steps_per_save=remaining + 1,  # `_Run.batches` checkpoints (with optimizer state) instead
             max_seq_length=params.max_length,
-            adapter_file=str(mlx_files / "adapters.safetensors"),
-            grad_accumulation_steps=accum,
+            adapter_file=str(ckpt / "mlx-lm-adapters.safetensors"),  # mlx-lm saves here once at the end
+            grad_checkpoint=params.grad_checkpointing,
+            grad_accumulation_steps=params.grad_accum,
         )
-        with _quiet_trainer(progress, done * accum):
+        with _quiet_trainer(progress, run.done, params.grad_accum):
             mlx_train(
                 model=model,
                 optimizer=optimizer,
-                train_dataset=splits["train"],
-                val_dataset=splits["valid"],
+                train_dataset=train_set,
+                val_dataset=valid_set,
                 args=args,
-                iterate_batches=cb.batches,
-                training_callback=cb,
+                iterate_batches=run.batches,
+                training_callback=run,
             )
     # mlx-lm's last evaluation runs before the last step: evaluate the final adapter once more.
     progress("train (mlx): evaluate", 0, 1)
-    cb.on_val_loss_report(
-        {
-            "iteration": remaining,
-            "val_loss": evaluate(model, splits["valid"], params.batch_size, params.eval_batches, params.max_length),
-        }
+    run.valid_loss = evaluate(
+        model, valid_set, params.batch_size, params.eval_batches, params.max_length, iterate_batches=run.batches
     )
+    log.log(params.iters, {"valid_loss": run.valid_loss})
     progress("train (mlx): evaluate", 1, 1)
-    weights = dict(tree_flatten(model.trainable_parameters()))
-    mx.save_safetensors(str(mlx_files / "adapters.safetensors"), weights)
-    save_config(
-        {"fine_tune_type": "lora", "num_layers": len(model.layers), "lora_parameters": lora},
-        mlx_files / "adapter_config.json",
-    )
-    save_peft(weights, params, base_dir, adapter_dir)
 
+    weights = dict(tree_flatten(model.trainable_parameters()))
     summary = {
         "backend": "mlx",
         "steps": params.iters,
-        "resumed_from": done,
-        "train_loss": cb.train_loss,
-        "valid_loss": cb.valid_loss,
-        "tokens": cb.tokens,
-        "tokens_per_s": cb.tokens / cb.seconds if cb.seconds else None,
-        "train_seconds": cb.seconds,
+        "resumed_from": int(state.get("step", 0)),
+        "train_loss": run.train_loss,
+        "valid_loss": run.valid_loss,
+        "tokens": run.tokens,
+        "tokens_per_s": run.tokens / run.seconds if run.seconds else None,
+        "train_seconds": run.seconds,
         "seconds": time.perf_counter() - started,
-        "peak_memory_gb": cb.peak_memory,
         "device": str(mx.default_device()),
+        "dtype": params.dtype,
         "blas": blas_in_use(),
+        "train_rows": len(train_set),
+        "dropped_rows": train_enc.dropped,
+        "max_tokens": max(train_enc.lengths),
+        "peak_memory_gb": run.peak_memory,
     }
-    finish(summary)
+    with io.atomic_dir(adapter_dir) as tmp:
+        save_peft(weights, params, base_dir, tmp)
+        (tmp / MLX_DIR).mkdir()
+        mx.save_safetensors(str(tmp / MLX_DIR / "adapters.safetensors"), weights)
+        mlx_config = {"fine_tune_type": "lora", "num_layers": len(model.layers), "lora_parameters": lora}
+        save_config(mlx_config, tmp / MLX_DIR / "adapter_config.json")
+    log.finish(summary)
     shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
     return summary
 

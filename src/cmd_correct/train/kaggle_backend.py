@@ -1,0 +1,452 @@
+"""Kaggle backend: push a GPU kernel that runs the torch backend, poll it, download the adapter.
+
+1. bundle: train/valid splits, a params.yaml (base + train with backend=torch), our wheel and a manifest
+   of sha256s go to a private Kaggle dataset (created, or a new version of it);
+2. kernel: kaggle/train_kernel.py with kernel-metadata.json rendered from kaggle/kernel-metadata.json.in
+   (GPU on, internet on for pip and the Hub, the dataset attached) is pushed, which starts a run;
+3. the run's status is polled with exponential backoff until it completes, fails or `timeout` passes;
+4. its output is downloaded and verified (manifest id, sha256 of every adapter file, PEFT config, base
+   model identity) before the adapter and the training report are copied into place.
+
+The `kaggle` client runs in a child process (`python -m cmd_correct.train.kaggle_backend`): importing it
+authenticates (and exits the process when no credentials exist) and it prints to stdout. Credentials
+come from KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json and are scrubbed from any text we keep.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import io
+from ..cli import Progress, noop_progress
+from ..errors import ModelError, ParamsError, ToolError
+
+KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
+MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
+RESULT = "result.json"  # written by the entry script beside the adapter in /kaggle/working
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+# Installed in the kernel beside our wheel's train-torch extra, pinned to the versions here: the torch
+# backend logs with dvclive, which only the (heavy, dvc-carrying) `data` extra brings.
+KERNEL_REQUIREMENTS = ("dvclive",)
+DONE, FAILED = "complete", ("error", "cancel_requested", "cancel_acknowledged")
+
+
+@dataclass
+class KaggleParams:
+    kernel_slug: str = "cmd-correct-train"  # kernel name under the user's account
+    dataset_slug: str = "cmd-correct-data"  # dataset holding the train/valid splits, params and our wheel
+    dataset_license: str = "CC0-1.0"  # license of that (private) dataset; Kaggle requires one
+    accelerator: str = "NvidiaTeslaT4"  # Kaggle machine shape (GPU type) of the kernel run
+    internet: bool = True  # kernel internet: pip installs our wheel's dependencies, Hub ids download
+    private: bool = True  # keep the kernel private
+    session_timeout: int = 0  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
+    poll_interval: float = 30.0  # seconds between status polls (doubles up to poll_max)
+    poll_max: float = 300.0  # longest wait between polls
+    timeout: float = 6 * 3600.0  # give up waiting for the dataset or the kernel after this many seconds
+    call_timeout: float = 900.0  # give up on one kaggle client call (an upload or download) after this long
+
+    def validate(self) -> list[str]:
+        problems = []
+        for name in ("kernel_slug", "dataset_slug"):
+            slug = getattr(self, name)
+            if not 6 <= len(slug) <= 50 or not all(c.isalnum() or c == "-" for c in slug) or slug != slug.lower():
+                problems.append(f"{name}: 6-50 lowercase letters, digits or '-' (got {slug!r})")
+        for name in ("poll_interval", "poll_max", "timeout", "call_timeout"):
+            if getattr(self, name) <= 0:
+                problems.append(f"{name}: must be > 0")
+        if self.poll_max < self.poll_interval:
+            problems.append("poll_max: must be >= poll_interval")
+        return problems
+
+
+# ------------------------------------------------------------------------------------------ credentials
+
+
+def kaggle_config_dir() -> Path:
+    """Where the kaggle client looks for kaggle.json (KAGGLE_CONFIG_DIR, ~/.kaggle, then ~/.config/kaggle)."""
+    if os.environ.get("KAGGLE_CONFIG_DIR"):
+        return Path(os.environ["KAGGLE_CONFIG_DIR"])
+    home = Path.home() / ".kaggle"
+    if home.exists() or not sys.platform.startswith("linux"):
+        return home
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "kaggle"
+
+
+def credentials() -> tuple[str, str]:
+    """(username, key) from KAGGLE_USERNAME/KAGGLE_KEY, else kaggle.json; ToolError naming both when absent."""
+    user, key = os.environ.get("KAGGLE_USERNAME"), os.environ.get("KAGGLE_KEY")
+    if user and key:
+        return user, key
+    path = kaggle_config_dir() / "kaggle.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return str(data["username"]), str(data["key"])
+    except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError):
+        raise ToolError(
+            "train.backend=kaggle needs Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or write "
+            f'{path} with {{"username": ..., "key": ...}} (kaggle.com > Settings > API > Create New Token)'
+        ) from None
+
+
+def scrub(text: str, secret: str) -> str:
+    """`text` with every occurrence of the API key replaced (we keep client output in errors)."""
+    return text.replace(secret, "***") if secret else text
+
+
+# ---------------------------------------------------------------------------------------- the client
+
+
+class Client:
+    """Runs one kaggle API call per child process and returns its JSON result."""
+
+    def __init__(self, key: str, call_timeout: float):
+        self.key, self.call_timeout = key, call_timeout
+
+    def __call__(self, op: str, **kwargs) -> dict:
+        with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
+            out = Path(tmp) / "result.json"
+            cmd = [sys.executable, "-m", "cmd_correct.train.kaggle_backend", op, json.dumps(kwargs), str(out)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.call_timeout)
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"kaggle {op}: no answer within {self.call_timeout:.0f} s") from None
+            if proc.returncode != 0 or not out.is_file():
+                tail = scrub((proc.stdout + proc.stderr).strip(), self.key)[-1500:]
+                raise ToolError(f"kaggle {op} failed (exit {proc.returncode}): {tail}")
+            return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _child(op: str, kwargs: dict, out: Path) -> None:
+    """The child side of `Client`: import the authenticated client, make one call, write its result."""
+    from requests.exceptions import HTTPError
+
+    from kaggle import api  # authenticates from the environment or kaggle.json
+
+    result: dict
+    if op == "dataset_status":
+        try:
+            result = {"status": api.dataset_status(kwargs["ref"])}
+        except HTTPError as e:
+            if e.response is None or e.response.status_code != 404:
+                raise
+            result = {"status": None}
+    elif op in ("dataset_create", "dataset_version"):
+        if op == "dataset_create":
+            r = api.dataset_create_new(kwargs["folder"], public=False, quiet=True, dir_mode="skip")
+        else:
+            r = api.dataset_create_version(kwargs["folder"], kwargs["notes"], quiet=True, dir_mode="skip")
+        result = {"status": r.status, "error": r.error, "url": r.url, "ref": r.ref}
+    elif op == "kernel_push":
+        r = api.kernels_push(kwargs["folder"], timeout=kwargs.get("timeout"))
+        result = {"error": r.error, "url": r.url, "ref": r.ref, "version": r.version_number}
+    elif op == "kernel_status":
+        r = api.kernels_status(kwargs["ref"])
+        result = {"status": r.status.name.lower(), "failure_message": r.failure_message}
+    elif op == "kernel_output":
+        files, _ = api.kernels_output(kwargs["ref"], kwargs["path"], force=True, quiet=True)
+        result = {"files": files}
+    else:
+        raise SystemExit(f"unknown op {op}")
+    out.write_text(json.dumps(result), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------- the bundle
+
+
+def kernel_source() -> Path:
+    """The repo's kaggle/ folder (kernel template and entry script)."""
+    folder = Path(__file__).resolve().parents[3] / "kaggle"
+    missing = [f for f in KERNEL_FILES if not (folder / f).is_file()]
+    if missing:
+        raise ToolError(f"{folder}: missing {', '.join(missing)} (run from a checkout of cmd-correct)")
+    return folder
+
+
+def build_wheel(dest: Path) -> Path:
+    """Our package as a wheel (pip, no dependencies, no network), for the kernel to install."""
+    root = Path(__file__).resolve().parents[3]
+    if not (root / "pyproject.toml").is_file():
+        raise ToolError(f"{root}: no pyproject.toml; the kaggle backend needs a source checkout to build a wheel")
+    with tempfile.TemporaryDirectory(prefix="cmd-correct-wheel-") as tmp:
+        # Build from a copy: an in-tree build would leave build/ and egg-info files in the checkout.
+        src = Path(tmp) / "src"
+        shutil.copytree(root / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        for name in ("pyproject.toml", "README.md"):
+            if (root / name).is_file():
+                shutil.copy2(root / name, src / name)
+        cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dest)]
+        proc = subprocess.run([*cmd, str(src)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ToolError(f"pip wheel failed: {(proc.stdout + proc.stderr).strip()[-1500:]}")
+    wheels = sorted(dest.glob("cmd_correct-*.whl"))
+    if not wheels:
+        raise ToolError(f"pip wheel wrote no cmd_correct wheel to {dest}")
+    return wheels[-1]
+
+
+def base_params(base_dir: Path) -> dict:
+    """The base section that produced `base_dir` (from its meta.json), so the kernel can rebuild it."""
+    meta_path = base_dir / "meta.json"
+    meta = io.read_json(meta_path)
+    params = dict(meta.get("params") or {})
+    model = str(params.get("model", ""))
+    if not model:
+        raise ModelError(f"{meta_path}: no params.model; rerun the base stage")
+    if not model.startswith("embedded:") and Path(model).is_dir():
+        raise ParamsError(
+            meta_path, [f"base.model={model}: a local folder is not on Kaggle; use a Hub id (pinned) or embedded"]
+        )
+    return params
+
+
+def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path, owner: str) -> dict:
+    """Fill `out` with the dataset: splits, params.yaml, wheel, manifest and dataset-metadata.json."""
+    import yaml
+
+    kp = params.kaggle
+    for split in ("train", "valid"):  # the test split stays home
+        shutil.copy2(data_dir / f"{split}.jsonl", out / f"{split}.jsonl")
+    base = base_params(base_dir) | {"seed": seed}
+    train = asdict(params) | {"backend": "torch", "device": "auto"}
+    (out / "params.yaml").write_text(yaml.safe_dump({"base": base, "train": train}, sort_keys=False), "utf-8")
+    wheel = build_wheel(out)
+    files = {p.name: io.sha256_file(p) for p in sorted(out.iterdir())}
+    bundle_id = io.sha256_tree(out)[:16]
+    requirements = [f"{dist}=={importlib.metadata.version(dist)}" for dist in KERNEL_REQUIREMENTS]
+    manifest = {
+        "id": bundle_id,
+        "wheel": wheel.name,
+        "extras": "train-torch",
+        "requirements": requirements,
+        "files": files,
+        "base": base,
+    }
+    io.write_json(out / MANIFEST, manifest)
+    io.write_json(
+        out / "dataset-metadata.json",
+        {"id": f"{owner}/{kp.dataset_slug}", "title": kp.dataset_slug, "licenses": [{"name": kp.dataset_license}]},
+    )
+    return manifest
+
+
+def render_kernel(kp: KaggleParams, owner: str, out: Path) -> Path:
+    """kernel-metadata.json (from the template) + the entry script, in `out`."""
+    src = kernel_source()
+    template = string.Template((src / "kernel-metadata.json.in").read_text(encoding="utf-8"))
+    text = template.substitute(
+        owner=owner,
+        kernel_slug=kp.kernel_slug,
+        dataset_slug=kp.dataset_slug,
+        accelerator=kp.accelerator,
+        private=json.dumps(kp.private),
+        internet=json.dumps(kp.internet),
+    )
+    json.loads(text)  # the template must render to JSON
+    (out / "kernel-metadata.json").write_text(text, encoding="utf-8")
+    shutil.copy2(src / "train_kernel.py", out / "train_kernel.py")
+    return out
+
+
+# ----------------------------------------------------------------------------------------- the stage
+
+
+def upload(client: Client, bundle: Path, ref: str, notes: str) -> str:
+    """Create the dataset or add a version to it; returns its URL."""
+    exists = client("dataset_status", ref=ref)["status"] is not None
+    r = (
+        client("dataset_version", folder=str(bundle), notes=notes)
+        if exists
+        else client("dataset_create", folder=str(bundle))
+    )
+    if (r.get("status") or "").lower() != "ok" or r.get("error"):
+        raise ToolError(f"kaggle dataset {ref}: upload refused: {r.get('error') or r.get('status')}")
+    return r.get("url") or ""
+
+
+def poll(
+    check,
+    *,
+    what: str,
+    interval: float,
+    longest: float,
+    timeout: float,
+    progress: Progress,
+    sleep=time.sleep,
+    clock=time.monotonic,
+) -> str:
+    """Call `check()` until it returns a final state; waits double from `interval` up to `longest`."""
+    start = clock()
+    while True:
+        state = check()
+        if state is not None:
+            return state
+        elapsed = clock() - start
+        if elapsed >= timeout:
+            raise ToolError(f"{what}: not finished after {elapsed:.0f} s (train.kaggle.timeout={timeout:.0f})")
+        progress(what, int(elapsed), int(timeout))
+        sleep(min(interval, max(timeout - elapsed, 0.0)))
+        interval = min(interval * 2, longest)
+
+
+def verify_output(out: Path, manifest: dict, base_dir: Path) -> dict:
+    """Check the downloaded kernel output; returns the kernel's result.json. Raises ModelError naming the file."""
+    result_path = out / RESULT
+    if not result_path.is_file():
+        raise ModelError(f"{out}: the kernel wrote no {RESULT} (see the kernel log)")
+    result = io.read_json(result_path)
+    if result.get("status") != "ok":
+        raise ModelError(f"{result_path}: the kernel reports status {result.get('status')!r}: {result.get('error')}")
+    if result.get("bundle") != manifest["id"]:
+        raise ModelError(
+            f"{result_path}: trained on bundle {result.get('bundle')}, uploaded {manifest['id']} "
+            "(the kernel saw an older dataset version; rerun once the dataset is ready)"
+        )
+    adapter = out / "adapter"
+    for name in ADAPTER_FILES:
+        path = adapter / name
+        if not path.is_file():
+            raise ModelError(f"{path}: missing from the kernel output")
+    for name, digest in (result.get("files") or {}).items():
+        path = out / name
+        if not path.is_file() or io.sha256_file(path) != digest:
+            raise ModelError(f"{path}: missing or not the file the kernel wrote (sha256 mismatch)")
+    cfg = io.read_json(adapter / "adapter_config.json")
+    if cfg.get("peft_type") != "LORA":
+        raise ModelError(f"{adapter / 'adapter_config.json'}: peft_type {cfg.get('peft_type')!r}, expected LORA")
+    from safetensors import safe_open
+
+    with safe_open(str(adapter / "adapter_model.safetensors"), "np") as f:
+        keys = list(f.keys())
+    if not keys or not all(".lora_A." in k or ".lora_B." in k for k in keys):
+        raise ModelError(f"{adapter / 'adapter_model.safetensors'}: not LoRA A/B tensors")
+    local = base_dir / "meta.json"
+    remote = result.get("base") or {}
+    if local.is_file():
+        mine = io.read_json(local)
+        if (mine.get("source"), mine.get("sha256")) != (remote.get("source"), remote.get("sha256")):
+            raise ModelError(
+                f"{local}: the kernel trained on base {remote.get('source')} ({remote.get('sha256')}), "
+                f"not this one ({mine.get('source')}, {mine.get('sha256')})"
+            )
+    return result
+
+
+def train(
+    params,
+    *,
+    seed: int,
+    data_dir: Path,
+    base_dir: Path,
+    adapter_dir: Path,
+    report_dir: Path,
+    progress: Progress = noop_progress,
+    sleep=time.sleep,
+) -> dict:
+    """Train on a Kaggle GPU: upload, push, poll, download, verify; writes `adapter_dir` and `report_dir`."""
+    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    kp: KaggleParams = params.kaggle
+    started = time.perf_counter()
+    owner, key = credentials()
+    client = Client(key, kp.call_timeout)
+    dataset_ref, kernel_ref = f"{owner}/{kp.dataset_slug}", f"{owner}/{kp.kernel_slug}"
+
+    with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
+        tmp = Path(tmp)
+        bundle, kernel, out = tmp / "bundle", tmp / "kernel", tmp / "output"
+        for folder in (bundle, kernel, out):
+            folder.mkdir()
+        progress("kaggle: upload data", 0, 1)
+        manifest = build_bundle(params, seed=seed, data_dir=data_dir, base_dir=base_dir, out=bundle, owner=owner)
+        upload(client, bundle, dataset_ref, f"cmd-correct bundle {manifest['id']}")
+
+        def dataset_ready() -> str | None:
+            status = client("dataset_status", ref=dataset_ref)["status"]
+            if status == "failed":
+                raise ToolError(f"kaggle dataset {dataset_ref}: processing failed")
+            return status if status == "ready" else None
+
+        poll(
+            dataset_ready,
+            what="kaggle: dataset processing",
+            interval=kp.poll_interval,
+            longest=kp.poll_max,
+            timeout=kp.timeout,
+            progress=progress,
+            sleep=sleep,
+        )
+        progress("kaggle: upload data", 1, 1)
+
+        render_kernel(kp, owner, kernel)
+        session = str(kp.session_timeout) if kp.session_timeout else None
+        pushed = client("kernel_push", folder=str(kernel), timeout=session)
+        if pushed.get("error"):
+            raise ToolError(f"kaggle kernel {kernel_ref}: push refused: {pushed['error']}")
+        failure: dict = {}
+
+        def kernel_done() -> str | None:
+            status = client("kernel_status", ref=kernel_ref)
+            if status["status"] in FAILED:
+                failure.update(status)
+                return status["status"]
+            return status["status"] if status["status"] == DONE else None
+
+        state = poll(
+            kernel_done,
+            what=f"kaggle: kernel {kernel_ref}",
+            interval=kp.poll_interval,
+            longest=kp.poll_max,
+            timeout=kp.timeout,
+            progress=progress,
+            sleep=sleep,
+        )
+        files = client("kernel_output", ref=kernel_ref, path=str(out))["files"]
+        if state != DONE:
+            log = out / f"{kp.kernel_slug}.log"
+            tail = scrub(log.read_text(encoding="utf-8", errors="replace"), key)[-2000:] if log.is_file() else ""
+            raise ToolError(
+                f"kaggle kernel {kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
+                + (f"\nlog tail:\n{tail}" if tail else "")
+            )
+        result = verify_output(out, manifest, base_dir)
+
+        with io.atomic_dir(adapter_dir) as dest:
+            for name in ADAPTER_FILES:
+                shutil.copy2(out / "adapter" / name, dest / name)
+            (dest / "kaggle").mkdir()
+            shutil.copy2(out / RESULT, dest / "kaggle" / RESULT)
+        report_dir.mkdir(parents=True, exist_ok=True)
+        if (out / "reports").is_dir():
+            shutil.copytree(out / "reports", report_dir, dirs_exist_ok=True)
+
+    summary = dict(result.get("summary") or {})
+    remote_seconds = summary.get("seconds")
+    summary.update(
+        backend="kaggle",
+        remote_backend=summary.get("backend", "torch"),
+        remote_seconds=remote_seconds,
+        seconds=time.perf_counter() - started,
+        kernel=kernel_ref,
+        kernel_version=pushed.get("version"),
+        dataset=dataset_ref,
+        bundle=manifest["id"],
+        output_files=len(files),
+    )
+    metrics = report_dir / "metrics.json"
+    if metrics.is_file():  # the kernel's dvclive summary, plus where it ran
+        io.write_json(metrics, io.read_json(metrics) | {"kaggle_seconds": summary["seconds"]})
+    return summary
+
+
+if __name__ == "__main__":
+    # Child process of `Client`: python -m cmd_correct.train.kaggle_backend <op> <json kwargs> <result file>
+    _child(sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3]))
