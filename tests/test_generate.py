@@ -190,3 +190,12 @@ def test_progress_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture):
     assert generate.main([str(tmp_path / "b"), "--params", str(tmp_path / "params.yaml")]) == 0
     assert sha256_file(tmp_path / "a" / "tools.jsonl") == sha256_file(tmp_path / "b" / "tools.jsonl")
     assert "600 rows" in capsys.readouterr().out
+
+
+def test_catalogue_covers_the_top_clis():
+    from cmd_correct.generate import catalogue
+    from cmd_correct.generate.templates import program_of
+
+    programs = {program_of(t) for _, temps in catalogue.TOOLS.values() for t in temps}
+    want = {"git", "docker", "kubectl", "npm", "pip", "cargo", "apt", "brew", "systemctl", "terraform", "helm"}
+    assert want <= programs and len(programs) >= 100

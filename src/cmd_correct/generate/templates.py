@@ -240,13 +240,18 @@ def action_template(action: str, shell: str) -> str | None:
 
 
 def tool_templates(shell: str) -> list[tuple[str, str]]:
-    """(tool, template) pairs usable in `shell`."""
+    """(program, template) pairs usable in `shell`; the program is the word after an optional sudo."""
     return [
-        (tool, t)
-        for tool, (platform, temps) in cat.TOOLS.items()
+        (program_of(t), t)
+        for platform, temps in cat.TOOLS.values()
         if platform == "any" or shell in cat.POSIX
         for t in temps
     ]
+
+
+def program_of(command: str) -> str:
+    words = command.split()
+    return words[1] if words[0] == "sudo" and len(words) > 1 else words[0]
 
 
 class Builder:
