@@ -249,7 +249,7 @@ def test_comment_markdown_is_pinned():
 
 def test_comment_for_a_fork_and_for_empty_diffs():
     body = ci.build_comment(_fixture_report(fork=True, params_md="", metrics_md="\n", gate_rc=0))
-    assert "> [!NOTE]" in body and "fork" in body and "did not\n> pull from or push to" in body
+    assert "> [!NOTE]" in body and "fork" in body and "did not pull from\n> or push to the shared DVC remote" in body
     assert "_No parameter changed._" in body and "_No metric changed._" in body
     assert "Gate passed." in body
 
@@ -280,7 +280,9 @@ def test_baseline_then_comment_compares_like_with_like(toy_dvc, monkeypatch):
 
     ci.apply_profile(repo / "ci.yaml", repo / "params.yaml")
     toy_dvc.sh(repo, "dvc", "repro")
-    report = ci.collect("ci-baseline", label="main", gate_file=None, env={"CI_PROFILE": "ci.yaml"}, cwd=repo)
+    env = {"CI_PROFILE": "ci.yaml", "DVC_S3_BUCKET": "b"}
+    report = ci.collect("ci-baseline", label="main", gate_file=None, env=env, cwd=repo)
+    assert not report.fork and ci.collect("ci-baseline", label="main", gate_file=None, env={}, cwd=repo).fork
     # Only the PR's own change shows: the profile's n=4 is on both sides.
     assert "toy.scale" in report.params_md and "toy.n" not in report.params_md
     assert re.search(r"\| metrics.json \| score +\| 0.4 +\| 1.2 +\| 0.8 +\|", report.metrics_md)
@@ -380,3 +382,11 @@ def test_post_refuses_a_body_without_marker_and_hides_the_token_on_errors(github
     with pytest.raises(ToolError) as err:
         ci.post_comment(ci.MARKER, repo="x/y", pr=5, token="t0k3n", api=github)
     assert "404" in str(err.value) and "t0k3n" not in str(err.value)
+
+
+def test_post_runs_on_a_bare_python_without_pyyaml():
+    """pr-comment.yml posts with the runner's python and no venv: `ci post` must need only the stdlib."""
+    code = "import sys; sys.modules['yaml'] = None; from cmd_correct import ci; sys.exit(ci.main(['post', '--help']))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "--pr" in out.stdout

@@ -195,7 +195,7 @@ class Report:
     head: str = ""  # the commit the PR run measured
     profile: str = ""  # the overlay CI applied (configs/ci.yaml)
     run_url: str = ""  # the workflow run holding the artifacts
-    fork: bool = False  # no secrets: no pull from / push to the shared remote
+    fork: bool = False  # no secrets (fork PR, or no S3 remote set): no pull from / push to the shared remote
 
 
 def build_comment(r: Report) -> str:
@@ -226,8 +226,8 @@ def build_comment(r: Report) -> str:
     if r.fork:
         parts += [
             "> [!NOTE]",
-            "> This PR comes from a fork, so the repository's secrets are not available: this run did not",
-            "> pull from or push to the shared DVC remote and recomputed every stage from scratch.",
+            "> This run had no repository secrets (a PR from a fork gets none), so it did not pull from",
+            "> or push to the shared DVC remote: every stage was recomputed from scratch.",
             "",
         ]
     return "\n".join(parts).rstrip() + "\n"
@@ -262,7 +262,7 @@ def collect(base: str, *, label: str | None, gate_file: Path | None, env: Mappin
         head=env.get("CI_HEAD_SHA") or _run(["git", "rev-parse", "HEAD"], cwd).strip(),
         profile=env.get("CI_PROFILE", ""),
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else "",
-        fork=env.get("CI_FORK", "") in ("1", "true"),
+        fork=env.get("CI_FORK", "") in ("1", "true") or select_remote(env) == "local",
     )
 
 
