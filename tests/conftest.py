@@ -85,8 +85,9 @@ class ToyDvc:
         self.sh(repo, "git", "config", "user.name", "test")
         self.sh(repo, "dvc", "init", "-q")
         shutil.copy(Path(__file__).parents[1] / ".dvc" / "config", repo / ".dvc" / "config")
-        for f in ("toy_stage.py", "dvc.yaml"):
-            shutil.copy(self.FIXTURES / f, repo / f)
+        shutil.copy(self.FIXTURES / "toy_stage.py", repo / "toy_stage.py")
+        # Not named dvc.yaml in the fixtures: dvc would take it for a pipeline of this repo.
+        shutil.copy(self.FIXTURES / "toy-dvc.yaml", repo / "dvc.yaml")
         self.set_params(repo, n=n, scale=scale)
         self.commit(repo, "toy repo")
         return repo

@@ -94,7 +94,9 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
     with contextlib.chdir(cwd), Repo(".") as repo:
         objs = set()
         for stage in repo.index.stages:
-            if not getattr(stage, "cmd", None) or not stage.outs or stage.changed_stage():
+            if not getattr(stage, "cmd", None) or not stage.outs or not all(o.hash_info for o in stage.outs):
+                continue  # never run here (no lock entry): nothing of it is in the run-cache
+            if stage.changed_stage():
                 continue
             cached = repo.stage_cache._create_stage(to_single_stage_lockfile(stage), wdir=stage.wdir)
             for used in cached.get_used_objs().values():
