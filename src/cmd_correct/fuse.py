@@ -57,11 +57,11 @@ def merged_model(base_dir: Path, adapter_dir: Path, dtype: str = "float32"):
     if not (base_dir / "config.json").is_file():
         raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
     check_adapter(adapter_dir)
-    # Merge in fp32 whatever the target dtype, so rounding happens once, at the end.
-    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    # Load in the target dtype: a 4B model in fp32 needs 16 GB of RAM. PEFT computes the LoRA delta in
+    # fp32 (the adapter's dtype) and adds it to the weight, so a half-precision merge rounds once more.
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=getattr(torch, dtype))
     model = PeftModel.from_pretrained(model, adapter_dir)
-    model = model.merge_and_unload()
-    return model.to(getattr(torch, dtype))
+    return model.merge_and_unload()
 
 
 def run(
