@@ -15,6 +15,7 @@ ADAPTER = Path("models/adapter")  # train: PEFT adapter (+ adapter_config, meta.
 TRAIN_REPORT = Path("reports/train")  # train: dvclive metrics and plots
 FUSED = Path("models/fused")  # fuse: merged HF model
 F16 = Path("models/f16")  # convert: model-f16.gguf + meta.json
+BASE_GGUF = Path("models/base-gguf")  # convert_base: the untuned base model's model-f16.gguf (a baseline)
 IMATRIX = Path("models/imatrix")  # imatrix: imatrix.gguf + meta.json
 QUANT = Path("models/quant")  # quantize: model-<TYPE>.gguf per type + meta.json
 METRICS = Path("metrics.json")  # evaluate: DVC metrics (committed to git for `dvc metrics diff`)

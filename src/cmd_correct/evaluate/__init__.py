@@ -1,0 +1,293 @@
+"""evaluate: how good and how fast the GGUFs users get are -> metrics.json, plots, per-case predictions.
+
+    python -m cmd_correct evaluate models/f16 models/quant models/base-gguf data/final metrics.json \
+        reports/evaluate [--generated data/generated]
+
+For f16 and every quant type in models/quant/meta.json, on a stratified sample of the test split
+(`evaluate.n_cases`; 0 = the whole split): exact match through llama-cpp-python with the contract
+prompt (greedy, stop at <|im_end|> or newline), latency and tokens/s, `llama-bench` tokens/s, file
+size; perplexity of the held-out text, and for quants KL divergence against f16 (llama-perplexity).
+Baselines on the same cases: the untuned base model's GGUF, and thefuck's rules on the cases within
+its reach.
+
+metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it):
+
+    {"f16" | "<TYPE>": {                      one entry per variant: f16 and each quantize.types entry
+        "exact_match": float,                 share of cases whose cleaned answer == reference (stripped)
+        "exact_match_by_shell": {shell: float}, "exact_match_by_family": {family: float},
+        "n_cases": int,
+        "latency_ms_p50": float, "latency_ms_p95": float,   per correction, model loaded, empty KV cache
+        "first_token_ms_p50": float,          prompt evaluation + first token
+        "tokens_per_s": float,                generation rate of our harness (tokens after the first)
+        "completion_tokens_mean": float,
+        "bench_tokens_per_s": float,          llama-bench -p 0 -n bench_n_gen on the same file/threads
+        "bench_ratio": float,                 tokens_per_s / bench_tokens_per_s
+        "size_mb": float,                     file size, 10^6 bytes
+        "ppl": float,                         perplexity of heldout.txt
+        "ppl_ratio": float,                   ppl / ppl of f16 (1.0 for f16)
+        quants only: "kld_mean", "kld_median", "kld_p99", "kld_max": float (vs f16), "same_top_pct": float (%),
+                     "fallback_tensors": int (from models/quant/meta.json)},
+     "baselines": {
+        "base": {exact_match, exact_match_by_shell, exact_match_by_family, n_cases, latency_ms_p50, latency_ms_p95},
+        "thefuck": {"exact_match": on cases within reach, "n_cases": cases within reach, "reach": str,
+                    "suggested_pct": % of those with any suggestion, "exact_match_all_cases": over every case,
+                    "exact_match_by_shell": {shell: float}}},
+     "settings": {"threads", "omp_wait_policy", "n_cases", "n_test", "seed", "max_tokens", "n_ctx",
+                  "ppl_ctx", "ppl_chunks", "ppl_tokens_scored", "variants", "llama_cpp_python", "seconds"}}
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .. import io, paths, toolchain
+from .. import params as params_mod
+from ..cli import Progress, noop_progress
+from ..errors import DataError, ModelError, ParamsError
+from . import bench, cases, exact, perplexity, plots, thefuck_baseline
+
+
+@dataclass
+class Params:
+    n_cases: int = 300  # stratified sample of the test split (by shell x family); 0: the whole split
+    threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
+    omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
+    max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
+    n_ctx: int = 512  # context of the evaluation model (prompt + answer fit in ~120 tokens)
+    ppl_ctx: int = 128  # llama-perplexity chunk size (-c); KLD scores the second half of each chunk
+    ppl_chunks: int = 40  # chunks of held-out text for perplexity/KLD (-1: all)
+    bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
+    bench_reps: int = 3  # llama-bench repetitions
+    baselines: list[Literal["base", "thefuck"]] = field(default_factory=lambda: ["base", "thefuck"])  # to run
+    scratch_dir: str | None = None  # where the f16 logits file goes (~100 KB per token); None: system temp
+    timeout_s: int = 3600  # give up on one llama.cpp tool run after this many seconds
+
+    def validate(self) -> list[str]:
+        problems = []
+        if self.n_cases < 0:
+            problems.append(f"n_cases: must be >= 0 (0: whole split), got {self.n_cases}")
+        if self.threads < 1:
+            problems.append(f"threads: must be >= 1, got {self.threads}")
+        if self.ppl_chunks == 0 or self.ppl_chunks < -1:
+            problems.append(f"ppl_chunks: must be positive or -1 (all), got {self.ppl_chunks}")
+        if self.ppl_ctx < 16:
+            problems.append(f"ppl_ctx: must be >= 16, got {self.ppl_ctx}")
+        if 0 < self.ppl_chunks * self.ppl_ctx // 2 < 100:  # llama-perplexity skips KLD statistics below 100
+            problems.append(
+                f"ppl_chunks x ppl_ctx / 2: must be >= 100 scored tokens, got {self.ppl_chunks} x {self.ppl_ctx}"
+            )
+        return problems
+
+
+@dataclass(frozen=True)
+class Result:
+    metrics: dict
+    predictions: Path
+    plots: list[Path]
+
+
+def variants(f16_dir: Path, quant_dir: Path) -> dict[str, dict]:
+    """{"f16": {...}, "<TYPE>": {...}}: each GGUF to evaluate with what its stage recorded."""
+    f16 = paths.f16_gguf(f16_dir)
+    if not f16.is_file():
+        raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
+    out = {"f16": {"gguf": f16}}
+    meta = io.read_json(Path(quant_dir) / "meta.json")
+    for qtype, info in meta.get("types", {}).items():
+        gguf = paths.quant_gguf(qtype, quant_dir)
+        if not gguf.is_file():
+            raise ModelError(f"{gguf}: listed in {quant_dir}/meta.json but missing (rerun quantize)")
+        out[qtype] = {"gguf": gguf, "fallback_tensors": info.get("fallback_tensors")}
+    return out
+
+
+def run(
+    params: Params,
+    *,
+    f16_dir: Path,
+    quant_dir: Path,
+    base_gguf_dir: Path | None,
+    final_dir: Path,
+    metrics_path: Path,
+    report_dir: Path,
+    seed: int,
+    generated_dir: Path | None = None,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Evaluate every variant and baseline; write metrics_path and report_dir (predictions + plots)."""
+    started = time.perf_counter()
+    # Set before llama.cpp's OpenMP runtime loads (in this process and in every tool child).
+    os.environ["OMP_WAIT_POLICY"] = params.omp_wait_policy
+    f16_dir, quant_dir, final_dir = Path(f16_dir), Path(quant_dir), Path(final_dir)
+    models = variants(f16_dir, quant_dir)
+    all_cases = cases.load_cases(final_dir / "test.jsonl")
+    sample = cases.stratified_sample(all_cases, params.n_cases, seed)
+    if "thefuck" in params.baselines:
+        sample = cases.attach_errors(sample, generated_dir)
+    heldout = final_dir / paths.HELDOUT
+    if not heldout.is_file() or heldout.stat().st_size == 0:
+        raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
+
+    gen = {"threads": params.threads, "n_ctx": params.n_ctx, "max_tokens": params.max_tokens, "seed": seed}
+    metrics: dict = {}
+    predictions: dict[str, list[str]] = {}
+    for name, info in models.items():
+        ran = exact.run_model(name, info["gguf"], sample, progress=progress, **gen)
+        predictions[name] = [c.text for c in ran.corrections]
+        m = exact.score(sample, predictions[name]) | exact.speed(ran)
+        b = bench.bench(
+            info["gguf"],
+            n_gen=params.bench_n_gen,
+            reps=params.bench_reps,
+            threads=params.threads,
+            timeout=params.timeout_s,
+        )
+        m["bench_tokens_per_s"] = b["tokens_per_s"]
+        m["bench_ratio"] = round(m["tokens_per_s"] / b["tokens_per_s"], 3) if m["tokens_per_s"] else None
+        m["size_mb"] = round(info["gguf"].stat().st_size / 1e6, 2)
+        if info.get("fallback_tensors") is not None:
+            m["fallback_tensors"] = info["fallback_tensors"]
+        metrics[name] = m
+
+    ppl_args = {
+        "ctx": params.ppl_ctx,
+        "chunks": params.ppl_chunks,
+        "threads": params.threads,
+        "timeout": params.timeout_s,
+        "progress": progress,
+    }
+    with tempfile.TemporaryDirectory(prefix="cmd-correct-kld-", dir=params.scratch_dir) as scratch:
+        logits = Path(scratch) / "f16-logits.bin"
+        base_ppl, base_ran = perplexity.base_run(models["f16"]["gguf"], heldout, logits, **ppl_args)
+        metrics["f16"].update(ppl=round(base_ppl["ppl"], 4), ppl_ratio=1.0)
+        for name in [n for n in models if n != "f16"]:
+            k, _ = perplexity.kld_run(models[name]["gguf"], logits, name=name, **ppl_args)
+            metrics[name].update(
+                ppl=round(k["ppl"], 4),
+                ppl_ratio=round(k["ppl_ratio"], 4),
+                kld_mean=round(k["kld_mean"], 5),
+                kld_median=round(k["kld_median"], 5),
+                kld_p99=round(k["kld_p99"], 5),
+                kld_max=round(k["kld_max"], 4),
+                same_top_pct=round(k["same_top_pct"], 2),
+            )
+
+    baselines: dict = {}
+    if "base" in params.baselines:
+        if base_gguf_dir is None:
+            raise ParamsError("params.yaml", ["evaluate.baselines: 'base' needs the base model's GGUF folder"])
+        ran = exact.run_model("base", paths.f16_gguf(Path(base_gguf_dir)), sample, progress=progress, **gen)
+        predictions["base"] = [c.text for c in ran.corrections]
+        spd = exact.speed(ran)
+        baselines["base"] = exact.score(sample, predictions["base"]) | {
+            k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")
+        }
+    if "thefuck" in params.baselines:
+        sug = thefuck_baseline.suggest(sample, timeout=params.timeout_s, progress=progress)
+        reach = [c for c in sample if thefuck_baseline.in_reach(c)]
+        tf = exact.score(reach, [sug.get(c.id) for c in reach]) if reach else {"exact_match": None, "n_cases": 0}
+        every = exact.score(sample, [sug.get(c.id) for c in sample])
+        baselines["thefuck"] = {
+            "exact_match": tf["exact_match"],
+            "exact_match_by_shell": tf.get("exact_match_by_shell", {}),
+            "n_cases": len(reach),
+            "reach": thefuck_baseline.REACH,
+            "suggested_pct": round(100 * sum(sug.get(c.id) is not None for c in reach) / len(reach), 2)
+            if reach
+            else None,
+            "exact_match_all_cases": every["exact_match"],
+            "with_error_message": sum(c.error is not None for c in reach),
+        }
+        predictions["thefuck"] = [sug.get(c.id) for c in sample]
+    metrics["baselines"] = baselines
+    metrics["settings"] = {
+        "threads": params.threads,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "n_cases": len(sample),
+        "n_test": len(all_cases),
+        "seed": seed,
+        "max_tokens": params.max_tokens,
+        "n_ctx": params.n_ctx,
+        "ppl_ctx": params.ppl_ctx,
+        "ppl_chunks": params.ppl_chunks,
+        "ppl_tokens_scored": _tokens_scored(base_ran.output),
+        "variants": list(models),
+        "llama_cpp_python": toolchain.LLAMA_CPP_PYTHON_VERSION,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+    report_dir = Path(report_dir)
+    with io.atomic_dir(report_dir) as tmp:
+        rows = [
+            {
+                "id": c.id,
+                "shell": c.shell,
+                "family": c.family,
+                "command": c.command,
+                "expected": c.expected,
+                **{name: preds[i] for name, preds in predictions.items()},
+            }
+            for i, c in enumerate(sample)
+        ]
+        io.write_jsonl(tmp / "predictions.jsonl", rows)
+        written = plots.write(tmp / "plots", metrics, list(models))
+    io.write_json(metrics_path, metrics)
+    return Result(metrics, report_dir / "predictions.jsonl", [report_dir / p.relative_to(tmp) for p in written])
+
+
+def _tokens_scored(output: str) -> int | None:
+    """Tokens llama-perplexity scored ("perplexity: calculating perplexity over N chunks, n_ctx=C")."""
+    import re
+
+    m = re.search(r"calculating perplexity over (\d+) chunks, n_ctx=(\d+)", output)
+    return int(m.group(1)) * (int(m.group(2)) // 2) if m else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..cli import parser, progress_bar
+
+    p = parser("evaluate", __doc__)
+    p.add_argument("f16_dir", type=Path, help="models/f16")
+    p.add_argument("quant_dir", type=Path, help="models/quant")
+    p.add_argument("base_gguf_dir", type=Path, help="the base model's GGUF folder (models/base-gguf)")
+    p.add_argument("final_dir", type=Path, help="data/final (test.jsonl, heldout.txt)")
+    p.add_argument("metrics", type=Path, help="metrics.json")
+    p.add_argument("report_dir", type=Path, help="reports/evaluate")
+    p.add_argument("--generated", type=Path, default=None, help="data/generated (error messages for thefuck)")
+    args = p.parse_args(argv)
+    raw = params_mod.load(args.params)
+    params = params_mod.section("evaluate", raw, path=args.params)
+    seed = (raw.get("base") or {}).get("seed")
+    if not isinstance(seed, int):
+        raise ParamsError(args.params, ["base.seed: required (an integer) for the evaluation sample"])
+    with progress_bar() as progress:
+        res = run(
+            params,
+            f16_dir=args.f16_dir,
+            quant_dir=args.quant_dir,
+            base_gguf_dir=args.base_gguf_dir,
+            final_dir=args.final_dir,
+            metrics_path=args.metrics,
+            report_dir=args.report_dir,
+            seed=seed,
+            generated_dir=args.generated,
+            progress=progress,
+        )
+    m = res.metrics
+    for name in m["settings"]["variants"]:
+        v = m[name]
+        print(
+            f"{name}: exact match {v['exact_match']:.3f}, ppl {v['ppl']:.3f} (x{v['ppl_ratio']:.3f})"
+            + (f", KLD {v['kld_mean']:.4f}, same top {v['same_top_pct']:.1f}%" if "kld_mean" in v else "")
+            + f", p50/p95 {v['latency_ms_p50']:.0f}/{v['latency_ms_p95']:.0f} ms, {v['tokens_per_s']} tok/s"
+            f" (bench x{v['bench_ratio']}), {v['size_mb']} MB"
+        )
+    for name, b in m["baselines"].items():
+        print(f"baseline {name}: exact match {b['exact_match']} on {b['n_cases']} cases")
+    print(f"{args.metrics} ({m['settings']['seconds']} s)")
+    return 0

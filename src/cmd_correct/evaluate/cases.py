@@ -1,0 +1,108 @@
+"""Evaluation cases: the test split, checked against the contract, and its stratified sample."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import contract
+from ..errors import DataError, DataErrors
+from ..io import iter_jsonl
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    shell: str
+    family: str
+    command: str  # the broken input or request (the user turn)
+    expected: str  # the reference correction (the assistant turn)
+    error: str | None = None  # the shell's error message, where data/generated recorded one
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read test.jsonl; every row's messages must be exactly `contract.messages(...)` of its fields.
+
+    That check is what ties training and evaluation to the one prompt definition: a split written with
+    another prompt is refused, listing every bad line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, None, None, "test split not found (run prepare)")
+    cases, problems = [], []
+    for lineno, row in iter_jsonl(path):
+        shell, family, msgs = row.get("shell"), row.get("family"), row.get("messages")
+        if shell not in contract.SHELLS:
+            problems.append(DataError(path, lineno, "shell", f"unknown shell {shell!r}"))
+            continue
+        if family not in contract.FAMILIES:
+            problems.append(DataError(path, lineno, "family", f"unknown family {family!r}"))
+            continue
+        if not isinstance(msgs, list) or len(msgs) != 3 or not all(isinstance(m, dict) for m in msgs):
+            problems.append(DataError(path, lineno, "messages", "expected [system, user, assistant] messages"))
+            continue
+        command, expected = msgs[1].get("content"), msgs[2].get("content")
+        if not isinstance(command, str) or not isinstance(expected, str):
+            problems.append(DataError(path, lineno, "messages", "user/assistant content must be strings"))
+            continue
+        if msgs != contract.messages(shell, command, expected):
+            problems.append(
+                DataError(
+                    path,
+                    lineno,
+                    "messages",
+                    "not contract.messages(shell, command, correction): the split was written with a different prompt",
+                )
+            )
+            continue
+        cases.append(Case(str(row.get("id", lineno)), shell, family, command, expected))
+    if problems:
+        raise DataErrors(problems)
+    if not cases:
+        raise DataError(path, None, None, "test split is empty")
+    return cases
+
+
+def attach_errors(cases: list[Case], generated_dir: Path | None) -> list[Case]:
+    """Add each case's recorded shell error message (data/generated rows, joined by id), if available."""
+    if generated_dir is None or not Path(generated_dir).is_dir():
+        return cases
+    wanted = {c.id for c in cases}
+    errors: dict[str, str | None] = {}
+    for f in sorted(Path(generated_dir).glob("*.jsonl")):
+        for _, row in iter_jsonl(f):
+            if row.get("id") in wanted:
+                errors[row["id"]] = row.get("error")
+    return [Case(**{**c.__dict__, "error": errors.get(c.id)}) for c in cases]
+
+
+def stratified_sample(cases: list[Case], n: int, seed: int) -> list[Case]:
+    """`n` cases spread over (shell, family) strata in proportion to their size; all of them if n <= 0.
+
+    Largest-remainder allocation with at least one case per stratum (when n allows), so small shells
+    still get a per-shell number; deterministic for a seed; returned in a stable order.
+    """
+    if n <= 0 or n >= len(cases):
+        return list(cases)
+    strata: dict[tuple[str, str], list[Case]] = defaultdict(list)
+    for c in cases:
+        strata[(c.shell, c.family)].append(c)
+    keys = sorted(strata)
+    floor_one = n >= len(keys)
+    quota = {k: len(strata[k]) * n / len(cases) for k in keys}
+    alloc = {k: max(int(quota[k]), 1 if floor_one else 0) for k in keys}
+    by_remainder = sorted(keys, key=lambda k: (-(quota[k] - int(quota[k])), k))
+    i = 0
+    while sum(alloc.values()) < n:
+        k = by_remainder[i % len(keys)]
+        if alloc[k] < len(strata[k]):
+            alloc[k] += 1
+        i += 1
+    while sum(alloc.values()) > n:  # the floor of one can overshoot: take back from the largest strata
+        k = max(keys, key=lambda k: (alloc[k], k))
+        alloc[k] -= 1
+    rng = random.Random(seed)
+    picked = [c for k in keys for c in rng.sample(strata[k], min(alloc[k], len(strata[k])))]
+    return sorted(picked, key=lambda c: (c.shell, c.family, c.id))
