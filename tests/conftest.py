@@ -114,6 +114,80 @@ def toy_dvc(tmp_path: Path) -> ToyDvc:
     return ToyDvc(tmp_path)
 
 
+# --- GGUF pipeline on the tiny model (convert -> imatrix -> quantize), shared by the gguf/evaluate tests ---
+
+TINY_QUANT_TYPES = ["Q4_K_M", "Q8_0"]  # a K-quant whose 256-blocks do not fit hidden 64 (fallbacks), and one that does
+
+
+def write_tiny_final(out: Path, n: int = 240, seed: int = TINY_SEED) -> Path:
+    """A small data/final (train/test jsonl, calibration.txt, heldout.txt) built with the contract module."""
+    import json
+    import random
+
+    from cmd_correct import contract
+
+    rng = random.Random(seed)
+    commands = ["git status", "ls -la", "docker ps -a", "grep -r foo .", "make test", "cat notes.txt", "npm install"]
+    rows = []
+    for i in range(n):
+        shell, family = contract.SHELLS[i % len(contract.SHELLS)], contract.FAMILIES[(i // 6) % len(contract.FAMILIES)]
+        good = f"{rng.choice(commands)} {i}"
+        bad = good.replace(" ", "", 1) if family != "natural" else f"please run {good}"
+        rows.append({"id": f"t{i}", "shell": shell, "family": family, "command": bad, "correction": good,
+                     "error": f"{shell}: command not found: {bad.split()[0]}" if family != "natural" else None})
+    out.mkdir(parents=True, exist_ok=True)
+    split = {"train": rows[: n // 2], "test": rows[n // 2 :]}
+    for name, part in split.items():
+        with (out / f"{name}.jsonl").open("w") as f:
+            for r in part:
+                msgs = contract.messages(r["shell"], r["command"], r["correction"])
+                f.write(json.dumps({"messages": msgs, "shell": r["shell"], "family": r["family"],
+                                    "category": "typo", "id": r["id"]}) + "\n")
+    conv = lambda r: contract.render_conversation(r["shell"], r["command"], r["correction"])  # noqa: E731
+    (out / "calibration.txt").write_text("".join(conv(r) for r in split["train"]))
+    (out / "heldout.txt").write_text("".join(conv(r) for r in split["test"]))
+    generated = out.parent / "generated"
+    generated.mkdir(exist_ok=True)
+    (generated / "all.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_final_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/final for the tiny pipeline (and data/generated beside it, for thefuck's error messages)."""
+    return write_tiny_final(tmp_path_factory.mktemp("tiny_data") / "final")
+
+
+@pytest.fixture(scope="session")
+def tiny_f16_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model converted by the real convert stage (models/f16 layout). Read-only."""
+    from cmd_correct import convert
+
+    out = tmp_path_factory.mktemp("tiny_gguf") / "f16"
+    convert.run(convert.Params(), tiny_model_dir, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_imatrix_dir(tiny_f16_dir: Path, tiny_final_dir: Path) -> Path:
+    """imatrix of the tiny f16 GGUF from the tiny calibration text (models/imatrix layout). Read-only."""
+    from cmd_correct import imatrix
+
+    out = tiny_f16_dir.parent / "imatrix"
+    imatrix.run(imatrix.Params(ctx=64, chunks=4, threads=2), tiny_f16_dir, tiny_final_dir, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_quant_dir(tiny_f16_dir: Path, tiny_imatrix_dir: Path) -> Path:
+    """The tiny model quantized to TINY_QUANT_TYPES (models/quant layout). Read-only."""
+    from cmd_correct import quantize
+
+    out = tiny_f16_dir.parent / "quant"
+    quantize.run(quantize.Params(types=list(TINY_QUANT_TYPES)), tiny_f16_dir, tiny_imatrix_dir, out)
+    return out
+
+
 # --- data stages (generate -> validate -> prepare) on a small dataset -------------------------------------
 
 DATA_SEED = 7
