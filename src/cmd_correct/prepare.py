@@ -87,7 +87,7 @@ def run(
     verdict = read_json(validation)  # DVC orders validate first; a missing file means it never passed
     if not isinstance(verdict, dict) or verdict.get("verdict") != "pass":
         raise DataError(validation, None, "verdict", "validation did not pass; run validate first")
-    rows, problems = read_rows(gen_dir, progress)
+    rows, problems = read_rows(gen_dir, progress, "prepare: read")
     placed = [(path, line, row, assign(row["template"], seed, params.split)) for path, line, row in rows]
     homes: dict[str, dict[str, str]] = {}  # correction -> split -> first place it occurs there
     for path, line, row, name in placed:
@@ -106,7 +106,6 @@ def run(
         raise DataErrors(problems, shown=params.show)
     for name in SPLITS:  # deterministic shuffle: training reads rows in file order
         splits[name].sort(key=lambda r: _unit(seed, r["id"]))
-    progress("prepare", len(rows), len(rows))
     with atomic_dir(out_dir) as tmp:
         counts = {name: write_jsonl(tmp / f"{name}.jsonl", map(final_row, splits[name])) for name in SPLITS}
         texts = {

@@ -12,6 +12,7 @@ near-duplicate share. Every problem is collected, then one error lists `file:lin
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +103,16 @@ def check_row(path: Path, line: int, row: dict, family: str | None) -> list[Data
     return out
 
 
-def read_rows(gen_dir: str | Path, progress: Progress = noop_progress) -> tuple[list[tuple], list[DataError]]:
+def read_rows(
+    gen_dir: str | Path, progress: Progress = noop_progress, task: str = "read"
+) -> tuple[list[tuple], list[DataError]]:
     """All rows of `<family>.jsonl` as (path, line, row), with every per-row and duplicate problem."""
     gen_dir = Path(gen_dir)
+    try:  # the expected total only feeds the progress bar; validation never trusts meta.json
+        total = int(json.loads((gen_dir / "meta.json").read_text())["rows"])
+    except (OSError, ValueError, KeyError, TypeError):
+        total = None
+    done = 0
     rows, problems = [], []
     seen: dict[tuple, str] = {}
     ids: dict[str, str] = {}
@@ -132,17 +140,17 @@ def read_rows(gen_dir: str | Path, progress: Progress = noop_progress) -> tuple[
                     else:
                         ids[row["id"]] = where
                     rows.append((path, line, row))
-                if line % 10000 == 0:
-                    progress(f"read {family}", line, None)
+                done += 1
+                if done % 10000 == 0:
+                    progress(task, done, total)
         except UnicodeDecodeError as e:
             problems.append(DataError(path, None, None, f"not UTF-8: {e.reason}"))
+    progress(task, done, done)
     return rows, problems
 
 
 def _lines(path: Path):
     """iter_jsonl, but a malformed line becomes a problem and reading goes on."""
-    import json
-
     with path.open(encoding="utf-8") as f:
         for lineno, text in enumerate(f, 1):
             if not text.strip():
@@ -168,7 +176,7 @@ def run(
 ) -> Result:
     """Validate `gen_dir`; write `out_path` metrics on success, raise ValidationError otherwise."""
     gen_dir, out_path = Path(gen_dir), Path(out_path)
-    rows, problems = read_rows(gen_dir, progress)
+    rows, problems = read_rows(gen_dir, progress, "validate")
     n = len(rows)
     shells = Counter(r["shell"] for _, _, r in rows)
     families = Counter(r["family"] for _, _, r in rows)
