@@ -199,3 +199,21 @@ def test_catalogue_covers_the_top_clis():
     programs = {program_of(t) for _, temps in catalogue.TOOLS.values() for t in temps}
     want = {"git", "docker", "kubectl", "npm", "pip", "cargo", "apt", "brew", "systemctl", "terraform", "helm"}
     assert want <= programs and len(programs) >= 100
+
+
+def test_identical_across_processes(tmp_path: Path):
+    """Set iteration order (PYTHONHASHSEED) must never reach the output."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "params.yaml").write_text("base: {seed: 5}\ngenerate: {rows: 600}\n")
+    digests = []
+    for hashseed in ("1", "2"):
+        out = tmp_path / f"g{hashseed}"
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "CMD_CORRECT_NO_PROGRESS": "1"}
+        cmd = [sys.executable, "-m", "cmd_correct", "generate", str(out), "--params", str(tmp_path / "params.yaml")]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        digests.append([sha256_file(out / f"{f}.jsonl") for f in contract.FAMILIES])
+    generate.run(generate.Params(rows=600), 5, tmp_path / "inproc")
+    assert digests[0] == digests[1] == [sha256_file(tmp_path / "inproc" / f"{f}.jsonl") for f in contract.FAMILIES]

@@ -121,3 +121,20 @@ def test_cli_exit_code_and_lines(small_generated: Path, tmp_path: Path, capsys: 
     shutil.copytree(small_generated, gen)
     assert cli.main(["validate", str(gen), str(out), "--params", str(params)]) == 0
     assert json.loads(out.read_text())["verdict"] == "pass"
+
+
+def test_one_correction_in_two_groups(small_generated: Path, tmp_path: Path):
+    """A hand-edited correction that another group already owns would let prepare leak it across splits."""
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "single.jsonl"
+    lines = path.read_text().splitlines()
+    first, other = json.loads(lines[0]), json.loads(lines[40])
+    assert first["template"] != other["template"]
+    other["correction"] = first["correction"]
+    lines[40] = json.dumps(other)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataErrors) as exc:
+        run(gen, tmp_path / "v.json")
+    [problem] = [p for p in exc.value.problems if p.field == "template"]
+    assert (problem.path, problem.line) == (str(path), 41) and f"{path}:1" in problem.reason

@@ -4,9 +4,9 @@ Usage: python -m cmd_correct validate GENERATED_DIR VALIDATION_JSON [--params pa
 
 Row checks: JSON, schema and types, unknown shell or family, a family that does not match its file,
 empty or null correction, a correction equal to its input, a multi-line command or correction, exact
-duplicates (same shell and input) and duplicate ids. Dataset checks: share per shell and per family
-within `tolerance` of generate's targets, family minimums, the one-character-edit share, and the
-near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
+duplicates (same shell and input), duplicate ids, and one correction under two split groups
+(`template`). Dataset checks: share per shell and per family within `tolerance` of generate's
+targets, family minimums, the one-character-edit share, and the near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
 (the first `show`, plus counts per field) and no VALIDATION_JSON is left behind.
 """
 
@@ -177,6 +177,12 @@ def run(
     """Validate `gen_dir`; write `out_path` metrics on success, raise ValidationError otherwise."""
     gen_dir, out_path = Path(gen_dir), Path(out_path)
     rows, problems = read_rows(gen_dir, progress, "validate")
+    group_of: dict[str, tuple[str, str]] = {}  # correction -> (template, first place)
+    for path, line, r in rows:
+        template, first = group_of.setdefault(r["correction"], (r["template"], f"{path}:{line}"))
+        if template != r["template"]:  # prepare splits by template: this correction could land in two splits
+            reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
+            problems.append(DataError(path, line, "template", reason))
     n = len(rows)
     shells = Counter(r["shell"] for _, _, r in rows)
     families = Counter(r["family"] for _, _, r in rows)
