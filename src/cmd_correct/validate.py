@@ -6,8 +6,9 @@ Row checks: JSON, schema and types, unknown shell or family, a family that does 
 empty or null correction, a correction equal to its input, a multi-line command or correction, exact
 duplicates (same shell and input), duplicate ids, and one correction under two split groups
 (`template`). Dataset checks: share per shell and per family within `tolerance` of generate's
-targets, family minimums, the one-character-edit share, and the near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
-(the first `show`, plus counts per field) and no VALIDATION_JSON is left behind.
+targets, family minimums, the one-character-edit share, and the near-duplicate share. Every problem
+is collected, then one error lists `file:line: field: reason` (the first `show`, plus counts per
+field) and no VALIDATION_JSON is left behind.
 """
 
 from __future__ import annotations
