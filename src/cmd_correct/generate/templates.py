@@ -528,7 +528,7 @@ class Builder:
             command,
             correct,
             "missing-sudo",
-            err.sudo(tool if tool != "dnf" or words[1] != "yum" else "yum", words[1:]),
+            err.sudo(tool, words[1:]),
         )
 
     def _quoting(self, rng):
