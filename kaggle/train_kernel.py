@@ -1,8 +1,9 @@
 """Kaggle kernel entry: install cmd-correct from the attached dataset, rebuild the base model, run the
 torch training stage on the GPU and leave the adapter in /kaggle/working.
 
-The dataset (built by `train.backend=kaggle`) holds train/valid.jsonl, params.yaml, our wheel and
-cmd-correct-bundle.json (sha256 of every file). Output, in /kaggle/working:
+The dataset (built by `train.backend=kaggle`) holds train/valid.jsonl, params.yaml, our wheel,
+cmd-correct-bundle.json (sha256 of every file) and, when the base model is not rebuilt here (a local
+base.model, or train.kaggle.upload_base), base.zip. Output, in /kaggle/working:
   adapter/   PEFT adapter + train_config.json + meta.json (what `python -m cmd_correct train` writes)
   reports/   dvclive metrics.json + plots
   result.json  status, bundle id, training summary, sha256 of the adapter files, base model identity
@@ -14,6 +15,7 @@ test uses temp folders); CMD_CORRECT_PIP_ARGS adds pip options (e.g. `--no-deps 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shlex
@@ -22,9 +24,12 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import zipfile
 from pathlib import Path
 
 MANIFEST = "cmd-correct-bundle.json"
+# Printed by the installed package: which copy of cmd_correct the stages below run (recorded in result.json).
+WHICH = "import cmd_correct, sys; print(cmd_correct.__version__, cmd_correct.__file__)"
 
 
 def sha256(path: Path) -> str:
@@ -43,6 +48,37 @@ def find_bundle(root: Path) -> Path:
     if len(hits) > 1:
         raise RuntimeError(f"several {MANIFEST} under {root}: {', '.join(map(str, hits))}; attach one dataset")
     return hits[0].parent
+
+
+def ok_file(path: Path, digest: str) -> bool:
+    # Kaggle may unpack an uploaded zip into a folder of the same name; unpack_base checks its files.
+    if path.suffix == ".zip" and path.is_dir():
+        return True
+    return path.is_file() and sha256(path) == digest
+
+
+def installed(requirement: str) -> bool:
+    """Whether `name==version` is already installed (Kaggle's image, or the local test's venv)."""
+    name, _, version = requirement.partition("==")
+    try:
+        return importlib.metadata.version(name) == version
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+def unpack_base(bundle: Path, manifest: dict, dest: Path) -> None:
+    """models/base from the dataset's base.zip (or the folder Kaggle unpacked it to), checked file by file."""
+    src = bundle / manifest["base_zip"]
+    dest.mkdir(parents=True)
+    if src.is_file():
+        with zipfile.ZipFile(src) as zf:
+            zf.extractall(dest)
+    else:
+        for p in src.iterdir():
+            shutil.copy2(p, dest / p.name)
+    bad = [name for name, digest in manifest["base_files"].items() if sha256(dest / name) != digest]
+    if bad:
+        raise RuntimeError(f"base model files differ from the manifest: {', '.join(bad)}")
 
 
 def step(name: str, cmd: list[str], env: dict) -> str:
@@ -66,18 +102,24 @@ def main() -> int:
         bundle = find_bundle(input_root)
         manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
         result["bundle"] = manifest["id"]
-        bad = [name for name, digest in manifest["files"].items() if sha256(bundle / name) != digest]
+        bad = [name for name, digest in manifest["files"].items() if not ok_file(bundle / name, digest)]
         if bad:
             raise RuntimeError(f"dataset files differ from the manifest: {', '.join(bad)}")
 
         wheel = bundle / manifest["wheel"]
         pip = [sys.executable, "-m", "pip", "install", "--quiet", f"{wheel}[{manifest['extras']}]"]
-        pip += manifest.get("requirements", []) + shlex.split(os.environ.get("CMD_CORRECT_PIP_ARGS", ""))
+        pip += [r for r in manifest.get("requirements", []) if not installed(r)]
+        pip += shlex.split(os.environ.get("CMD_CORRECT_PIP_ARGS", ""))
         step("pip install", pip, env)
+        result["package"] = step("import", [sys.executable, "-c", WHICH], env).strip()
 
         params = bundle / "params.yaml"
         cc = [sys.executable, "-m", "cmd_correct"]
-        step("base", [*cc, "base", str(scratch / "base"), "--params", str(params)], env)
+        base = scratch / "base"
+        if manifest.get("base_zip"):
+            unpack_base(bundle, manifest, base)
+        else:
+            step("base", [*cc, "base", str(base), "--params", str(params)], env)
         out = step(
             "train",
             [
@@ -92,7 +134,7 @@ def main() -> int:
             ],
             env,
         )
-        base_meta = json.loads((scratch / "base" / "meta.json").read_text(encoding="utf-8"))
+        base_meta = json.loads((base / "meta.json").read_text(encoding="utf-8"))
         files = sorted(p for p in (working / "adapter").rglob("*") if p.is_file())
         result.update(
             status="ok",

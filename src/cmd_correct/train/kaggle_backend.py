@@ -29,11 +29,12 @@ from pathlib import Path
 
 from .. import io
 from ..cli import Progress, noop_progress
-from ..errors import ModelError, ParamsError, ToolError
+from ..errors import ModelError, ToolError
 
 KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
 RESULT = "result.json"  # written by the entry script beside the adapter in /kaggle/working
+BASE_ZIP = "base.zip"  # models/base in the dataset, when it is uploaded rather than rebuilt
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 # Installed in the kernel beside our wheel's train-torch extra, pinned to the versions here: the torch
 # backend logs with dvclive, which only the (heavy, dvc-carrying) `data` extra brings.
@@ -49,6 +50,7 @@ class KaggleParams:
     accelerator: str = "NvidiaTeslaT4"  # Kaggle machine shape (GPU type) of the kernel run
     internet: bool = True  # kernel internet: pip installs our wheel's dependencies, Hub ids download
     private: bool = True  # keep the kernel private
+    upload_base: bool = False  # attach models/base to the dataset instead of rebuilding it in the kernel
     session_timeout: int = 0  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
     poll_interval: float = 30.0  # seconds between status polls (doubles up to poll_max)
     poll_max: float = 300.0  # longest wait between polls
@@ -197,16 +199,27 @@ def build_wheel(dest: Path) -> Path:
 def base_params(base_dir: Path) -> dict:
     """The base section that produced `base_dir` (from its meta.json), so the kernel can rebuild it."""
     meta_path = base_dir / "meta.json"
-    meta = io.read_json(meta_path)
-    params = dict(meta.get("params") or {})
-    model = str(params.get("model", ""))
-    if not model:
+    params = dict(io.read_json(meta_path).get("params") or {})
+    if not params.get("model"):
         raise ModelError(f"{meta_path}: no params.model; rerun the base stage")
-    if not model.startswith("embedded:") and Path(model).is_dir():
-        raise ParamsError(
-            meta_path, [f"base.model={model}: a local folder is not on Kaggle; use a Hub id (pinned) or embedded"]
-        )
     return params
+
+
+def must_upload_base(base: dict, kp: KaggleParams) -> bool:
+    """A local base.model is not on Kaggle: it travels in the dataset; otherwise as `upload_base` says."""
+    model = str(base["model"])
+    return kp.upload_base or (not model.startswith("embedded:") and Path(model).is_dir())
+
+
+def zip_base(base_dir: Path, dest: Path) -> dict:
+    """models/base as a flat zip (the kernel unpacks it; Kaggle may also unpack it on upload)."""
+    import zipfile
+
+    files = sorted(p for p in base_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zf:  # safetensors do not compress
+        for p in files:
+            zf.write(p, p.name)
+    return {p.name: io.sha256_file(p) for p in files}
 
 
 def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path, owner: str) -> dict:
@@ -219,17 +232,19 @@ def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path
     base = base_params(base_dir) | {"seed": seed}
     train = asdict(params) | {"backend": "torch", "device": "auto"}
     (out / "params.yaml").write_text(yaml.safe_dump({"base": base, "train": train}, sort_keys=False), "utf-8")
+    base_files = zip_base(base_dir, out / BASE_ZIP) if must_upload_base(base, kp) else None
     wheel = build_wheel(out)
     files = {p.name: io.sha256_file(p) for p in sorted(out.iterdir())}
-    bundle_id = io.sha256_tree(out)[:16]
     requirements = [f"{dist}=={importlib.metadata.version(dist)}" for dist in KERNEL_REQUIREMENTS]
     manifest = {
-        "id": bundle_id,
+        "id": io.sha256_tree(out)[:16],
         "wheel": wheel.name,
         "extras": "train-torch",
         "requirements": requirements,
         "files": files,
         "base": base,
+        "base_zip": BASE_ZIP if base_files else None,
+        "base_files": base_files,
     }
     io.write_json(out / MANIFEST, manifest)
     io.write_json(

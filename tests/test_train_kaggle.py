@@ -1,0 +1,362 @@
+"""kaggle backend: the kernel entry script run locally end to end, and the stage's orchestration against a
+loopback server that stands in for kaggle.com (tests/kaggle_server.py: it answers the requests the real
+`kaggle` 2.1.0 client sends). Nothing here reaches Kaggle; a real GPU run is not exercised.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kaggle_server import FakeKaggle
+
+from cmd_correct import base, contract, io
+from cmd_correct.errors import ModelError, ParamsError, ToolError
+from cmd_correct.train import Params, kaggle_backend, run
+
+# Only find it: importing `kaggle` authenticates, and exits the process when there are no credentials.
+if importlib.util.find_spec("kaggle") is None:
+    pytest.skip("the kaggle client is not installed (pip install -e '.[kaggle]')", allow_module_level=True)
+
+USER, KEY = "alice", "kaggle-key-0123456789abcdef-do-not-log"
+REPO = Path(__file__).resolve().parents[1]
+TRAIN = dict(
+    iters=4,
+    batch_size=4,
+    eval_interval=2,
+    eval_batches=2,
+    checkpoint_interval=2,
+    warmup=1,
+    log_interval=1,
+    max_length=64,
+    rank=4,
+    alpha=8.0,
+    target_modules=["q_proj", "v_proj"],
+)
+
+
+def _rows(n: int, seed: int) -> list[dict]:
+    import random
+
+    rng = random.Random(seed)
+    words = ["ls -la", "git status", "grep -r foo .", "cat notes.txt", "docker ps", "make test"]
+    return [
+        {"messages": contract.messages("bash", w.replace(w[1], w[1] * 2, 1), w)}
+        for w in (rng.choice(words) for _ in range(n))
+    ]
+
+
+@pytest.fixture(scope="module")
+def final_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("final")
+    io.write_jsonl(d / "train.jsonl", _rows(16, 1))
+    io.write_jsonl(d / "valid.jsonl", _rows(8, 2))
+    io.write_jsonl(d / "test.jsonl", _rows(8, 3))  # must not travel to Kaggle
+    return d
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """models/base made by the base stage from the tiny model folder (a local base.model: it is uploaded)."""
+    out = tmp_path_factory.mktemp("models") / "base"
+    base.run(base.Params(model=str(tiny_model_dir)), out)
+    return out
+
+
+def _kernel_env(tmp: Path) -> dict:
+    # Offline stand-in for the kernel's `pip install`: our wheel only, into a folder first on the path.
+    site = tmp / "site"
+    return {
+        "CMD_CORRECT_PIP_ARGS": f"--no-deps --no-index --target {site}",
+        "PYTHONPATH": str(site),
+        "OMP_WAIT_POLICY": "passive",
+    }
+
+
+def _scan_for_key(*roots: Path, text: str = "") -> None:
+    assert KEY not in text
+    for root in roots:
+        for p in root.rglob("*") if root.is_dir() else [root]:
+            if p.is_file():
+                assert KEY.encode() not in p.read_bytes(), p
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """FakeKaggle on a loopback port, with the real client pointed at it the way it supports."""
+    monkeypatch.setenv("KAGGLE_USERNAME", USER)
+    monkeypatch.setenv("KAGGLE_KEY", KEY)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "kaggle-config"))
+    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")  # the client's own endpoint switch
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.kaggle/access_token from the real home
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "")
+    with FakeKaggle(tmp_path / "kaggle.com", USER, KEY, kernel_env=_kernel_env(tmp_path)) as server:
+        for name in ("HTTP_PROXY", "http_proxy"):
+            monkeypatch.setenv(name, server.proxy)
+        yield server
+
+
+def _params(**kaggle) -> Params:
+    return Params(backend="kaggle", **TRAIN, kaggle=kaggle_backend.KaggleParams(**kaggle))
+
+
+@pytest.mark.slow
+def test_entry_script_end_to_end_writes_what_the_torch_backend_writes(tmp_path, final_dir, base_dir):
+    """kaggle/train_kernel.py on a fake /kaggle/input: installs our wheel, trains, same adapter as torch here."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    bundle = tmp_path / "input" / "cmd-correct-data"
+    bundle.mkdir(parents=True)
+    params = Params(**TRAIN)
+    manifest = kaggle_backend.build_bundle(
+        params, seed=5, data_dir=final_dir, base_dir=base_dir, out=bundle, owner=USER
+    )
+    assert "test.jsonl" not in manifest["files"] and manifest["base_zip"] == "base.zip"
+    env = dict(
+        os.environ,
+        KAGGLE_INPUT=str(tmp_path / "input"),
+        KAGGLE_WORKING=str(tmp_path / "working"),
+        **_kernel_env(tmp_path),
+    )
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "kaggle" / "train_kernel.py")], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    working = tmp_path / "working"
+    result = kaggle_backend.verify_output(working, manifest, base_dir)
+    assert result["package"].endswith(str(tmp_path / "site" / "cmd_correct" / "__init__.py"))  # the wheel ran
+
+    local = run(
+        params,
+        seed=5,
+        data_dir=final_dir,
+        base_dir=base_dir,
+        adapter_dir=tmp_path / "adapter",
+        report_dir=tmp_path / "reports",
+    )
+    names = lambda d: sorted(p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file())  # noqa: E731
+    assert names(working / "adapter") == names(tmp_path / "adapter")
+    assert names(working / "reports") == names(tmp_path / "reports")
+    remote = load_file(working / "adapter" / "adapter_model.safetensors")
+    mine = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
+    assert sorted(remote) == sorted(mine)
+    for k in mine:
+        np.testing.assert_allclose(remote[k], mine[k], atol=1e-6)
+    assert result["summary"]["train_loss"] == pytest.approx(local.summary["train_loss"], rel=1e-5)
+
+
+@pytest.mark.slow
+def test_stage_trains_through_the_fake_kaggle(tmp_path, fake, final_dir, base_dir, capfd):
+    """The server stands in for kaggle.com: upload, push, poll, download, verify, copy into place."""
+    result = run(
+        _params(poll_interval=0.05, poll_max=0.2, timeout=60),
+        seed=5,
+        data_dir=final_dir,
+        base_dir=base_dir,
+        adapter_dir=tmp_path / "adapter",
+        report_dir=tmp_path / "reports",
+    )
+    assert fake.unauthorized == 0
+    svc = lambda c: c.split("/")[1]  # noqa: E731
+    calls = [svc(c) for c in fake.calls]
+    assert calls[0] == "GetDatasetStatus" and "CreateDataset" in calls and "CreateDatasetVersion" not in calls
+    assert calls.index("SaveKernel") > calls.index("CreateDataset")
+    assert calls.count("GetDatasetStatus") >= 3  # 404, then polled through "blobs received" to "ready"
+    assert calls[-1] == "ListKernelSessionOutput" and calls.count("GetKernelSessionStatus") == 2
+    uploaded = fake.datasets[f"{USER}/cmd-correct-data"]
+    assert sorted(uploaded) == sorted(
+        [
+            "base.zip",
+            "cmd-correct-bundle.json",
+            "params.yaml",
+            "train.jsonl",
+            "valid.jsonl",
+            next(n for n in uploaded if n.endswith(".whl")),
+        ]
+    )
+    pushed = fake.kernel["request"]
+    assert (pushed["slug"], pushed["enableGpu"], pushed["enableInternet"], pushed["isPrivate"]) == (
+        f"{USER}/cmd-correct-train",
+        True,
+        True,
+        True,
+    )
+    assert pushed["machineShape"] == "NvidiaTeslaT4" and pushed["datasetDataSources"] == [f"{USER}/cmd-correct-data"]
+    assert pushed["text"] == (REPO / "kaggle" / "train_kernel.py").read_text()
+
+    adapter = tmp_path / "adapter"
+    assert sorted(p.relative_to(adapter).as_posix() for p in adapter.rglob("*") if p.is_file()) == [
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "kaggle/result.json",
+        "meta.json",
+        "train_config.json",
+    ]
+    assert result.summary["backend"] == "kaggle" and result.summary["remote_backend"] == "torch"
+    assert result.summary["steps"] == 4 and result.summary["train_loss"] > 0
+    assert (tmp_path / "reports" / "metrics.json").is_file()
+    assert (tmp_path / "reports" / "plots" / "metrics" / "train_loss.tsv").is_file()
+    out, err = capfd.readouterr()
+    _scan_for_key(adapter, tmp_path / "reports", text=out + err + json.dumps(fake.bodies))
+
+    # A second run adds a dataset version instead of creating the dataset again.
+    fake.kernel_mode, fake.status_polls = "fail", 0
+    with pytest.raises(ToolError):
+        run(
+            _params(poll_interval=0.05, poll_max=0.2, timeout=60),
+            seed=5,
+            data_dir=final_dir,
+            base_dir=base_dir,
+            adapter_dir=tmp_path / "adapter2",
+            report_dir=tmp_path / "reports2",
+        )
+    assert "CreateDatasetVersion" in [svc(c) for c in fake.calls]
+
+
+@pytest.mark.slow
+def test_failed_kernel_is_reported_with_its_log_and_no_key(tmp_path, fake, final_dir, base_dir, capfd):
+    fake.kernel_mode = "fail"
+    with pytest.raises(ToolError) as err:
+        run(
+            _params(poll_interval=0.05, poll_max=0.2, timeout=60),
+            seed=5,
+            data_dir=final_dir,
+            base_dir=base_dir,
+            adapter_dir=tmp_path / "adapter",
+            report_dir=tmp_path / "reports",
+        )
+    message = str(err.value)
+    assert "ended error" in message and "CUDA out of memory" in message and "OutOfMemoryError" in message
+    assert "KAGGLE_KEY=***" in message  # the kernel log echoed the key; we scrub it
+    assert not (tmp_path / "adapter").exists()
+    out, errs = capfd.readouterr()
+    _scan_for_key(tmp_path, text=message + out + errs)
+
+
+@pytest.mark.slow
+def test_poll_gives_up_at_the_timeout(tmp_path, fake, final_dir, base_dir):
+    fake.kernel_mode = "hang"
+    with pytest.raises(ToolError, match=r"not finished after \d+ s \(train.kaggle.timeout=3\)"):
+        run(
+            _params(poll_interval=0.2, poll_max=0.4, timeout=3),
+            seed=5,
+            data_dir=final_dir,
+            base_dir=base_dir,
+            adapter_dir=tmp_path / "adapter",
+            report_dir=tmp_path / "reports",
+        )
+    assert fake.status_polls >= 2 and not (tmp_path / "adapter").exists()
+
+
+def test_poll_backs_off_exponentially_up_to_the_longest_wait():
+    waits, now = [], [0.0]
+
+    def sleep(s):
+        waits.append(s)
+        now[0] += s
+
+    states = iter([None] * 5 + ["complete"])
+    assert (
+        kaggle_backend.poll(
+            lambda: next(states),
+            what="k",
+            interval=1,
+            longest=4,
+            timeout=100,
+            progress=lambda *a: None,
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+        == "complete"
+    )
+    assert waits == [1, 2, 4, 4, 4]
+    start = now[0]
+    with pytest.raises(ToolError, match="not finished after 7 s"):
+        kaggle_backend.poll(
+            lambda: None,
+            what="k",
+            interval=1,
+            longest=4,
+            timeout=7,
+            progress=lambda *a: None,
+            sleep=sleep,
+            clock=lambda: now[0] - start,
+        )
+    assert waits[5:] == [1, 2, 4]  # checks at 0, 1, 3 and 7 s: the last one is past the timeout
+
+
+def test_credentials_from_env_or_kaggle_json(tmp_path, monkeypatch):
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path))
+    with pytest.raises(ToolError, match="KAGGLE_USERNAME and KAGGLE_KEY") as err:
+        kaggle_backend.credentials()
+    assert str(tmp_path / "kaggle.json") in str(err.value)
+    (tmp_path / "kaggle.json").write_text(json.dumps({"username": "bob", "key": "k1"}))
+    assert kaggle_backend.credentials() == ("bob", "k1")
+    monkeypatch.setenv("KAGGLE_USERNAME", USER)
+    monkeypatch.setenv("KAGGLE_KEY", KEY)
+    assert kaggle_backend.credentials() == (USER, KEY)
+    assert kaggle_backend.scrub(f"token {KEY}!", KEY) == "token ***!"
+
+
+def test_kernel_metadata_is_rendered_from_params(tmp_path):
+    kp = kaggle_backend.KaggleParams(
+        kernel_slug="fix-train", dataset_slug="fix-data", accelerator="NvidiaTeslaP100", internet=False, private=False
+    )
+    kaggle_backend.render_kernel(kp, "carol", tmp_path)
+    meta = json.loads((tmp_path / "kernel-metadata.json").read_text())
+    assert meta["id"] == "carol/fix-train" and meta["dataset_sources"] == ["carol/fix-data"]
+    assert (meta["enable_gpu"], meta["enable_internet"], meta["is_private"]) == (True, False, False)
+    assert meta["machine_shape"] == "NvidiaTeslaP100" and meta["code_file"] == "train_kernel.py"
+    assert (tmp_path / "train_kernel.py").read_text() == (REPO / "kaggle" / "train_kernel.py").read_text()
+
+
+def test_bad_kaggle_params_are_listed_together():
+    from cmd_correct import params
+
+    with pytest.raises(ParamsError) as err:
+        params.section("train", {"train": {"kaggle": {"kernel_slug": "Bad Slug", "timeout": 0}}})
+    assert "kernel_slug" in str(err.value) and "timeout: must be > 0" in str(err.value)
+
+
+def test_verify_output_rejects_what_the_kernel_did_not_write(tmp_path, base_dir):
+    out = tmp_path / "out"
+    (out / "adapter").mkdir(parents=True)
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    save_file(
+        {"base_model.model.x.lora_A.weight": np.zeros((2, 2), np.float32)},
+        str(out / "adapter" / "adapter_model.safetensors"),
+    )
+    io.write_json(out / "adapter" / "adapter_config.json", {"peft_type": "LORA"})
+    files = {f"adapter/{p.name}": io.sha256_file(p) for p in (out / "adapter").iterdir()}
+    mine = io.read_json(base_dir / "meta.json")
+    good = {
+        "status": "ok",
+        "bundle": "b1",
+        "files": files,
+        "base": {"source": mine["source"], "sha256": mine["sha256"]},
+    }
+    io.write_json(out / "result.json", good)
+    assert kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)["status"] == "ok"
+    with pytest.raises(ModelError, match="older dataset version"):
+        kaggle_backend.verify_output(out, {"id": "b2"}, base_dir)
+    io.write_json(out / "result.json", good | {"base": {"source": "embedded:smollm2-135m", "sha256": "x"}})
+    with pytest.raises(ModelError, match="not this one"):
+        kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)
+    io.write_json(out / "result.json", good)
+    io.write_json(out / "adapter" / "adapter_config.json", {"peft_type": "LORA", "r": 99})  # changed in transit
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)
+    io.write_json(out / "result.json", {"status": "error", "error": "RuntimeError: train failed"})
+    with pytest.raises(ModelError, match="train failed"):
+        kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)
