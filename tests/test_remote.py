@@ -105,3 +105,21 @@ def test_s3_push_pull_and_run_cache_restore_skip_the_stage(toy_dvc, s3):
     toy_dvc.set_params(dst, n=7)
     toy_dvc.sh(dst, "dvc", "repro", "--pull", "--allow-missing")
     assert toy_dvc.runs() == 3
+
+
+def test_default_local_remote_is_outside_the_repo_and_round_trips_offline(toy_dvc, tmp_path):
+    """The committed default (`~/.cache/cmd-correct/dvc-remote`), with HOME pointed at a temp dir."""
+    home = tmp_path / "home"
+    toy_dvc.env["HOME"] = str(home)
+    src = toy_dvc.new("src")
+    assert ci.configure_remote({}, cwd=src) == "local"
+    assert toy_dvc.sh(src, "dvc", "config", "remote.local.url").strip() == "~/.cache/cmd-correct/dvc-remote"
+    toy_dvc.sh(src, "dvc", "repro")
+    toy_dvc.commit(src, "n=3")
+    toy_dvc.sh(src, "dvc", "push")
+    assert any((home / ".cache" / "cmd-correct" / "dvc-remote" / "files" / "md5").rglob("*"))
+
+    dst = toy_dvc.root / "dst"
+    toy_dvc.sh(toy_dvc.root, "git", "clone", "-q", str(src), str(dst))
+    toy_dvc.sh(dst, "dvc", "pull")
+    assert (dst / "out" / "data.txt").read_text() == "xxx"
