@@ -94,6 +94,15 @@ def test_loss_mask_covers_the_answer_only(tokenizer):
     assert data.encode(tokenizer, ex, max_length=n_prompt + 1) is None  # the answer would be cut: left out
 
 
+def test_lazy_split_leaves_out_rows_longer_than_max_length(tokenizer):
+    examples = [data.Example("bash", "gti status", "git status"), data.Example("bash", "x " * 80, "y " * 80)]
+    split = data.LazySplit(tokenizer, examples, max_length=64)
+    rows = split.rows([0, 1])
+    assert len(rows) == 1 and split.dropped == 1 and split.max_tokens == len(rows[0][0])
+    ids, mask, labels = data.collate(rows + [data.encode(tokenizer, examples[0], 64)], pad_id=2)
+    assert ids.shape == mask.shape == labels.shape and int(mask.sum()) == 2 * len(rows[0][0])
+
+
 def test_read_split_reports_every_bad_row(tmp_path):
     path = tmp_path / "train.jsonl"
     good = {"messages": contract.messages("bash", "gti", "git")}
