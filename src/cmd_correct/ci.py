@@ -69,11 +69,16 @@ def _dvc(args: Sequence[str], cwd: str | Path) -> str:
     return _run([sys.executable, "-m", "dvc", *args], cwd)
 
 
-def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True) -> str:
-    proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
+def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True, stream: bool = False) -> str:
+    """Run `cmd`; its stdout, or with `stream` its output passed to our stderr (long CI steps stay visible)."""
+    if stream:
+        proc = subprocess.run(list(cmd), cwd=cwd, stdout=sys.stderr, stderr=sys.stderr, text=True)
+    else:
+        proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
     if check and proc.returncode != 0:
-        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
-    return proc.stdout
+        tail = "see the output above" if stream else proc.stderr.strip()[-2000:]
+        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {tail}")
+    return proc.stdout or ""
 
 
 def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int:
@@ -169,7 +174,8 @@ def make_baseline(
             tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(profile_text, encoding="utf-8")
             apply_profile(tmp, Path(cwd, "params.yaml"))
-        _dvc(["repro", *(["--pull", "--allow-missing"] if pull else []), *targets], cwd)
+        repro = ["repro", *(["--pull", "--allow-missing"] if pull else []), *targets]
+        _run([sys.executable, "-m", "dvc", *repro], cwd, stream=True)
         metrics = [p for p in json.loads(_dvc(["metrics", "show", "--json"], cwd) or "{}").get("", {}).get("data", {})]
         files = [f for f in (*BASELINE_FILES, *metrics) if Path(cwd, f).exists()]
         _run(["git", "add", "--force", "--", *files], cwd)
