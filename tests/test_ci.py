@@ -277,6 +277,7 @@ def test_baseline_then_comment_compares_like_with_like(toy_dvc, monkeypatch):
     assert toy_dvc.sh(repo, "git", "rev-parse", "HEAD").strip() == pr_head  # back where it started
     assert yaml.safe_load(toy_dvc.sh(repo, "git", "show", f"{tag_sha}:params.yaml"))["toy"] == {"n": 4, "scale": 0.1}
     assert json.loads(toy_dvc.sh(repo, "git", "show", f"{tag_sha}:metrics.json")) == {"score": 0.4, "rows": 4}
+    assert toy_dvc.sh(repo, "git", "show", f"{tag_sha}:plots/curve.csv").startswith("step,loss\n0,0.1000")
 
     ci.apply_profile(repo / "ci.yaml", repo / "params.yaml")
     toy_dvc.sh(repo, "dvc", "repro")
@@ -287,6 +288,9 @@ def test_baseline_then_comment_compares_like_with_like(toy_dvc, monkeypatch):
     assert "toy.scale" in report.params_md and "toy.n" not in report.params_md
     assert re.search(r"\| metrics.json \| score +\| 0.4 +\| 1.2 +\| 0.8 +\|", report.metrics_md)
     assert "rows" not in report.metrics_md
+    toy_dvc.sh(repo, "dvc", "plots", "diff", "ci-baseline", "-o", "plots-html")  # what `make ci-plots` runs
+    html = (repo / "plots-html" / "index.html").read_text()
+    assert "ci-baseline" in html and "workspace" in html
     body = ci.build_comment(report)
     assert "Compared with `main`" in body and "column `ci-baseline`" in body and "Gate did not run" in body
 

@@ -32,7 +32,7 @@ MARKER = "<!-- cmd-correct:pipeline-report -->"
 # GitHub refuses comment bodies over 65,536 characters; keep room for the frame around each section.
 SECTION_LIMIT = 20_000
 BASELINE_TAG = "ci-baseline"
-# Written into the baseline commit; the workspace's own params/lock/metrics are what the diff reads.
+# Committed as the baseline, with every `cache: false` output (metrics, plots) the run wrote.
 BASELINE_FILES = ("params.yaml", "dvc.lock")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -176,8 +176,7 @@ def make_baseline(
             apply_profile(tmp, Path(cwd, "params.yaml"))
         repro = ["repro", *(["--pull", "--allow-missing"] if pull else []), *targets]
         _run([sys.executable, "-m", "dvc", *repro], cwd, stream=True)
-        metrics = [p for p in json.loads(_dvc(["metrics", "show", "--json"], cwd) or "{}").get("", {}).get("data", {})]
-        files = [f for f in (*BASELINE_FILES, *metrics) if Path(cwd, f).exists()]
+        files = [f for f in (*BASELINE_FILES, *_uncached_outs(cwd)) if Path(cwd, f).exists()]
         _run(["git", "add", "--force", "--", *files], cwd)
         ident = ["-c", "user.name=cmd-correct-ci", "-c", "user.email=ci@localhost"]
         _run(["git", *ident, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", f"CI baseline of {ref}"], cwd)
@@ -185,6 +184,15 @@ def make_baseline(
     finally:
         _run(["git", "checkout", "--quiet", "--force", "--detach", head], cwd, check=False)
     return _run(["git", "rev-parse", tag], cwd).strip()
+
+
+def _uncached_outs(cwd: str | Path) -> list[str]:
+    """Paths of the `cache: false` outputs (metrics, plots): git, not DVC, carries them between revisions."""
+    from dvc.repo import Repo
+
+    with Repo(str(cwd)) as repo:
+        root = Path(repo.root_dir)
+        return sorted({Path(o.fs_path).relative_to(root).as_posix() for o in repo.index.outs if not o.use_cache})
 
 
 # --- the PR comment ---------------------------------------------------------------------------------
