@@ -401,6 +401,7 @@ def train(
     )
     remaining = (params.iters - run.done) * params.grad_accum  # mlx-lm counts micro-batches
     if remaining > 0:
+        ckpt.mkdir(parents=True, exist_ok=True)
         args = TrainingArgs(
             batch_size=params.batch_size,
             iters=remaining,
