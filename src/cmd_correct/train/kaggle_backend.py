@@ -54,7 +54,7 @@ class KaggleParams:
     session_timeout: int = 0  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
     poll_interval: float = 30.0  # seconds between status polls (doubles up to poll_max)
     poll_max: float = 300.0  # longest wait between polls
-    timeout: float = 6 * 3600.0  # give up waiting for the dataset or the kernel after this many seconds
+    timeout: float = 12.5 * 3600.0  # give up waiting for the dataset or the kernel (a GPU session ends at 12 h)
     call_timeout: float = 900.0  # give up on one kaggle client call (an upload or download) after this long
 
     def validate(self) -> list[str]:
@@ -230,7 +230,7 @@ def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path
     for split in ("train", "valid"):  # the test split stays home
         shutil.copy2(data_dir / f"{split}.jsonl", out / f"{split}.jsonl")
     base = base_params(base_dir) | {"seed": seed}
-    train = asdict(params) | {"backend": "torch", "device": "auto"}
+    train = asdict(params) | {"backend": "torch"}  # the same params, run by the torch backend there
     (out / "params.yaml").write_text(yaml.safe_dump({"base": base, "train": train}, sort_keys=False), "utf-8")
     base_files = zip_base(base_dir, out / BASE_ZIP) if must_upload_base(base, kp) else None
     wheel = build_wheel(out)
