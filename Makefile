@@ -70,7 +70,7 @@ clean-venv:
 
 # --- CI (issue 6): the targets .github/workflows call; logic lives in src/cmd_correct/ci.py ----------
 # Remote: `s3` when DVC_S3_BUCKET is set (CI secrets; keys stay in AWS_* variables), else `local`.
-PROFILE ?= configs/ci.yaml
+CI_PROFILE ?= configs/ci.yaml
 CI_BASE ?= origin/main
 CI_BASE_TAG ?= ci-baseline
 CI_BASE_LABEL ?= main
@@ -92,11 +92,11 @@ PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
 ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
 	$(CI) remote
 
-ci-profile: install  ## bake PROFILE (configs/ci.yaml) into params.yaml; CI checkouts only
-	$(CI) profile $(PROFILE)
+ci-profile: install  ## bake CI_PROFILE (configs/ci.yaml) into params.yaml; CI checkouts only
+	$(CI) profile $(CI_PROFILE)
 
-ci-baseline: install toolchain  ## run CI_BASE with PROFILE applied and tag the result ci-baseline
-	$(CI) baseline $(CI_BASE) --profile $(PROFILE) --tag $(CI_BASE_TAG) $(addprefix --target ,$(CI_TARGETS))
+ci-baseline: install toolchain  ## run CI_BASE with CI_PROFILE applied and tag the result ci-baseline
+	$(CI) baseline $(CI_BASE) --profile $(CI_PROFILE) --tag $(CI_BASE_TAG) $(addprefix --target ,$(CI_TARGETS))
 
 ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the remote (run-cache) when s3
 	$(RUN) dvc repro $(PULL) $(CI_TARGETS)
@@ -113,7 +113,7 @@ ci-plots: install  ## HTML plots of this run against the baseline, for the workf
 	$(RUN) dvc plots diff $(CI_BASE_TAG) -o $(CI_DIR)/plots
 
 pr-comment: install  ## write the sticky PR comment body to reports/ci/pr-comment.md
-	$(CI) comment --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.txt --out $(CI_DIR)/pr-comment.md
+	CI_PROFILE=$(CI_PROFILE) $(CI) comment --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.txt --out $(CI_DIR)/pr-comment.md
 
 # Runs in a job with no venv (stdlib only): BODY=file PR=number REPO=owner/name, GITHUB_TOKEN in env.
 pr-comment-post:  ## create or update the sticky PR comment
@@ -135,7 +135,7 @@ validate-data: install  ## generate + validate (dvc repro validate)
 
 train-kaggle: install toolchain  ## the pipeline with OVERLAY (or configs/qwen3-MODEL_SIZE-kaggle.yaml) baked in
 	$(CI) remote
-	$(CI) profile $(KAGGLE_OVERLAY)
+	$(CI) profile $(KAGGLE_OVERLAY) --expect train.backend=kaggle
 	$(RUN) dvc repro $(PULL)
 
 push-release-tag:  ## push the tag `make release` made (VERSION=x.y.z) to origin

@@ -179,6 +179,11 @@ def test_apply_profile_merges_and_refuses_unknown_sections(tmp_path):
     o.write_text("trian:\n  iters: 5\n")
     with pytest.raises(ParamsError, match="trian"):
         ci.apply_profile(o, p)
+    o.write_text("train:\n  backend: torch\n")
+    before = p.read_text()
+    with pytest.raises(ParamsError, match="train.backend: expected 'kaggle', got 'torch'"):
+        ci.apply_profile(o, p, expect={"train.backend": "kaggle"})
+    assert p.read_text() == before  # nothing written on refusal
 
 
 # --- the PR comment ---------------------------------------------------------------------------------

@@ -117,11 +117,15 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
 # --- CI-sized profile -------------------------------------------------------------------------------
 
 
-def apply_profile(overlay: str | Path, params: str | Path = "params.yaml") -> list[str]:
+def apply_profile(
+    overlay: str | Path, params: str | Path = "params.yaml", *, expect: Mapping[str, str] | None = None
+) -> list[str]:
     """Merge `overlay` into `params` in place; returns the dotted keys it set.
 
     DVC reads params.yaml only, so CI bakes the overlay in before `dvc repro`. Only sections that
     params.yaml already has may appear, so a typo cannot silently add a section no stage reads.
+    `expect` maps dotted keys to the values (as text) the merged file must have, checked before writing
+    (train-kaggle.yml must not start a CPU training run on the runner by mistake).
     """
     import yaml  # here, not at the top: `post` runs on a bare Python without PyYAML
 
@@ -133,8 +137,18 @@ def apply_profile(overlay: str | Path, params: str | Path = "params.yaml") -> li
     if unknown:
         raise ParamsError(overlay, [f"{k}: no such section in {params}" for k in unknown])
     merged = deep_merge(base, over)
+    expect = expect or {}
+    wrong = [f"{k}: expected {v!r}, got {_get(merged, k)!r}" for k, v in expect.items() if str(_get(merged, k)) != v]
+    if wrong:
+        raise ParamsError(overlay, wrong)
     Path(params).write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
     return _dotted(over)
+
+
+def _get(d: Mapping, dotted: str):
+    for part in dotted.split("."):
+        d = d.get(part) if isinstance(d, Mapping) else None
+    return d
 
 
 def _dotted(d: Mapping, prefix: str = "") -> list[str]:
@@ -332,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("overlay")
     s.add_argument("--params", default="params.yaml")
     s.add_argument("--force", action="store_true", help="allow outside CI (CI env var unset)")
+    s.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE", help="refuse unless the result has it")
     s = sub.add_parser("baseline", help="run REF with the profile and tag the result")
     s.add_argument("ref")
     s.add_argument("--profile", default=None)
@@ -358,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif a.cmd == "profile":
             if not (a.force or os.environ.get("CI")):
                 raise CmdCorrectError("profile rewrites params.yaml; it is for CI checkouts (set CI=1 or --force)")
-            for key in apply_profile(a.overlay, a.params):
+            for key in apply_profile(a.overlay, a.params, expect=dict(e.split("=", 1) for e in a.expect)):
                 print(key)
         elif a.cmd == "baseline":
             pull = select_remote(os.environ) == "s3"
