@@ -16,6 +16,7 @@ come from KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json and are scrubbed from any te
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
@@ -371,6 +372,8 @@ def train(
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     kp: KaggleParams = params.kaggle
     started = time.perf_counter()
+    if importlib.util.find_spec("kaggle") is None:
+        raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'")
     owner, key = credentials()
     client = Client(key, kp.call_timeout)
     dataset_ref, kernel_ref = f"{owner}/{kp.dataset_slug}", f"{owner}/{kp.kernel_slug}"

@@ -259,7 +259,8 @@ class _Run:
         from mlx_lm.tuner.trainer import iterate_batches
 
         if not loop:
-            yield from _fixed_batches(dataset, batch_size)
+            for batch, lengths in _fixed_batches(dataset, batch_size):
+                yield batch, answer_mask(lengths)
             return
         for batch, lengths in iterate_batches(dataset, batch_size, max_seq_length, loop, seed, comm_group):
             if self.drawn and self.drawn % self.accum == 0:
@@ -269,7 +270,7 @@ class _Run:
                     self.save(step)
             self.drawn += 1
             self.tokens += int(lengths[:, 1].sum().item())
-            yield batch, lengths
+            yield batch, answer_mask(lengths)
 
     def on_train_loss_report(self, info: dict) -> None:
         self.train_loss = float(info["train_loss"])
@@ -307,6 +308,18 @@ class _Run:
                 "seconds": self.seconds,
             }
             io.write_json(tmp / "state.json", state)
+
+
+def answer_mask(lengths):
+    """mlx-lm (offset, length) rows -> (offset, length - 1): exactly the answer tokens, as the torch backend.
+
+    Regression pin: mlx-lm 0.32.2's default_loss keeps targets at positions offset..length inclusive, one
+    past the row's last token, so each row would also be trained to predict the padding id (0) after its
+    end-of-turn; the validation loss then differs from the torch backend's on the same rows.
+    """
+    import mlx.core as mx
+
+    return lengths - mx.array([0, 1], dtype=lengths.dtype)
 
 
 def _fixed_batches(dataset, batch_size: int):
