@@ -176,7 +176,7 @@ def kernel_source() -> Path:
 
 
 def build_wheel(dest: Path) -> Path:
-    """Our package as a wheel (pip, no dependencies, no network), for the kernel to install."""
+    """Our package as a wheel (pip, no dependencies), for the kernel to install."""
     root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file():
         raise ToolError(f"{root}: no pyproject.toml; the kaggle backend needs a source checkout to build a wheel")
@@ -187,7 +187,9 @@ def build_wheel(dest: Path) -> Path:
         for name in ("pyproject.toml", "README.md"):
             if (root / name).is_file():
                 shutil.copy2(root / name, src / name)
-        cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dest)]
+        # Offline when setuptools is here already; otherwise pip fetches it into an isolated build env.
+        isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+        cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", str(dest)]
         proc = subprocess.run([*cmd, str(src)], capture_output=True, text=True)
         if proc.returncode != 0:
             raise ToolError(f"pip wheel failed: {(proc.stdout + proc.stderr).strip()[-1500:]}")
