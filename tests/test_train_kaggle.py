@@ -360,3 +360,21 @@ def test_verify_output_rejects_what_the_kernel_did_not_write(tmp_path, base_dir)
     io.write_json(out / "result.json", {"status": "error", "error": "RuntimeError: train failed"})
     with pytest.raises(ModelError, match="train failed"):
         kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)
+
+
+@pytest.mark.slow
+def test_failing_entry_script_surfaces_its_error(tmp_path, fake, final_dir, base_dir):
+    """The kernel runs (on the stand-in) but its pip step fails: the stage says which step, from result.json."""
+    fake.kernel_env["CMD_CORRECT_PIP_ARGS"] = "--no-such-pip-option"
+    with pytest.raises(ToolError) as err:
+        run(
+            _params(poll_interval=0.05, poll_max=0.2, timeout=60),
+            seed=5,
+            data_dir=final_dir,
+            base_dir=base_dir,
+            adapter_dir=tmp_path / "adapter",
+            report_dir=tmp_path / "reports",
+        )
+    assert "ended error: script exited 1" in str(err.value)
+    assert "entry script: RuntimeError: pip install failed with exit code" in str(err.value)
+    assert not (tmp_path / "adapter").exists()

@@ -433,8 +433,10 @@ def train(
         if state != DONE:
             log = out / f"{kp.kernel_slug}.log"
             tail = scrub(log.read_text(encoding="utf-8", errors="replace"), key)[-2000:] if log.is_file() else ""
+            said = io.read_json(out / RESULT).get("error") if (out / RESULT).is_file() else None
             raise ToolError(
                 f"kaggle kernel {kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
+                + (f"\nentry script: {scrub(said, key)}" if said else "")
                 + (f"\nlog tail:\n{tail}" if tail else "")
             )
         result = verify_output(out, manifest, base_dir)
