@@ -5,6 +5,10 @@ offset) pairs, its prompt-masking format: the loss covers the assistant turn onl
 The trained adapter is converted to PEFT's layout (adapter_model.safetensors + adapter_config.json) so the
 same `fuse` stage serves every backend; mlx-lm's own files are kept under `mlx/` for `mlx_lm.generate`.
 
+mlx trains on its default device (the Metal GPU on Apple Silicon, the CPU on Linux): `train.device` and
+`train.threads` are torch settings. `dtype` bfloat16/float16 casts the frozen weights (mlx has no autocast);
+the LoRA weights stay float32. Checkpoints (adapter, optimizer state, log history) resume like torch's.
+
 On Linux mlx runs on the CPU through the BLAS its wheel links (reference BLAS: very slow); preloading
 Debian's OpenBLAS (`LD_PRELOAD=$(python -m cmd_correct.train.mlx_backend blas)`) makes it usable.
 """
