@@ -1,7 +1,7 @@
 """evaluate: how good and how fast the GGUFs users get are -> metrics.json, plots, per-case predictions.
 
     python -m cmd_correct evaluate models/f16 models/quant models/base-gguf data/final metrics.json \
-        reports/evaluate [--generated data/generated]
+        reports/evaluate [--generated data/generated]   (error messages, if data/final lacks them)
 
 For f16 and every quant type in models/quant/meta.json, on a stratified sample of the test split
 (`evaluate.n_cases`; 0 = the whole split): exact match through llama-cpp-python with the contract
@@ -54,7 +54,7 @@ from . import bench, cases, exact, perplexity, plots, thefuck_baseline
 
 @dataclass
 class Params:
-    n_cases: int = 300  # stratified sample of the test split (by shell x family); 0: the whole split
+    n_cases: int = 120  # stratified sample of the test split (by shell x family); 0: the whole split
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
     omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
@@ -258,7 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("final_dir", type=Path, help="data/final (test.jsonl, heldout.txt)")
     p.add_argument("metrics", type=Path, help="metrics.json")
     p.add_argument("report_dir", type=Path, help="reports/evaluate")
-    p.add_argument("--generated", type=Path, default=None, help="data/generated (error messages for thefuck)")
+    p.add_argument(
+        "--generated",
+        type=Path,
+        default=None,
+        help="data/generated: error messages for thefuck where data/final rows lack them",
+    )
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     params = params_mod.section("evaluate", raw, path=args.params)

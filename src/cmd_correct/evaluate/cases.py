@@ -19,7 +19,7 @@ class Case:
     family: str
     command: str  # the broken input or request (the user turn)
     expected: str  # the reference correction (the assistant turn)
-    error: str | None = None  # the shell's error message, where data/generated recorded one
+    error: str | None = None  # the error message a real shell printed (final rows carry it; None: none)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -57,7 +57,12 @@ def load_cases(path: Path) -> list[Case]:
                 )
             )
             continue
-        cases.append(Case(str(row.get("id", lineno)), shell, family, command, expected))
+        error = row.get("error")
+        cases.append(
+            Case(
+                str(row.get("id", lineno)), shell, family, command, expected, error if isinstance(error, str) else None
+            )
+        )
     if problems:
         raise DataErrors(problems)
     if not cases:
@@ -66,16 +71,16 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def attach_errors(cases: list[Case], generated_dir: Path | None) -> list[Case]:
-    """Add each case's recorded shell error message (data/generated rows, joined by id), if available."""
-    if generated_dir is None or not Path(generated_dir).is_dir():
+    """Fill missing error messages from data/generated rows (joined by id), for splits written without them."""
+    wanted = {c.id for c in cases if c.error is None}
+    if generated_dir is None or not Path(generated_dir).is_dir() or not wanted:
         return cases
-    wanted = {c.id for c in cases}
     errors: dict[str, str | None] = {}
     for f in sorted(Path(generated_dir).glob("*.jsonl")):
         for _, row in iter_jsonl(f):
             if row.get("id") in wanted:
                 errors[row["id"]] = row.get("error")
-    return [Case(**{**c.__dict__, "error": errors.get(c.id)}) for c in cases]
+    return [Case(**{**c.__dict__, "error": errors[c.id]}) if errors.get(c.id) else c for c in cases]
 
 
 def stratified_sample(cases: list[Case], n: int, seed: int) -> list[Case]:
