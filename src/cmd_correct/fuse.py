@@ -86,7 +86,11 @@ def run(
             "fuse",
             params=params,
             inputs={"base": base_dir, "adapter": adapter_dir},
-            lora={k: adapter_cfg.get(k) for k in ("r", "lora_alpha", "target_modules")},
+            lora={
+                "r": adapter_cfg.get("r"),
+                "lora_alpha": adapter_cfg.get("lora_alpha"),
+                "target_modules": sorted(adapter_cfg.get("target_modules") or []),
+            },
         )
     progress("fuse", 2, 2)
     return Result(out=out, meta=meta)

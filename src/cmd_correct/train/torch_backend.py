@@ -342,6 +342,7 @@ def train(
         cfg_path = tmp / "adapter_config.json"
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
         cfg["base_model_name_or_path"] = str(base_dir)
+        cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
         io.write_json(cfg_path, cfg)
     log.finish(summary)
     shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
