@@ -45,6 +45,7 @@ def evaluated(tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path_factory):
     return res, out
 
 
+@pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
 def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f16_dir):
     from conftest import TINY_QUANT_TYPES
 
@@ -80,6 +81,7 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert m["f16"]["size_mb"] == round(paths.f16_gguf(tiny_f16_dir).stat().st_size / 1e6, 2)
 
 
+@pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
 def test_same_model_as_baseline_scores_the_same(evaluated):
     res, _ = evaluated
     base, f16 = res.metrics["baselines"]["base"], res.metrics["f16"]
@@ -88,6 +90,7 @@ def test_same_model_as_baseline_scores_the_same(evaluated):
     assert all(r["base"] == r["f16"] for r in rows)
 
 
+@pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
 def test_thefuck_baseline_counts_only_cases_in_reach(evaluated):
     res, _ = evaluated
     tf = res.metrics["baselines"]["thefuck"]
@@ -99,6 +102,7 @@ def test_thefuck_baseline_counts_only_cases_in_reach(evaluated):
     assert 0 <= tf["exact_match"] <= 1 and "cmd unsupported" in tf["reach"]
 
 
+@pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
 def test_predictions_and_plots_are_written(evaluated):
     from conftest import TINY_QUANT_TYPES
 

@@ -77,13 +77,15 @@ def run(
     name = name or params.name
     with io.atomic_dir(out_dir) as tmp:
         out = paths.f16_gguf(tmp)
-        progress("convert", 0, 1)
         ran = run_tool(
             "python",
             [chain.convert_script, model_dir, "--outfile", out, "--outtype", params.outtype, "--model-name", name],
             env={"PYTHONPATH": str(chain.gguf_py)},  # the vendored gguf-py, not the older PyPI one
             timeout=params.timeout_s,
             task="convert",
+            total=1,
+            progress=progress,
+            ticks=False,
         )
         progress("validate gguf", 0, 1)
         info = validate(out)

@@ -53,10 +53,12 @@ def run_tool(
     total: int | None = None,
     timeout: float | None = None,
     env: dict[str, str] | None = None,
+    ticks: bool = True,
 ) -> ToolRun:
     """Run llama.cpp tool `name`, reporting `[N]` chunk ticks as progress; a failure raises ToolError.
 
-    `name` is a binary in the toolchain's bin folder, or "python" for the convert script.
+    `name` is a binary in the toolchain's bin folder, or "python" for the convert script (ticks=False:
+    its output has no chunk ticks to follow).
     """
     chain = toolchain()
     exe = sys.executable if name == "python" else str(_tool(chain, name))
@@ -81,9 +83,9 @@ def run_tool(
         # os.read, not readline: the tools print progress ticks without newlines.
         while block := os.read(proc.stdout.fileno(), 65536):
             chunks.append(block)
-            ticks = CHUNK_TICK.findall(block)
-            if ticks:
-                done = max(done, int(ticks[-1]))
+            found = CHUNK_TICK.findall(block) if ticks else []
+            if found:
+                done = max(done, int(found[-1]))
                 progress(task, done, total)
             if timeout is not None and time.perf_counter() - start > timeout:
                 proc.kill()
