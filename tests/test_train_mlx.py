@@ -146,6 +146,7 @@ def test_tiny_run_writes_the_peft_adapter_and_metrics(trained):
     )
     assert summary["backend"] == "mlx" and summary["steps"] == 6 and summary["resumed_from"] == 0
     assert summary["tokens"] > 0 and summary["tokens_per_s"] > 0
+    assert summary["blas"] == ("openblas" if mlx_backend.openblas_path() else "reference")  # what _train preloads
     assert summary["valid_loss"] is not None and summary["train_loss"] is not None
     assert json.loads((tmp / "report" / "metrics.json").read_text())["train_loss"] == summary["train_loss"]
     train_loss = _tsv(tmp / "report" / "plots" / "metrics" / "train_loss.tsv")
