@@ -210,6 +210,10 @@ def save_peft(weights: dict[str, Any], params, base_dir: Path, out: Path) -> Non
         base_model_name_or_path=str(base_dir),
         inference_mode=True,  # as PEFT's save_pretrained writes it for a trained model
     ).save_pretrained(str(out))
+    cfg_path = out / "adapter_config.json"
+    cfg = io.read_json(cfg_path)
+    cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
+    io.write_json(cfg_path, cfg)
 
 
 # ------------------------------------------------------------------------------------------ training
