@@ -378,3 +378,30 @@ def test_failing_entry_script_surfaces_its_error(tmp_path, fake, final_dir, base
     assert "ended error: script exited 1" in str(err.value)
     assert "entry script: RuntimeError: pip install failed with exit code" in str(err.value)
     assert not (tmp_path / "adapter").exists()
+
+
+@pytest.mark.slow
+def test_entry_script_rebuilds_the_base_model_with_the_base_stage(tmp_path, final_dir, base_dir, monkeypatch):
+    """Without base.zip the kernel runs `python -m cmd_correct base` from the bundled params (here the tiny model
+    folder stands in for a Hub id or the embedded model, which the kernel would fetch or unpack the same way)."""
+    monkeypatch.setattr(kaggle_backend, "must_upload_base", lambda base, kp: False)
+    bundle = tmp_path / "input" / "datasets" / USER / "cmd-correct-data"  # Kaggle's newer, deeper mount point
+    bundle.mkdir(parents=True)
+    params = Params(**TRAIN | {"iters": 2})
+    manifest = kaggle_backend.build_bundle(
+        params, seed=5, data_dir=final_dir, base_dir=base_dir, out=bundle, owner=USER
+    )
+    assert manifest["base_zip"] is None and "base.zip" not in manifest["files"]
+    env = dict(
+        os.environ,
+        KAGGLE_INPUT=str(tmp_path / "input"),
+        KAGGLE_WORKING=str(tmp_path / "working"),
+        **_kernel_env(tmp_path),
+    )
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "kaggle" / "train_kernel.py")], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "cmd_correct base" in proc.stdout
+    result = kaggle_backend.verify_output(tmp_path / "working", manifest, base_dir)  # same base identity
+    assert result["base"]["source"] == io.read_json(base_dir / "meta.json")["source"]
