@@ -446,9 +446,10 @@ def train(
                 shutil.copy2(out / "adapter" / name, dest / name)
             (dest / "kaggle").mkdir()
             shutil.copy2(out / RESULT, dest / "kaggle" / RESULT)
-        report_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(report_dir, ignore_errors=True)  # the kernel's report replaces any earlier run's
         if (out / "reports").is_dir():
-            shutil.copytree(out / "reports", report_dir, dirs_exist_ok=True)
+            shutil.copytree(out / "reports", report_dir)
+        report_dir.mkdir(parents=True, exist_ok=True)
 
     summary = dict(result.get("summary") or {})
     remote_seconds = summary.get("seconds")
