@@ -348,7 +348,7 @@ def test_verify_output_rejects_what_the_kernel_did_not_write(tmp_path, base_dir)
     }
     io.write_json(out / "result.json", good)
     assert kaggle_backend.verify_output(out, {"id": "b1"}, base_dir)["status"] == "ok"
-    with pytest.raises(ModelError, match="older dataset version"):
+    with pytest.raises(ModelError, match="an older kernel run"):
         kaggle_backend.verify_output(out, {"id": "b2"}, base_dir)
     io.write_json(out / "result.json", good | {"base": {"source": "embedded:smollm2-135m", "sha256": "x"}})
     with pytest.raises(ModelError, match="not this one"):

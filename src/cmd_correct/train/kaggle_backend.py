@@ -327,7 +327,7 @@ def verify_output(out: Path, manifest: dict, base_dir: Path) -> dict:
     if result.get("bundle") != manifest["id"]:
         raise ModelError(
             f"{result_path}: trained on bundle {result.get('bundle')}, uploaded {manifest['id']} "
-            "(the kernel saw an older dataset version; rerun once the dataset is ready)"
+            "(an older kernel run, or the kernel saw an older dataset version; rerun)"
         )
     adapter = out / "adapter"
     for name in ADAPTER_FILES:
@@ -412,6 +412,7 @@ def train(
         if pushed.get("error"):
             raise ToolError(f"kaggle kernel {kernel_ref}: push refused: {pushed['error']}")
         failure: dict = {}
+        sleep(kp.poll_interval)  # right after a push the status may still be the previous run's
 
         def kernel_done() -> str | None:
             status = client("kernel_status", ref=kernel_ref)
