@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=48)
+    ap.add_argument("--models", default="base,tuned", help="which to measure: base,tuned")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -65,6 +66,8 @@ def main() -> None:
     model = AutoModelForCausalLM.from_pretrained(args.base, dtype=torch.float32).eval()
     result = {"data": args.data, "n": len(sample), "seed": args.seed, "threads": args.threads}
     for name in ("base", "tuned"):
+        if name not in args.models.split(","):
+            continue
         if name == "tuned":
             model = PeftModel.from_pretrained(model, args.adapter).eval()
         t0 = time.perf_counter()
