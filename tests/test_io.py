@@ -60,3 +60,14 @@ def test_sha256_tree_changes_with_any_file(tmp_path):
     before = io.sha256_tree(tmp_path)
     (tmp_path / "sub" / "y").write_text("3")
     assert io.sha256_tree(tmp_path) != before
+
+
+def test_atomic_outputs_get_the_usual_modes_not_private_temp_modes(tmp_path):
+    # Regression: mkstemp/mkdtemp make 0600/0700, which leaked into release bundles and caches.
+    with io.atomic_write(tmp_path / "f.txt") as f:
+        f.write("x")
+    with io.atomic_dir(tmp_path / "d"):
+        pass
+    mask = io._umask()
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o777 & ~mask
