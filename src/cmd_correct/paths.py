@@ -21,6 +21,7 @@ QUANT = Path("models/quant")  # quantize: model-<TYPE>.gguf per type + meta.json
 METRICS = Path("metrics.json")  # evaluate: DVC metrics (committed to git for `dvc metrics diff`)
 EVAL_REPORT = Path("reports/evaluate")  # evaluate: per-case predictions and plot data
 RELEASE_DIR = Path("dist/release")  # release DRY_RUN bundle
+KAGGLE_KERNEL = Path("kaggle")  # the Kaggle kernel template and entry script (a train-stage dep)
 
 SPLITS = ("train", "valid", "test")
 CALIBRATION = "calibration.txt"  # imatrix text, from the train split only
