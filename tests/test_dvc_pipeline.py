@@ -46,6 +46,7 @@ class Repo:
         self.params = {k: raw[k] for k in ("base", *STAGES)}
         self.set("generate", rows=2000)
         self.dvc("init", "--no-scm", "-q")
+        shutil.copy(ROOT / ".dvcignore", path / ".dvcignore")
 
     def set(self, section: str, **values) -> None:
         self.params[section].update(values)
@@ -71,6 +72,11 @@ def test_repro_reruns_only_what_changed(tmp_path: Path):
     final = repo.path / "data" / "final"
     assert (final / "train.jsonl").is_file() and (repo.path / "data" / "validation.json").is_file()
     assert repo.repro() == []  # nothing changed: nothing runs
+    # Regression: an import writing bytecode into a source dep folder made DVC rerun every stage.
+    cache = repo.path / "src" / "cmd_correct" / "generate" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "catalogue.cpython-311.pyc").write_bytes(b"\x00" * 16)
+    assert repo.repro() == []
 
     before = (repo.path / "data" / "generated" / "tools.jsonl").read_bytes()
     repo.set("prepare", calibration_rows=100)

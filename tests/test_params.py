@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -20,6 +21,27 @@ def test_every_section_of_params_yaml_loads():
     assert set(raw) <= set(params.SECTIONS), "params.yaml has a section no stage reads"
     for name in params.SECTIONS:
         params.section(name, raw, path=ROOT / "params.yaml")
+
+
+def _differences(default, loaded, prefix: str) -> list[str]:
+    out = []
+    for f in dataclasses.fields(default):
+        a, b = getattr(default, f.name), getattr(loaded, f.name)
+        if dataclasses.is_dataclass(a):
+            out += _differences(a, b, f"{prefix}{f.name}.")
+        elif a != b:
+            out.append(f"{prefix}{f.name}: class default {a!r}, params.yaml {b!r}")
+    return out
+
+
+def test_params_yaml_states_the_class_defaults():
+    # Regression: train's lr, max_length and iters drifted between the Params class and params.yaml.
+    raw = params.load(ROOT / "params.yaml")
+    drift = []
+    for name in params.SECTIONS:
+        loaded = params.section(name, raw, path=ROOT / "params.yaml")
+        drift += _differences(type(loaded)(), loaded, f"{name}.")
+    assert not drift, "params.yaml and the Params defaults disagree:\n" + "\n".join(drift)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)

@@ -1,6 +1,7 @@
 """dvc.yaml, paths.py, params.yaml and the CLI agree: one name per stage, one layout, every section typed."""
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,23 @@ def test_every_params_section_loads_through_its_class():
     raw = params.load(ROOT / "params.yaml")
     for name in params.SECTIONS:
         params.section(name, raw, path=ROOT / "params.yaml")
+
+
+def _stage_sources(stage: dict) -> str:
+    files = []
+    for dep in stage.get("deps", []):
+        path = ROOT / dep
+        if dep.startswith("src/"):
+            files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return "\n".join(f.read_text() for f in files)
+
+
+@pytest.mark.parametrize("name", sorted(SPEC))
+def test_stage_depends_on_the_prompt_and_the_llama_cpp_pin_it_uses(name):
+    # Regression: bumping the llama.cpp pin (toolchain.py) left the GGUF stages "up to date".
+    deps = SPEC[name].get("deps", [])
+    code = _stage_sources(SPEC[name])
+    if re.search(r"from \.+ import [^\n]*\bcontract\b|from \.+contract import", code):
+        assert "src/cmd_correct/contract.py" in deps, f"{name} builds prompts but does not depend on contract.py"
+    if re.search(r"from \.+ import [^\n]*\btoolchain\b|from \.+gguf import", code):
+        assert "src/cmd_correct/toolchain.py" in deps, f"{name} runs llama.cpp but does not depend on toolchain.py"

@@ -28,13 +28,13 @@ class Params:
     target_modules: list[str] = field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     )  # linear layers that get adapters
-    lr: float = 2e-4  # peak learning rate
+    lr: float = 1e-3  # peak learning rate
     schedule: Literal["cosine", "linear", "constant"] = "cosine"  # decay after warmup
     warmup: int = 10  # warmup steps
     batch_size: int = 8  # sequences per micro-batch
     grad_accum: int = 1  # micro-batches per optimizer step
-    max_length: int = 128  # tokens per sequence (longer examples are left out and counted)
-    iters: int = 300  # optimizer steps
+    max_length: int = 96  # tokens per sequence (longer examples are left out and counted)
+    iters: int = 200  # optimizer steps
     weight_decay: float = 0.0  # AdamW weight decay on the LoRA weights
     max_grad_norm: float = 1.0  # gradient clipping norm
     log_interval: int = 10  # steps between train-loss / tokens-per-second log points

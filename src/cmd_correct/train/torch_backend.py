@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -203,7 +204,7 @@ def train(
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     started = time.perf_counter()
     device = pick_device(params.device)
-    threads = params.threads or len(os.sched_getaffinity(0))
+    threads = params.threads or usable_cpus()
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
 
@@ -356,5 +357,11 @@ def _peak_memory_gb(device: str) -> float | None:
 
     if device == "cuda":
         return torch.cuda.max_memory_allocated() / 1e9
-    # ru_maxrss is in KiB on Linux: the whole process's peak resident memory.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    # The whole process's peak resident memory: ru_maxrss is KiB on Linux, bytes on macOS.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e9 if sys.platform == "darwin" else peak / 1e6
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on (its affinity mask where the OS has one; macOS has none)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
