@@ -102,9 +102,11 @@ ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the r
 	$(RUN) dvc repro $(PULL) $(CI_TARGETS)
 
 # The sub-make skips install/toolchain (done as prerequisites here) so only the gate's output is kept.
-ci-gate: install toolchain  ## run `make gate`; keep its table and exit status in reports/ci/ (never fails itself)
+# Regressions are judged against the baseline run of the same profile (CI_BASE_TAG), not the last
+# release: a CI-sized run would always "regress" against a full one.
+ci-gate: install toolchain  ## run `make gate` against the baseline; keep its table and exit status in reports/ci/ (never fails itself)
 	mkdir -p $(CI_DIR)
-	set +e; $(MAKE) -s --no-print-directory -o install -o toolchain -o $(STAMP) gate >$(CI_DIR)/gate.txt 2>&1; \
+	set +e; $(MAKE) -s --no-print-directory -o install -o toolchain -o $(STAMP) gate GATE_REF=$(CI_BASE_TAG) >$(CI_DIR)/gate.txt 2>&1; \
 	  echo $$? >$(CI_DIR)/gate.rc
 	sed -i '/^make\(\[[0-9]*\]\)\?: \*\*\*/d' $(CI_DIR)/gate.txt  # make's own "Error 1" line
 	cat $(CI_DIR)/gate.txt

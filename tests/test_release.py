@@ -178,6 +178,15 @@ def test_refuses_a_version_already_tagged(repo: Path) -> None:
     assert "already released: tag cmd-correct@v0.1.0 exists" in _refusal(repo, version="0.1.0", dry_run=True)
 
 
+def test_refuses_a_version_older_than_the_last_release(repo: Path) -> None:
+    _sh(repo, "git", "tag", "cmd-correct@v0.10.0")
+    _sh(repo, "git", "tag", "cmd-correct@v0.9.0")  # numeric order, not text order: 0.10.0 is the newest
+    assert "not newer than the last release 0.10.0" in _refusal(repo, version="0.9.1", dry_run=True)
+    assert "not newer" in _refusal(repo, version="0.10.0-rc.1", dry_run=True)  # a pre-release precedes it
+    assert release.semver_key("0.10.1") > release.semver_key("0.10.0") > release.semver_key("0.10.0-rc.2")
+    assert release.semver_key("0.10.0-rc.10") > release.semver_key("0.10.0-rc.2")
+
+
 def test_refuses_without_hf_token_unless_dry_run(repo: Path) -> None:
     assert "HF_TOKEN is not set" in _refusal(repo, version="0.1.0", token=None)
     assert _release(repo, version="0.1.0", dry_run=True, token=None).bundle is not None

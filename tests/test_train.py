@@ -165,7 +165,8 @@ def test_torch_writes_adapter_config_meta_and_metrics(tmp_path, data_dir, tiny_m
     losses = [float(line.split("\t")[1]) for line in (plots / "train_loss.tsv").read_text().splitlines()[1:]]
     assert len(losses) == 6 and losses[-1] < losses[0]  # it learns (8 distinct answers, lr 5e-3)
     valid_steps = [line.split("\t")[0] for line in (plots / "valid_loss.tsv").read_text().splitlines()[1:]]
-    assert valid_steps == ["3", "6"]
+    assert valid_steps == ["0", "3", "6"]  # step 0: the untuned base, what the adapter must beat
+    assert result.summary["base_valid_loss"] > result.summary["valid_loss"]
     assert result.summary["tokens_per_s"] > 0 and result.summary["device"] == "cpu"
 
 
@@ -237,5 +238,5 @@ def test_real_embedded_model_learns_in_a_few_steps(tmp_path, data_dir, embedded_
     result = _train(params, tmp_path, data_dir, base_dir)
     lines = (tmp_path / "adapter-report/plots/metrics/valid_loss.tsv").read_text().splitlines()[1:]
     valid = [float(line.split("\t")[1]) for line in lines]
-    assert len(valid) == 4 and valid[-1] < valid[0]
+    assert len(valid) == 5 and valid[-1] < valid[0] == result.summary["base_valid_loss"]
     assert result.summary["max_tokens"] <= 96 and result.summary["dropped_rows"] == 0

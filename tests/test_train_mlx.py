@@ -155,6 +155,7 @@ def test_tiny_run_writes_the_peft_adapter_and_metrics(trained):
     valid_loss = _tsv(tmp / "report" / "plots" / "metrics" / "valid_loss.tsv")
     assert sorted(valid_loss) == [0, 2, 5, 6]
     assert valid_loss[6] < valid_loss[0] - 0.05  # it learns (the data repeats six commands)
+    assert summary["base_valid_loss"] == pytest.approx(valid_loss[0])  # step 0: the untuned base
 
 
 @pytest.mark.slow

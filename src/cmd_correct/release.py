@@ -125,6 +125,23 @@ def dvc_lock_md5(lock: Path, target: str) -> str | None:
     return None
 
 
+def semver_key(version: str) -> tuple:
+    """Sort key of a semver string: numbers compare as numbers, a pre-release sorts before its release."""
+    m = SEMVER.match(version)
+    if m is None:
+        return ()
+    pre = m.group(4)
+    ids = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split(".")) if pre else ()
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, ids)
+
+
+def newest_released(repo: Path) -> str | None:
+    """The highest version among the repo's release tags (cmd-correct@vX.Y.Z), or None before the first."""
+    out = _run(["git", "tag", "--list", TAG_PREFIX + "*"], repo).stdout.split()
+    versions = [t.removeprefix(TAG_PREFIX) for t in out if SEMVER.match(t.removeprefix(TAG_PREFIX))]
+    return max(versions, key=semver_key, default=None)
+
+
 def base_model_id(params: Params, raw: dict) -> str | None:
     """The Hub id the card names as base_model."""
     if params.base_model:
@@ -148,6 +165,8 @@ def preconditions(
         problems.append(f"version {version!r} is not semver (X.Y.Z)")
     elif _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
         problems.append(f"version {version} was already released: tag {tag} exists")
+    elif (newest := newest_released(repo)) and semver_key(version) <= semver_key(newest):
+        problems.append(f"version {version} is not newer than the last release {newest} (tag {TAG_PREFIX}{newest})")
     if not token and not dry_run:
         problems.append("HF_TOKEN is not set (a Hub write token; not needed with DRY_RUN=1)")
     dvc = shutil.which("dvc")

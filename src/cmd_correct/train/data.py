@@ -168,3 +168,8 @@ def collate(rows: list[tuple[list[int], list[int]]], pad_id: int):
         mask[row, : len(x)] = 1
         labels[row, : len(y)] = torch.tensor(y)
     return ids, mask, labels
+
+
+def base_valid_loss(history: list[dict]) -> float | None:
+    """The valid loss logged at step 0, before any update: the untuned base model's."""
+    return next((r["valid_loss"] for r in history if r["step"] == 0 and "valid_loss" in r), None)

@@ -460,6 +460,7 @@ def train(
         "resumed_from": int(state.get("step", 0)),
         "train_loss": run.train_loss,
         "valid_loss": run.valid_loss,
+        "base_valid_loss": data.base_valid_loss(log.history),
         "tokens": run.tokens,
         "tokens_per_s": run.tokens / run.seconds if run.seconds else None,
         "train_seconds": run.seconds,

@@ -252,6 +252,8 @@ def train(
     log = _Log(report_dir, state.get("history", []))
     tokens, seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
     progress("train (torch): load", 1, 1)
+    if done == 0:  # the untuned base (LoRA B = 0): the valid loss the adapter has to beat
+        log.log(0, {"valid_loss": _evaluate(model, valid_set, params, pad_id, device, autocast)})
 
     recent: list[float] = []  # train losses since the last log line
     window_tokens, window_start = 0, time.perf_counter()
@@ -325,6 +327,7 @@ def train(
         "resumed_from": done,
         "train_loss": last.get("train_loss"),
         "valid_loss": valid_loss,
+        "base_valid_loss": data.base_valid_loss(log.history),
         "tokens": tokens,
         "tokens_per_s": tokens / seconds if seconds else None,
         "train_seconds": seconds,
