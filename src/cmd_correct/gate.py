@@ -240,6 +240,9 @@ def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: 
             unit = "%" if kind == "pct" else ""
             limit = f"ref {_fmt(old)}, {worse} <= {_fmt(allowed)}{unit}"
             rows.append(Row(name, f"{_fmt(new)} ({change:+.4g}{unit})", limit, PASS if bad <= allowed + EPS else FAIL))
+    if rows and all(r.limit == "no reference value" for r in rows):
+        # A reference with none of the gated values compares nothing: say so instead of passing quietly.
+        rows.append(Row(f"regression vs {ref}", "-", f"{ref} has no committed metrics for {params.quant_types}", FAIL))
     return rows
 
 
