@@ -261,7 +261,6 @@ def test_metric_new_since_the_reference_is_not_a_regression(dvc_repo: Path) -> N
     assert (row.verdict, row.limit) == (gate.SKIP, "no reference value")
 
 
-
 def test_a_reference_without_metrics_fails_instead_of_comparing_nothing(dvc_repo: Path) -> None:
     _git(dvc_repo, "rm", "-q", "metrics.json")
     _git(dvc_repo, "commit", "-qm", "metrics not committed")
@@ -269,6 +268,7 @@ def test_a_reference_without_metrics_fails_instead_of_comparing_nothing(dvc_repo
     res = _run(dvc_repo, copy.deepcopy(GOOD))
     assert _failed(res) == ["regression vs cmd-correct@v0.2.0"]
     assert "has no committed metrics" in res.failures[0].limit
+
 
 # -- the CLI ---------------------------------------------------------------------------------------------
 
