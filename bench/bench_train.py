@@ -116,6 +116,11 @@ def main() -> None:
         if backend == "mlx":
             blas = ["openblas", "reference"] if args.mlx_blas == "both" else [args.mlx_blas]
             runs += [("mlx", b) for b in blas if b != "openblas" or mlx_backend.openblas_path()]
+            if "openblas" in blas and not mlx_backend.openblas_path():
+                out["results"]["mlx-openblas"] = {
+                    "skipped": "no OpenBLAS (Debian: apt-get install libopenblas0-pthread); "
+                    "run with --mlx-blas reference to measure mlx on its bundled reference BLAS (12-50x slower)"
+                }
         else:
             runs.append((backend, None))
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:

