@@ -66,6 +66,13 @@ class Params:
         default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
     )  # mix in `chained`
     trivial_share: float = 0.02  # chance a one-character edit is kept as is (otherwise a second slip is added)
+    second_typo_share: float = 0.35  # typo rows that get a second slip (common, and keeps 1-char edits rare)
+    missing_pipe_share: float = 0.2  # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
+    capitalised_share: float = 0.3  # natural-language requests that start with a capital letter
+    long_flag_mistakes: dict[str, float] = field(
+        default_factory=lambda: {"single-dash": 0.4, "flag-typo": 0.3, "flag-form": 0.3}
+    )  # how a long flag goes wrong: -verbose, --verbsoe, --verbosing (shares sum to 1)
+    short_flag_double_dash: float = 0.5  # short flags written --f; the rest get the wrong case (-F)
     max_per_target: int = 120  # most rows sharing one correct command (split across shells by weight): diversity
     max_draws: int = 60  # draws allowed per wanted row before a shell/family cell counts as exhausted
 
@@ -88,8 +95,15 @@ class Params:
         ):
             if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
                 problems.append(f"{name}: needs at least one positive weight")
-        if not 0 <= self.trivial_share <= 1:
-            problems.append("trivial_share: must be in [0, 1]")
+        for name in ("trivial_share", "second_typo_share", "missing_pipe_share", "capitalised_share",
+                     "short_flag_double_dash"):  # fmt: skip
+            if not 0 <= getattr(self, name) <= 1:
+                problems.append(f"{name}: must be in [0, 1]")
+        mix = self.long_flag_mistakes
+        if set(mix) != {"single-dash", "flag-typo", "flag-form"} or any(w < 0 for w in mix.values()):
+            problems.append("long_flag_mistakes: needs exactly single-dash, flag-typo, flag-form, each >= 0")
+        elif abs(sum(mix.values()) - 1) > 1e-6:
+            problems.append("long_flag_mistakes: shares must sum to 1")
         return problems
 
 
@@ -122,7 +136,7 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
     families: dict[str, list[dict]] = {f: [] for f in contract.FAMILIES}
     done = 0
     for shell in contract.SHELLS:
-        builder = Builder(shell, params.trivial_share)
+        builder = Builder(shell, params)
         seen: set[tuple[str, str]] = set()
         per_target: Counter = Counter()
         cap = max(3, math.ceil(params.max_per_target * params.shell_weights[shell]))

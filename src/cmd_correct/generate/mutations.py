@@ -58,15 +58,21 @@ def typo(word: str, kind: str, rng: random.Random) -> str | None:
     return out if out != word else None
 
 
-def flag_mistake(flag: str, rng: random.Random) -> tuple[str, str] | None:
-    """A wrong spelling of a long or short flag: (edit name, wrong flag), or None."""
+def flag_mistake(
+    flag: str, rng: random.Random, long_mix: dict[str, float], short_double_dash: float
+) -> tuple[str, str] | None:
+    """A wrong spelling of a long or short flag: (edit name, wrong flag), or None.
+
+    `long_mix` gives the shares of single-dash, flag-typo and flag-form mistakes of a long flag;
+    `short_double_dash` the share of short flags written with two dashes (the rest: wrong case).
+    """
     if flag.startswith("--") and len(flag) > 4:
         body = flag[2:]
         name, eq, value = body.partition("=")
         choice = rng.random()
-        if choice < 0.4:
+        if choice < long_mix["single-dash"]:
             return "single-dash", "-" + body
-        if choice < 0.7:
+        if choice < long_mix["single-dash"] + long_mix["flag-typo"]:
             wrong = typo(name, rng.choice(TYPOS), rng)
             return ("flag-typo", "--" + wrong + eq + value) if wrong else None
         if name.endswith("e"):
@@ -74,7 +80,7 @@ def flag_mistake(flag: str, rng: random.Random) -> tuple[str, str] | None:
         return "flag-form", "--" + name + "s" + eq + value
     if flag.startswith("-") and not flag.startswith("--") and len(flag) == 2 and flag[1].isalpha():
         # A short flag written as a long one (-f -> --f) or with the wrong case.
-        if rng.random() < 0.5:
+        if rng.random() < short_double_dash:
             return "double-dash", "-" + flag
         return "flag-case", "-" + flag[1].swapcase()
     if flag.startswith("-") and flag[1:2].isupper():  # PowerShell parameter: -Recurse -> -Recursive / --recurse

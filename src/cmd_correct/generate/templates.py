@@ -10,10 +10,23 @@ import functools
 import hashlib
 import random
 import re
+from typing import Protocol
 
 from . import catalogue as cat
 from . import shellerrors as err
 from .mutations import TYPOS, flag_mistake, typo, within_one_edit
+
+
+class Mix(Protocol):
+    """The generate params a builder reads (generate.Params has them all)."""
+
+    trivial_share: float
+    second_typo_share: float
+    missing_pipe_share: float
+    capitalised_share: float
+    long_flag_mistakes: dict[str, float]
+    short_flag_double_dash: float
+
 
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -257,9 +270,10 @@ def program_of(command: str) -> str:
 class Builder:
     """Draws rows for one shell; holds the tables so each draw is a few dict lookups."""
 
-    def __init__(self, shell: str, trivial_share: float):
+    def __init__(self, shell: str, mix: Mix):
         self.shell = shell
-        self.trivial_share = trivial_share
+        self.mix = mix  # the generate params that shape the mistakes (shares of each variant)
+        self.trivial_share = mix.trivial_share
         self.allowed_trivial = False  # set when the last draw kept a one-character edit on purpose
         self.tools = tool_templates(shell)
         self.actions = [a for a in cat.ACTIONS if action_template(a, shell)]
@@ -394,7 +408,7 @@ class Builder:
         correction, _ = fill(template, rng, values)
         request, _ = fill(phrase, rng, values)
         request = rng.choice(NL_FRAMES).format(request)
-        if rng.random() < 0.3:
+        if rng.random() < self.mix.capitalised_share:
             request = request[:1].upper() + request[1:]
         return _row(self.shell, "natural", "nl", tool, request, correction, "nl-request", None)
 
@@ -407,7 +421,7 @@ class Builder:
             if len(literal) != len(words):
                 literal = [False] * len(words)
             literal = [lit and w != "|" for w, lit in zip(words, literal, strict=True)]
-            if rng.random() < 0.2 and "|" in words:
+            if rng.random() < self.mix.missing_pipe_share and "|" in words:
                 # A forgotten pipe symbol: `ps aux grep node`.
                 k = words.index("|")
                 broken = words[:k] + words[k + 1 :]
@@ -458,7 +472,7 @@ class Builder:
         broken = words[:i] + [new] + words[i + 1 :]
         touched, edits = {i}, [kind]
         # Two slips in one line are common; they also keep one-character edits rare.
-        if rng.random() < 0.35:
+        if rng.random() < self.mix.second_typo_share:
             more = self._typo_words(broken, literal, rng, touched, prefer_first=False)
             if more:
                 j, new2, kind2 = more
@@ -478,7 +492,7 @@ class Builder:
         if not flags:
             return None
         i = rng.choice(flags)
-        wrong = flag_mistake(words[i], rng)
+        wrong = flag_mistake(words[i], rng, self.mix.long_flag_mistakes, self.mix.short_flag_double_dash)
         if wrong is None:
             return None
         kind, new = wrong
