@@ -71,3 +71,13 @@ def test_stage_depends_on_the_prompt_and_the_llama_cpp_pin_it_uses(name):
         assert "src/cmd_correct/contract.py" in deps, f"{name} builds prompts but does not depend on contract.py"
     if re.search(r"from \.+ import [^\n]*\btoolchain\b|from \.+gguf import", code):
         assert "src/cmd_correct/toolchain.py" in deps, f"{name} runs llama.cpp but does not depend on toolchain.py"
+
+
+@pytest.mark.parametrize("name", sorted(SPEC))
+def test_stage_can_be_restored_from_the_run_cache(name):
+    # Regression: evaluate's `cache: false` outs made dvc skip its run-cache entry, so CI reran it on every PR
+    # (dvc/stage/__init__.py: an uncached out that is neither a metric nor a plot disables the run-cache).
+    for out in SPEC[name].get("outs", []):
+        if isinstance(out, dict):
+            (path, opts), *_ = out.items()
+            assert (opts or {}).get("cache", True), f"{name}: out {path} has cache: false (declare it a metric/plot)"

@@ -44,10 +44,12 @@ class Params:
     """Thresholds of the `gates:` section; params.yaml explains each chosen value."""
 
     quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # metrics.json variants to gate
-    exact_match_min: float = 0.30  # overall exact match of each gated variant (PROVISIONAL)
-    exact_match_by_shell_min: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SHELLS, 0.15))
-    kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.10, "Q5_K_M": 0.03, "Q8_0": 0.015})
-    ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.12, "Q5_K_M": 1.04, "Q8_0": 1.02})
+    exact_match_min: float = 0.32  # overall exact match of each gated variant
+    exact_match_by_shell_min: dict[str, float] = field(
+        default_factory=lambda: {"bash": 0.37, "zsh": 0.30, "powershell": 0.16, "cmd": 0.16, "fish": 0.06, "tcsh": 0.06}
+    )  # per shell
+    kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.06, "Q5_K_M": 0.03, "Q8_0": 0.01})
+    ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})
     latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
     gguf_valid: bool = True  # every gated variant's GGUF must pass validation
     optional: list[str] = field(default_factory=list)  # metrics whose absence is a skip, not a failure
