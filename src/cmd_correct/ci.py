@@ -257,7 +257,8 @@ def build_comment(r: Report) -> str:
         parts += [
             "> [!NOTE]",
             "> This run had no repository secrets (a PR from a fork gets none), so it did not pull from",
-            "> or push to the shared DVC remote: every stage was recomputed from scratch.",
+            "> or push to the shared DVC remote: the baseline was computed on this runner, and this PR's run",
+            "> reused only the stages it left unchanged.",
             "",
         ]
     return "\n".join(parts).rstrip() + "\n"

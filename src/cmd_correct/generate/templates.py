@@ -273,7 +273,6 @@ class Builder:
     def __init__(self, shell: str, mix: Mix):
         self.shell = shell
         self.mix = mix  # the generate params that shape the mistakes (shares of each variant)
-        self.trivial_share = mix.trivial_share
         self.allowed_trivial = False  # set when the last draw kept a one-character edit on purpose
         self.tools = tool_templates(shell)
         self.actions = [a for a in cat.ACTIONS if action_template(a, shell)]
@@ -325,7 +324,7 @@ class Builder:
         if command == correct:
             return None
         if within_one_edit(command, correct):
-            if rng.random() < self.trivial_share:
+            if rng.random() < self.mix.trivial_share:
                 self.allowed_trivial = True
                 return command, edits
             extra = self._typo_words(broken, literal, rng, touched, prefer_first=False)
