@@ -48,13 +48,13 @@ def main() -> int:
         for qtype, with_imatrix in runs:
             name = qtype if with_imatrix else f"{qtype} (no imatrix)"
             q = quantize.Params(types=[qtype], use_imatrix=with_imatrix, threads=qp.threads, timeout_s=qp.timeout_s)
-            folder = tmp / name.replace(" ", "_").strip("()")
-            res = quantize.run(q, args.f16, args.imatrix, folder)
-            k, _ = perplexity.kld_run(res.quantized[0].gguf, logits, name=name, **ppl)
+            folder = tmp / (qtype if with_imatrix else f"{qtype}-no-imatrix")
+            (made,) = quantize.run(q, args.f16, args.imatrix, folder).quantized
+            k, _ = perplexity.kld_run(made.gguf, logits, name=name, **ppl)
             kld_max, ratio_max = gates.kld_mean_max.get(qtype), gates.ppl_ratio_max.get(qtype)
             out["results"][name] = {
-                "size_mb": round(res.quantized[0].gguf.stat().st_size / 1e6, 2),
-                "fallback_tensors": res.quantized[0].fallbacks.count,
+                "size_mb": round(made.gguf.stat().st_size / 1e6, 2),
+                "fallback_tensors": made.fallbacks.count,
                 "kld_mean": round(k["kld_mean"], 5),
                 "kld_p99": round(k["kld_p99"], 5),
                 "same_top_pct": round(k["same_top_pct"], 2),

@@ -92,7 +92,7 @@ def test_same_model_as_baseline_scores_the_same(evaluated):
     assert base["n_cases"] == len(scored) == 24 and len(rows) == 30
     assert set(base["exact_match_by_shell"]) == set(contract.SHELLS)  # every shell still has cases
     assert all(r["base"] == r["f16"] for r in scored)
-    hits = sum(r["f16"].strip() == r["expected"].strip() for r in scored)
+    hits = sum(exact.is_exact(r["f16"], r["expected"]) for r in scored)
     assert base["exact_match"] == round(hits / len(scored), 4)
 
 

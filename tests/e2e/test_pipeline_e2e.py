@@ -24,7 +24,6 @@ import yaml
 from cmd_correct import ci, params
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = set(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"])
 # Everything below train (its params changed); data, base and the base model's GGUF are reused.
 BELOW_TRAIN = {"train", "fuse", "convert", "imatrix", "quantize", "evaluate"}
 
@@ -82,7 +81,7 @@ def repo(tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_pipeline_end_to_end_twice_and_the_pr_comment(repo: Path):
-    # The base branch's run, exactly as `make ci-baseline` does it; then a second repro is a no-op.
+    # The base branch's run, exactly as `make ci-baseline` does it.
     _sh(repo, "git", "checkout", "-q", "-b", "pr")
     ci.make_baseline("main", profile=None, pull=False, cwd=repo)
     assert set(_sh(repo, "git", "show", "--name-only", "--format=", ci.BASELINE_TAG).stdout.split()) >= {

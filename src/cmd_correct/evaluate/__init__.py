@@ -189,12 +189,11 @@ def run(
         # so 1000 cases would cost ~15 min on 2 cores to say again what 200 say.
         subset = cases.stratified_sample(sample, params.base_cases, seed)
         ran = exact.run_model("base", paths.f16_gguf(Path(base_gguf_dir)), subset, progress=progress, **gen)
-        by_id = {c.id: r.text for c, r in zip(subset, ran.corrections, strict=True)}
-        predictions["base"] = [by_id.get(c.id) for c in sample]
+        answers = [r.text for r in ran.corrections]
+        by_id = dict(zip((c.id for c in subset), answers, strict=True))
+        predictions["base"] = [by_id.get(c.id) for c in sample]  # None: not in the sub-sample
         spd = exact.speed(ran)
-        baselines["base"] = exact.score(subset, [by_id[c.id] for c in subset]) | {
-            k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")
-        }
+        baselines["base"] = exact.score(subset, answers) | {k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")}
     if "thefuck" in params.baselines:
         sug = thefuck_baseline.suggest(sample, timeout=params.timeout_s, progress=progress)
         reach = [c for c in sample if thefuck_baseline.in_reach(c)]
