@@ -43,12 +43,13 @@ toolchain: $(STAMP)  ## build the pinned llama.cpp tools once (cached under ~/.c
 	$(PY) -m cmd_correct.toolchain build
 
 # CONFIG=configs/X.yaml runs the pipeline as a DVC experiment with that overlay applied to params.yaml.
+# set-args runs first on its own: a bad overlay fails this target instead of running dvc without overrides.
 CONFIG ?=
 repro: install toolchain  ## run the DVC pipeline on params.yaml (CONFIG=configs/X.yaml for a real run)
 ifeq ($(CONFIG),)
 	$(RUN) dvc repro $(DVC_ARGS)
 else
-	$(RUN) eval dvc exp run $$($(PY) -m cmd_correct.params set-args $(CONFIG)) $(DVC_ARGS)
+	args="$$($(PY) -m cmd_correct.params set-args '$(CONFIG)')"; $(RUN) eval dvc exp run "$$args" $(DVC_ARGS)
 endif
 
 test: install toolchain  ## run the test suite (slow tests included)

@@ -217,3 +217,21 @@ def test_identical_across_processes(tmp_path: Path):
         digests.append([sha256_file(out / f"{f}.jsonl") for f in contract.FAMILIES])
     generate.run(generate.Params(rows=600), 5, tmp_path / "inproc")
     assert digests[0] == digests[1] == [sha256_file(tmp_path / "inproc" / f"{f}.jsonl") for f in contract.FAMILIES]
+
+
+def test_refuses_a_folder_that_holds_other_things(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch):
+    # Regression: `generate <folder that holds other things>` deleted the folder and all it held.
+    from cmd_correct import cli
+
+    monkeypatch.delenv("CMD_CORRECT_DEBUG", raising=False)
+    (tmp_path / "params.yaml").write_text("base: {seed: 1}\ngenerate: {rows: 600}\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "notes.txt").write_text("mine")
+    assert cli.main(["generate", str(home), "--params", str(tmp_path / "params.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {home}: exists and is not an output of `generate`")
+    assert sorted(p.name for p in home.iterdir()) == ["notes.txt"] and (home / "notes.txt").read_text() == "mine"
+    out = tmp_path / "gen"  # its own earlier output is replaced as before
+    assert cli.main(["generate", str(out), "--params", str(tmp_path / "params.yaml")]) == 0
+    assert cli.main(["generate", str(out), "--params", str(tmp_path / "params.yaml")]) == 0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,11 +73,11 @@ def test_the_real_run_overlays_exist_and_pin_their_models():
 def test_a_bad_overlay_value_names_the_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("train:\n  lr: fast\n  warmup: 500\n  iters: 100\n  itres: 3\n")
-    raw = params.load(ROOT / "params.yaml", [bad])
-    with pytest.raises(ParamsError) as err:
-        params.section("train", raw, path=bad)
-    text = str(err.value)
-    assert "train.lr: expected float" in text and "train.itres: unknown key" in text
+    with pytest.raises(ParamsError) as err:  # loading checks every section, so any stage stops here
+        params.load(ROOT / "params.yaml", [bad])
+    assert err.value.path == str(bad)
+    assert any(p.startswith("train.lr: expected float") for p in err.value.problems)
+    assert any(p.startswith("train.itres: unknown key") for p in err.value.problems)
 
 
 def test_cross_field_checks_collect_every_problem():
@@ -83,3 +86,78 @@ def test_cross_field_checks_collect_every_problem():
     with pytest.raises(ParamsError) as err:
         params.build(train.Params, {"warmup": 50, "iters": 20, "dropout": 1.5, "target_modules": []}, where="train")
     assert len(err.value.problems) == 3
+
+
+# -- issue 10: a wrong overlay or param stops everything, with one line ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("validat:\n  tolerance: 0.5\n", "validat: unknown section"),  # a mistyped section passed silently
+        ("trian:\n  lr: 0.1\n", "trian: unknown section"),
+        ("train:\n  kaggle:\n    kernal_slug: x\n", "train.kaggle.kernal_slug: unknown key"),
+        ("generate:\n  rows: 10\n  rowz: 5\n", "generate.rowz: unknown key"),  # a stage that is not train
+    ],
+)
+def test_unknown_sections_and_keys_are_errors_in_every_file(text, where, tmp_path):
+    # Regression: `validat:` in params.yaml and `trian:` in an overlay were ignored; a key typo in another
+    # stage's section only failed when that stage ran.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    for load in (lambda: params.load(bad), lambda: params.load(ROOT / "params.yaml", [bad])):
+        with pytest.raises(ParamsError) as err:
+            load()
+        assert err.value.path == str(bad) and any(p.startswith(where) for p in err.value.problems)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "validate:\n  tolerance: .nan\n",  # made validate pass a dataset with an empty family
+        "generate:\n  shell_weights: {bash: .nan, zsh: 0.25, powershell: 0.2, cmd: 0.12, fish: 0.05, tcsh: 0.03}\n",
+        "train:\n  lr: .inf\n",
+        "gates:\n  kld_mean_max: {Q4_K_M: -.inf}\n",
+        "train:\n  kaggle:\n    timeout: .inf\n",
+    ],
+)
+def test_nan_and_infinity_are_refused_for_every_float(text, tmp_path):
+    # Regression: NaN compares false with everything, so `tolerance: .nan` disabled the share checks and a
+    # NaN weight crashed generate with a traceback.
+    bad = tmp_path / "nan.yaml"
+    bad.write_text(text)
+    with pytest.raises(ParamsError) as err:
+        params.load(ROOT / "params.yaml", [bad])
+    assert any("must be a finite number" in p for p in err.value.problems)
+
+
+def test_set_args_with_a_bad_overlay_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    # Regression: a mistyped key printed a traceback (and `make repro` then ran dvc with no overrides).
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("CMD_CORRECT_DEBUG", raising=False)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train:\n  itres: 3\n")
+    assert params.main(["set-args", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith(f"error: {bad}: train.itres: unknown key")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_repro_fails_when_set_args_fails(tmp_path):
+    # Regression: `eval dvc exp run $(set-args ...)` swallowed set-args' exit code: exit 0, no overrides.
+    bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
+    bad.write_text("trian:\n  lr: 0.1\n")
+    good.write_text("train:\n  lr: 0.002\n")
+    make = ["make", "-s", "-o", "install", "-o", "toolchain", "repro", f"PY={sys.executable}", "RUN=echo"]
+    ran = subprocess.run([*make, f"CONFIG={bad}"], cwd=ROOT, capture_output=True, text=True)
+    assert ran.returncode != 0 and "dvc exp run" not in ran.stdout
+    assert "trian: unknown section" in ran.stderr
+    ran = subprocess.run([*make, f"CONFIG={good}"], cwd=ROOT, capture_output=True, text=True)
+    assert ran.returncode == 0 and ran.stdout.split() == ["eval", "dvc", "exp", "run", "-S", "train.lr=0.002"]
+
+
+def test_set_args_skips_empty_sections(tmp_path):
+    # `-S train={}` would replace the whole train section of params.yaml with nothing.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("train: {}\nvalidate:\nbase:\n  seed: 3\n")
+    assert params.set_args(overlay) == ["-S", "base.seed=3"]

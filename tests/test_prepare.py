@@ -10,7 +10,7 @@ import pytest
 from conftest import BAD_ROWS, DATA_ROWS, DATA_SEED, corrupt_generated
 
 from cmd_correct import contract, generate, prepare, validate
-from cmd_correct.errors import DataError, DataErrors
+from cmd_correct.errors import DataError, DataErrors, OutputError
 from cmd_correct.io import sha256_file
 
 TARGETS = (generate.Params().shell_weights, generate.Params().family_weights)
@@ -115,7 +115,7 @@ def test_refuses_a_test_target_leaking_into_train(final: Path, small_generated: 
                 where = (str(path), i + 1)
     with pytest.raises(DataErrors) as exc:
         prepare.run(prepare.Params(), DATA_SEED, gen, validation, tmp_path / "out")
-    [problem] = exc.value.problems
+    [problem] = [p for p in exc.value.problems if p.line is not None]  # besides: the file is not the judged one
     assert (problem.path, problem.line, problem.field) == (*where, "correction")
     assert "test target also in train" in problem.reason
     assert not (tmp_path / "out").exists()
@@ -142,3 +142,57 @@ def test_split_assignment_is_by_group():
     assert prepare.assign("c-abc", 1, split) == prepare.assign("c-abc", 1, split)
     names = [prepare.assign(f"c-{i}", 1, split) for i in range(4000)]
     assert 0.87 < names.count("train") / 4000 < 0.93 and names.count("test") > 100
+
+
+# -- issue 10 --------------------------------------------------------------------------------------------
+
+
+def test_refuses_data_that_differs_from_what_validate_judged(small_generated: Path, validation: Path, tmp_path: Path):
+    # Regression: prepare trusted any data/validation.json that said "pass", whatever data it had judged.
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    with (gen / "chained.jsonl").open("a") as f:
+        f.write("\n")  # the same rows, other bytes: still not the judged file
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, validation, tmp_path / "out")
+    assert [(p.path, p.line) for p in exc.value.problems] == [(str(gen / "chained.jsonl"), None)]
+    assert not (tmp_path / "out").exists()
+    old = tmp_path / "old-validation.json"  # a verdict from before validate recorded hashes
+    old.write_text(json.dumps({k: v for k, v in json.loads(validation.read_text()).items() if k != "data_sha256"}))
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, old, tmp_path / "out")
+    assert [p.field for p in exc.value.problems] == ["data_sha256"]
+
+
+def test_refuses_a_leak_that_differs_only_in_surrounding_space(
+    final: Path, small_generated: Path, validation: Path, tmp_path: Path
+):
+    # Regression: a test target equal to a train target plus a trailing space passed; the scorer strips it.
+    test_id = rows(final, "test")[0]["id"]
+    train_target = rows(final, "train")[0]["messages"][-1]["content"]
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    for family in contract.FAMILIES:
+        path = gen / f"{family}.jsonl"
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            row = json.loads(line)
+            if row["id"] == test_id:
+                row["correction"] = train_target + " "
+                lines[i] = json.dumps(row)
+                path.write_text("\n".join(lines) + "\n")
+                where = (str(path), i + 1)
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, validation, tmp_path / "out")
+    assert any((p.path, p.line, p.field) == (*where, "correction") for p in exc.value.problems)
+
+
+def test_refuses_an_output_folder_it_did_not_write(small_generated: Path, validation: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "thesis.tex").write_text("mine")
+    with pytest.raises(OutputError) as err:
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, validation, out)
+    assert err.value.path == str(out) and (out / "thesis.tex").read_text() == "mine"
+    with pytest.raises(OutputError):  # the generated folder itself: an input
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, validation, small_generated)

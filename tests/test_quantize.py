@@ -63,3 +63,17 @@ def test_types_are_checked(types, problem):
 def test_missing_imatrix_is_refused(tiny_f16_dir, tmp_path):
     with pytest.raises(ModelError, match="imatrix not found"):
         quantize.run(quantize.Params(), tiny_f16_dir, tmp_path / "imatrix", tmp_path / "quant")
+
+
+def test_refuses_an_out_folder_holding_a_dvc_tracked_gguf(tmp_path):
+    # Regression: `quantize ... --out models/quant` over a folder holding a `dvc add`ed GGUF deleted it.
+    from cmd_correct.errors import OutputError
+
+    out = tmp_path / "models" / "quant"
+    out.mkdir(parents=True)
+    (out / "mine.gguf").write_bytes(b"GGUF" + bytes(16))
+    (out / "mine.gguf.dvc").write_text("outs:\n- md5: 0\n  path: mine.gguf\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(OutputError) as err:  # before any work: no f16 or imatrix is even looked at
+        quantize.run(quantize.Params(), tmp_path / "no-f16", tmp_path / "no-imatrix", out)
+    assert err.value.path == str(out) and {p.name: p.read_bytes() for p in out.iterdir()} == before

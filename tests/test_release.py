@@ -349,3 +349,27 @@ def test_release_section_validates() -> None:
     with pytest.raises(Exception, match="model_name"):
         P.build(release.Params, {"model_name": "x.gguf"}, where="release")
     assert gate.Params().quant_types == [release.Params().quant_type]
+
+
+# -- issue 10: the dry-run bundle never replaces what release did not write -----------------------------
+
+
+@pytest.mark.parametrize("out", [".", "models/quant", "src"])
+def test_dry_run_refuses_an_out_folder_it_did_not_write(repo: Path, out: str) -> None:
+    # Regression: `release --dry-run --out .` replaced the whole repository, .git included.
+    (repo / "src").mkdir()
+    (repo / "src" / "keep.py").write_text("x = 1\n")
+    before = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if ".git" not in p.parts)
+    params, gates, raw = _load(repo)
+    with pytest.raises(ReleaseError) as err:
+        release.run(params, gates, raw, release.Inputs(repo=repo, out_dir=Path(out)), version="0.1.0", dry_run=True)
+    [line] = [ln.strip() for ln in str(err.value).splitlines()[1:]]
+    assert line.startswith(f"--out {repo / out}: ")
+    assert (repo / ".git" / "HEAD").is_file()
+    assert sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if ".git" not in p.parts) == before
+
+
+def test_dry_run_replaces_its_own_earlier_bundle(repo: Path) -> None:
+    _release(repo, version="0.1.0", dry_run=True)
+    res = _release(repo, version="0.1.0", dry_run=True)
+    assert res.bundle == repo / "dist" / "release" and (res.bundle / "commit_message.txt").is_file()

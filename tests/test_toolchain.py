@@ -68,6 +68,20 @@ def test_find_without_a_build_says_how_to_build(monkeypatch, tmp_path):
         toolchain.find()
 
 
+def test_a_missing_toolchain_is_a_one_line_user_error(monkeypatch, tmp_path, capsys):
+    # Regression: ToolchainError was a bare RuntimeError, so the CLI printed a traceback for it.
+    from cmd_correct import cli, errors
+
+    assert toolchain.ToolchainError is errors.ToolchainError  # the old import path keeps working
+    assert issubclass(toolchain.ToolchainError, errors.CmdCorrectError)
+    monkeypatch.setenv("CMD_CORRECT_CACHE", str(tmp_path))
+    monkeypatch.delenv("CMD_CORRECT_DEBUG", raising=False)
+    for run in (lambda: cli.main(["toolchain", "lib"]), lambda: toolchain.main(["lib"])):
+        assert run() == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "run `make toolchain`" in err
+
+
 def test_built_tools_run():
     chain = toolchain.find()
     for tool in toolchain.TOOLS:

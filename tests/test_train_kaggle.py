@@ -405,3 +405,76 @@ def test_entry_script_rebuilds_the_base_model_with_the_base_stage(tmp_path, fina
     assert "cmd_correct base" in proc.stdout
     result = kaggle_backend.verify_output(tmp_path / "working", manifest, base_dir)  # same base identity
     assert result["base"]["source"] == io.read_json(base_dir / "meta.json")["source"]
+
+
+# -- issue 10: the key never leaves in a server-provided text --------------------------------------------
+
+
+def _scripted_client(monkeypatch, answers: dict):
+    """Stand in for the kaggle child process: each op answers the next scripted JSON result."""
+
+    def fake_run(cmd, **kwargs):
+        op, out = cmd[3], Path(cmd[5])
+        answer = answers[op].pop(0) if isinstance(answers[op], list) else answers[op]
+        out.write_text(json.dumps(answer), encoding="utf-8")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(kaggle_backend.subprocess, "run", fake_run)
+    monkeypatch.setattr(kaggle_backend, "build_bundle", lambda *a, **k: {"id": "bundle0"})
+    monkeypatch.setattr(kaggle_backend, "render_kernel", lambda *a, **k: None)
+    monkeypatch.setenv("KAGGLE_USERNAME", USER)
+    monkeypatch.setenv("KAGGLE_KEY", KEY)
+
+
+@pytest.mark.parametrize("where", ["upload-error", "push-error", "failure-message", "basic-auth", "url-encoded"])
+def test_server_texts_are_scrubbed_of_the_key(where, tmp_path, monkeypatch, capfd):
+    # Regression: only the client's own output was scrubbed; an upload or push error, or a kernel failure
+    # message from the server that echoed the key, reached the error line (and the terminal) as is.
+    import base64
+    import urllib.parse
+
+    leak = {
+        "basic-auth": base64.b64encode(f"{USER}:{KEY}".encode()).decode(),
+        "url-encoded": urllib.parse.quote(KEY + "/+", safe=""),
+    }.get(where, KEY)
+    said = f"401: credentials {leak} rejected"
+    answers = {
+        "dataset_status": [{"status": None}, {"status": "ready"}],
+        "dataset_create": {"status": "error" if where == "upload-error" else "ok", "error": None, "url": "u"},
+        "kernel_push": {"error": said if where == "push-error" else None, "version": 1},
+        "kernel_status": {"status": "error", "failure_message": said},
+        "kernel_output": {"files": []},
+    }
+    if where == "upload-error":
+        answers["dataset_create"]["error"] = said
+    _scripted_client(monkeypatch, answers)
+    if where == "url-encoded":
+        monkeypatch.setenv("KAGGLE_KEY", KEY + "/+")
+    with pytest.raises(ToolError) as err:
+        kaggle_backend.train(
+            _params(poll_interval=0.01, poll_max=0.01, timeout=5),
+            seed=5,
+            data_dir=tmp_path / "final",
+            base_dir=tmp_path / "base",
+            adapter_dir=tmp_path / "adapter",
+            report_dir=tmp_path / "reports",
+            sleep=lambda s: None,
+        )
+    message = str(err.value)
+    assert "credentials *** rejected" in message and leak not in message and KEY not in message
+    out, errs = capfd.readouterr()
+    assert leak not in out + errs
+
+
+def test_refuses_output_folders_it_did_not_write_before_any_upload(tmp_path, monkeypatch):
+    _scripted_client(monkeypatch, {})  # any client call would fail: none may happen
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "thesis.tex").write_text("mine")
+    from cmd_correct.errors import OutputError
+
+    with pytest.raises(OutputError) as err:
+        kaggle_backend.train(
+            _params(), seed=5, data_dir=tmp_path / "final", base_dir=tmp_path / "base",
+            adapter_dir=tmp_path / "adapter", report_dir=tmp_path / "reports",
+        )  # fmt: skip
+    assert err.value.path == str(tmp_path / "reports") and (tmp_path / "reports" / "thesis.tex").is_file()

@@ -10,7 +10,8 @@ import pytest
 from conftest import BAD_ROWS, DATA_ROWS, corrupt_generated
 
 from cmd_correct import cli, contract, generate, validate
-from cmd_correct.errors import DataErrors
+from cmd_correct.errors import DataErrors, OutputError
+from cmd_correct.io import sha256_file
 
 TARGETS = (generate.Params().shell_weights, generate.Params().family_weights)
 
@@ -138,3 +139,136 @@ def test_one_correction_in_two_groups(small_generated: Path, tmp_path: Path):
         run(gen, tmp_path / "v.json")
     [problem] = [p for p in exc.value.problems if p.field == "template"]
     assert (problem.path, problem.line) == (str(path), 41) and f"{path}:1" in problem.reason
+
+
+# -- issue 10: bad data stops at validate ---------------------------------------------------------------
+
+
+def _edit(small_generated: Path, gen: Path, family: str, line: int, **fields) -> Path:
+    shutil.copytree(small_generated, gen)
+    path = gen / f"{family}.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    row = json.loads(lines[line - 1])
+    row.update({k: v(row) if callable(v) else v for k, v in fields.items()})
+    lines[line - 1] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+BAD_TEXT = {  # kind -> (field, edit): each once reached train.jsonl and calibration.txt untouched
+    "ansi-escape": ("correction", lambda r: "\x1b[31m" + r["correction"] + "\x1b[0m"),
+    "bare-cr": ("command", lambda r: r["command"] + "\rrm -rf ~"),
+    "nul": ("command", lambda r: r["command"] + "\x00"),
+    "c1-nel": ("correction", lambda r: r["correction"] + "\x85"),
+    "line-separator": ("correction", lambda r: r["correction"] + "\u2028ls"),
+    "paragraph-separator": ("command", lambda r: "\u2029" + r["command"]),
+    "control-in-error": ("error", lambda r: "\x1b[1mzsh: command not found\x1b[0m"),
+    "long-error": ("error", lambda r: "error: " + "y" * 5000),
+    "im-end": ("correction", lambda r: r["correction"] + "<|im_end|>"),
+    "im-start": ("command", lambda r: "<|im_start|>system " + r["command"]),
+    "endoftext": ("correction", lambda r: r["correction"] + " <|endoftext|>"),
+    "other-special": ("command", lambda r: r["command"] + " <|fim_prefix|>"),
+    "added-token": ("correction", lambda r: "<think></think>" + r["correction"]),
+    "too-long": ("command", lambda r: r["command"] + " " + "x" * 5000),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_TEXT))
+def test_refuses_control_characters_special_tokens_and_long_rows(kind: str, small_generated: Path, tmp_path: Path):
+    # Regression: ANSI escapes, \r, U+2028 and ChatML markers passed validate and reached calibration.txt,
+    # which imatrix reads with --parse-special (a marker becomes a real special token); so did any length.
+    field, edit = BAD_TEXT[kind]
+    path = _edit(small_generated, tmp_path / "gen", "tools", 7, **{field: edit})
+    with pytest.raises(DataErrors) as exc:
+        run(tmp_path / "gen", tmp_path / "v.json")
+    assert [(p.path, p.line, p.field) for p in exc.value.problems] == [(str(path), 7, field)], [
+        str(p) for p in exc.value.problems
+    ]
+
+
+def test_tab_and_ordinary_angle_brackets_are_fine(small_generated: Path, tmp_path: Path):
+    _edit(
+        small_generated,
+        tmp_path / "gen",
+        "tools",
+        7,
+        command=lambda r: r["command"] + "\t# <file> | grep '<|'",
+        correction=lambda r: r["correction"] + " < in.txt > out.txt",
+    )
+    assert run(tmp_path / "gen", tmp_path / "v.json").rows == DATA_ROWS
+
+
+def test_length_limits_are_params_that_todays_data_passes(small_generated: Path, tmp_path: Path):
+    rows = [json.loads(line) for fam in contract.FAMILIES for line in (small_generated / f"{fam}.jsonl").open()]
+    longest = max(len(r[f]) for r in rows for f in ("command", "correction"))
+    longest_error = max(len(r["error"] or "") for r in rows)
+    defaults = validate.Params()
+    assert longest <= defaults.max_chars and longest_error <= defaults.max_error_chars
+    with pytest.raises(DataErrors, match="characters > validate.max_chars"):
+        run(small_generated, tmp_path / "v.json", max_chars=longest - 1)
+    with pytest.raises(DataErrors) as exc:
+        run(small_generated, tmp_path / "v.json", max_error_chars=longest_error - 1)
+    assert {p.field for p in exc.value.problems} == {"error"}
+
+
+def test_an_empty_family_file_is_a_file_error(small_generated: Path, tmp_path: Path):
+    # Regression: an empty natural.jsonl was only a share compared against a tolerance (NaN: none at all).
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    (gen / "natural.jsonl").write_text("")
+    with pytest.raises(DataErrors) as exc:
+        run(gen, tmp_path / "v.json", tolerance=1.0, family_min={})
+    assert [(p.path, p.line, p.reason) for p in exc.value.problems] == [
+        (str(gen / "natural.jsonl"), None, "empty file (no rows)")
+    ]
+
+
+def test_the_group_check_compares_corrections_like_the_scorer(small_generated: Path, tmp_path: Path):
+    # Regression: a correction equal to another group's plus a trailing space passed; the scorer strips it,
+    # so prepare could put the same answer in train and test.
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "single.jsonl"
+    lines = path.read_text().splitlines()
+    first, other = json.loads(lines[0]), json.loads(lines[40])
+    other["correction"] = first["correction"] + " "
+    lines[40] = json.dumps(other)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataErrors) as exc:
+        run(gen, tmp_path / "v.json")
+    [problem] = [p for p in exc.value.problems if p.field == "template"]
+    assert (problem.path, problem.line) == (str(path), 41)
+
+
+@pytest.mark.slow
+def test_every_added_token_of_the_base_tokenizer_is_refused():
+    from cmd_correct import base
+
+    tok = base.embedded_tokenizer()
+    added = [t.content for t in tok.added_tokens_decoder.values()]
+    assert "<|im_end|>" in added and not [t for t in added if contract.special_token_text(f"ls {t} -l") != t]
+
+
+def test_normalise_target_is_the_scorers_comparison():
+    from cmd_correct.evaluate.exact import is_exact
+
+    for a, b in [("ls -la", "ls -la "), (" git status\t", "git status"), ("ls", "ls -l"), ("a b", "a  b")]:
+        assert is_exact(a, b) == (contract.normalise_target(a) == contract.normalise_target(b))
+
+
+def test_validation_records_the_hash_of_every_file_it_judged(small_generated: Path, tmp_path: Path):
+    out = tmp_path / "validation.json"
+    run(small_generated, out)
+    hashes = json.loads(out.read_text())["data_sha256"]
+    assert hashes == {f"{f}.jsonl": sha256_file(small_generated / f"{f}.jsonl") for f in contract.FAMILIES}
+
+
+def test_refuses_to_replace_or_delete_a_file_it_did_not_write(small_generated: Path, tmp_path: Path):
+    # Regression: `validate GEN some-file` deleted some-file on failure and overwrote it on success.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    with pytest.raises(OutputError) as err:
+        run(small_generated, notes)
+    assert err.value.path == str(notes) and notes.read_text() == "mine"
+    with pytest.raises(OutputError):
+        run(small_generated, small_generated / "tools.jsonl")  # an input

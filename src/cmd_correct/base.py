@@ -189,7 +189,8 @@ def run(params: Params, out: str | Path, progress: Progress = noop_progress) -> 
     """Write the base model named by `params.model` to `out` (atomically), with meta.json."""
     out = Path(out)
     kind = model_kind(params.model)
-    with io.atomic_dir(out) as tmp:
+    local = [params.model] if kind == "local" else []
+    with io.atomic_dir(out, stage="base", inputs=local) as tmp:
         if kind == "embedded":
             source = _materialize_embedded(params.model.removeprefix(EMBEDDED_PREFIX), tmp, progress)
         elif kind == "local":

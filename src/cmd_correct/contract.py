@@ -5,6 +5,8 @@ Training data (prepare), evaluation and every inference helper build their promp
 
 from __future__ import annotations
 
+import re
+
 # Shell ids, in the order the mission lists them; their target weights live in params.yaml.
 SHELLS: tuple[str, ...] = ("bash", "zsh", "powershell", "cmd", "fish", "tcsh")
 
@@ -16,6 +18,17 @@ SYSTEM_TEMPLATE = "You are a shell command corrector for {shell}. Output only th
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 # Greedy decoding stops at the end-of-turn token or at the first newline (one command per answer).
 STOP = (IM_END, "\n")
+
+# Text a tokenizer turns into a special token: every `<|...|>` form (ChatML, <|endoftext|>, Qwen's
+# <|fim_prefix|> ...), plus the base models' other added tokens (SmolLM2's StarCoder markers, Qwen3's
+# think/tool tags). imatrix reads calibration.txt with --parse-special, so in data they become real tokens.
+SPECIAL_TOKEN_TEXT = re.compile(
+    r"<\|[^\s<>|]{1,64}\|>"
+    r"|</?(?:think|tool_call|tool_response)>"
+    r"|<(?:repo_name|reponame|file_sep|filename|gh_stars|issue_start|issue_comment|issue_closed|jupyter_start"
+    r"|jupyter_text|jupyter_code|jupyter_output|jupyter_script|empty_output|fim_prefix|fim_middle|fim_suffix"
+    r"|fim_pad)>"
+)
 
 
 def system_prompt(shell: str) -> str:
@@ -44,6 +57,17 @@ def render_prompt(shell: str, command: str) -> str:
 def render_conversation(shell: str, command: str, correction: str) -> str:
     """A whole ChatML conversation: the prompt, the answer and the closing end-of-turn token."""
     return f"{render_prompt(shell, command)}{correction}{IM_END}\n"
+
+
+def special_token_text(text: str) -> str | None:
+    """The first special-token text inside `text` (see SPECIAL_TOKEN_TEXT), or None."""
+    m = SPECIAL_TOKEN_TEXT.search(text)
+    return m.group(0) if m else None
+
+
+def normalise_target(text: str) -> str:
+    """A correction as the scorer compares it: surrounding whitespace stripped (evaluate.exact.is_exact)."""
+    return text.strip()
 
 
 def clean_completion(text: str) -> str:

@@ -72,10 +72,11 @@ def run(
 ) -> Result:
     """Convert `model_dir` into `out_dir/model-f16.gguf` (+ meta.json); returns the validated file."""
     model_dir, out_dir = Path(model_dir), Path(out_dir)
+    io.check_output(out_dir, stage="convert", inputs=[model_dir])
     check_model_dir(model_dir)
     chain = toolchain()
     name = name or params.name
-    with io.atomic_dir(out_dir) as tmp:
+    with io.atomic_dir(out_dir, stage="convert", inputs=[model_dir]) as tmp:
         out = paths.f16_gguf(tmp)
         ran = run_tool(
             "python",

@@ -44,6 +44,21 @@ class ToolError(CmdCorrectError, RuntimeError):
     """An external tool (llama.cpp, kaggle, dvc) failed or is missing."""
 
 
+class ToolchainError(ToolError):
+    """The llama.cpp toolchain is missing or could not be built (also `cmd_correct.toolchain.ToolchainError`)."""
+
+
+class OutputError(CmdCorrectError, OSError):
+    """An output path that must not or cannot be written: names the path and why."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{self.path}: {reason}")
+
+    def __str__(self) -> str:  # OSError's own __str__ would show the args tuple
+        return f"{self.path}: {self.reason}"
+
+
 class ModelError(CmdCorrectError, ValueError):
     """A model file or folder is missing, corrupt or not what the stage expects."""
 

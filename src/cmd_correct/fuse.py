@@ -69,10 +69,11 @@ def run(
 ) -> Result:
     """Write base + adapter merged to `out` (atomically) with tokenizer, chat template and meta.json."""
     base_dir, adapter_dir, out = Path(base_dir), Path(adapter_dir), Path(out)
+    io.check_output(out, stage="fuse", inputs=[base_dir, adapter_dir])
     progress("fuse", 0, 2)
     model = merged_model(base_dir, adapter_dir, params.dtype)
     progress("fuse", 1, 2)
-    with io.atomic_dir(out) as tmp:
+    with io.atomic_dir(out, stage="fuse", inputs=[base_dir, adapter_dir]) as tmp:
         model.config.dtype = params.dtype
         model.save_pretrained(tmp, safe_serialization=True, max_shard_size=params.max_shard_size)
         for name in TOKENIZER_FILES:

@@ -70,12 +70,13 @@ def check_no_eval_text(calibration: Path, heldout: Path) -> None:
 
 def run(params: Params, f16_dir: Path, final_dir: Path, out_dir: Path, *, progress: Progress = noop_progress) -> Result:
     """Compute `out_dir/imatrix.gguf` (+ meta.json) from `final_dir/calibration.txt`."""
+    io.check_output(out_dir, stage="imatrix", inputs=[f16_dir, final_dir])
     f16 = paths.f16_gguf(Path(f16_dir))
     calibration = Path(final_dir) / paths.CALIBRATION
     if not calibration.is_file() or calibration.stat().st_size == 0:
         raise DataError(calibration, None, None, "calibration text missing or empty (run prepare)")
     check_no_eval_text(calibration, Path(final_dir) / paths.HELDOUT)
-    with io.atomic_dir(out_dir) as tmp:
+    with io.atomic_dir(out_dir, stage="imatrix", inputs=[f16_dir, final_dir]) as tmp:
         out = paths.imatrix_gguf(tmp)
         ran = run_tool(
             "llama-imatrix",

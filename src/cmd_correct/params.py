@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import importlib
+import math
 import types
 import typing
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .errors import ParamsError
+from .errors import CmdCorrectError, ParamsError
 
 DEFAULT_PATH = Path("params.yaml")
 
@@ -51,11 +52,41 @@ def deep_merge(base: dict, overlay: dict) -> dict:
 
 
 def load(path: str | Path = DEFAULT_PATH, overlays: typing.Iterable[str | Path] = ()) -> dict:
-    """Read params.yaml and merge overlay files (configs/*.yaml) over it, in order."""
-    raw = _read_yaml(path)
-    for overlay in overlays:
-        raw = deep_merge(raw, _read_yaml(overlay))
+    """Read params.yaml and merge overlay files (configs/*.yaml) over it, in order.
+
+    Every file is checked on its own (unknown sections, unknown keys, wrong types, NaN/infinity name
+    that file), then every section of the merged result is built once (cross-field checks), so a
+    wrong param stops any stage, not only the one that reads it.
+    """
+    files = [Path(path), *map(Path, overlays)]
+    raw: dict = {}
+    for f in files:
+        data = _read_yaml(f)
+        problems = shape_problems(data)
+        if problems:
+            raise ParamsError(f, problems)
+        raw = deep_merge(raw, data)
+    where = files[0] if len(files) == 1 else " + ".join(map(str, files))
+    problems = []
+    for name in SECTIONS:
+        try:
+            section(name, raw, path=where)
+        except ParamsError as e:
+            problems += e.problems
+    if problems:
+        raise ParamsError(where, problems)
     return raw
+
+
+def shape_problems(data: dict) -> list[str]:
+    """Unknown sections, unknown keys and wrong types in one file's mapping (no cross-field checks)."""
+    problems = [
+        f"{name}: unknown section (expected one of {', '.join(SECTIONS)})" for name in data if name not in SECTIONS
+    ]
+    for name, value in data.items():
+        if name in SECTIONS and value is not None:
+            problems += _problems(section_class(name), value, where=name)
+    return problems
 
 
 def _read_yaml(path: str | Path) -> dict:
@@ -82,8 +113,8 @@ def _check(value: Any, tp: Any) -> bool:
         return value is None
     if origin is typing.Literal:
         return value in typing.get_args(tp)
-    if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is float:  # NaN passes every comparison (`tolerance: .nan` let anything through): refused
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if tp is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if origin in (list, tuple):
@@ -97,14 +128,24 @@ def _check(value: Any, tp: Any) -> bool:
     return isinstance(value, tp)
 
 
-def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PATH) -> T:
-    """Build dataclass `cls` from a mapping, reporting every unknown key, missing key and bad type."""
+def _nonfinite(value: Any) -> bool:
+    """Whether a parsed YAML value holds NaN or an infinity anywhere."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_nonfinite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_nonfinite(v) for v in value)
+    return False
+
+
+def _problems(cls: type, data: Any, *, where: str) -> list[str]:
+    """Unknown keys, missing keys and wrong types of dataclass `cls` in a mapping (nested ones too)."""
     if not isinstance(data, dict):
-        raise ParamsError(path, [f"{where}: expected a mapping, got {type(data).__name__}"])
+        return [f"{where}: expected a mapping, got {type(data).__name__}"]
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     problems = [f"{where}.{k}: unknown key (expected one of {', '.join(fields)})" for k in data if k not in fields]
-    kwargs = {}
     for name, field in fields.items():
         if name not in data:
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
@@ -112,15 +153,32 @@ def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PA
             continue
         value, tp = data[name], hints[name]
         if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-            try:
-                value = build(tp, value, where=f"{where}.{name}", path=path)
-            except ParamsError as e:
-                problems.extend(e.problems)
-                continue
+            problems += _problems(tp, value, where=f"{where}.{name}")
+        elif _nonfinite(value):
+            problems.append(f"{where}.{name}: must be a finite number (NaN and infinity are refused), got {value!r}")
         elif not _check(value, tp):
             problems.append(f"{where}.{name}: expected {_name(tp)}, got {value!r}")
-            continue
-        kwargs[name] = tuple(value) if typing.get_origin(tp) is tuple else value
+    return problems
+
+
+def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PATH) -> T:
+    """Build dataclass `cls` from a mapping, reporting every unknown key, missing key and bad type."""
+    problems = _problems(cls, data, where=where)
+    if problems:
+        raise ParamsError(path, problems)
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, value in data.items():
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            try:  # a nested section's own cross-field checks join this section's
+                value = build(tp, value, where=f"{where}.{name}", path=path)
+            except ParamsError as e:
+                problems += e.problems
+                continue
+        elif typing.get_origin(tp) is tuple:
+            value = tuple(value)
+        kwargs[name] = value
     if problems:
         raise ParamsError(path, problems)
     obj = cls(**kwargs)
@@ -166,7 +224,8 @@ def set_args(overlay_path: str | Path) -> list[str]:
     import json
 
     args = []
-    for key, value in flatten(_read_yaml(overlay_path)).items():
+    overlay = {k: v for k, v in _read_yaml(overlay_path).items() if v not in (None, {})}  # `-S train={}` would wipe it
+    for key, value in flatten(overlay).items():
         args += ["-S", f"{key}={json.dumps(value)}"]
     return args
 
@@ -180,10 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 2 or argv[0] != "set-args":
         print("usage: python -m cmd_correct.params set-args OVERLAY.yaml", file=sys.stderr)
         return 2
-    raw = load(DEFAULT_PATH, [argv[1]])
-    for name in SECTIONS:  # refuse an overlay that does not type-check before DVC runs anything
-        section(name, raw, path=argv[1])
-    print(shlex.join(set_args(argv[1])))
+    try:
+        load(DEFAULT_PATH, [argv[1]])  # every section of params.yaml + overlay, before DVC runs anything
+        args = set_args(argv[1])
+    except CmdCorrectError as exc:  # one line and exit 1: `make repro CONFIG=...` stops here
+        from .cli import report
+
+        return report(exc)
+    print(shlex.join(args))
     return 0
 
 

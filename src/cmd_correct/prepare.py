@@ -3,7 +3,8 @@
 Usage: python -m cmd_correct prepare GENERATED_DIR VALIDATION_JSON OUT_DIR [--params params.yaml]
 
 Rows are split by group (`template`: one per correct command), so no correct command appears in two
-splits; a hand-edited row whose correction also lives in another split is refused. Writes
+splits; a hand-edited row whose correction (as the scorer compares it) also lives in another split is
+refused, and so is data whose files differ from the ones VALIDATION_JSON judged. Writes
 OUT_DIR/{train,valid,test}.jsonl with {"messages", "shell", "family", "category", "id", "error"}
 (`messages` = contract.messages: what mlx-lm and the torch trainer read), calibration.txt (ChatML
 conversations from train only, for imatrix), heldout.txt (from test only, for perplexity/KLD) and meta.json.
@@ -19,9 +20,9 @@ from . import contract
 from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import DataError, DataErrors
-from .io import atomic_dir, read_json, sha256_file, write_jsonl, write_meta
+from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
 from .paths import CALIBRATION, HELDOUT, SPLITS
-from .validate import read_rows
+from .validate import data_hashes, read_rows
 
 
 @dataclass
@@ -75,6 +76,18 @@ def final_row(row: dict) -> dict:
     }
 
 
+def _unjudged(gen_dir: Path, validation: Path, judged: object) -> list[DataError]:
+    """A problem per family file that is not byte-for-byte the one `validation` judged."""
+    if not isinstance(judged, dict):
+        return [DataError(validation, None, "data_sha256", "records no hash of the data it judged; rerun validate")]
+    now = data_hashes(gen_dir)
+    return [
+        DataError(gen_dir / name, None, None, "differs from the file validate judged; rerun validate")
+        for name, digest in now.items()
+        if digest is not None and judged.get(name) != digest
+    ]
+
+
 def run(
     params: Params,
     seed: int,
@@ -84,17 +97,20 @@ def run(
     progress: Progress = noop_progress,
 ) -> Result:
     """Split `gen_dir` into `out_dir` (replaced atomically); raise DataErrors listing every bad row."""
+    check_output(out_dir, stage="prepare", inputs=[gen_dir, validation])
     verdict = read_json(validation)  # DVC orders validate first; a missing file means it never passed
     if not isinstance(verdict, dict) or verdict.get("verdict") != "pass":
         raise DataError(validation, None, "verdict", "validation did not pass; run validate first")
-    rows, problems = read_rows(gen_dir, progress, "prepare: read")
+    problems = _unjudged(Path(gen_dir), Path(validation), verdict.get("data_sha256"))
+    rows, more = read_rows(gen_dir, progress, "prepare: read")
+    problems += more
     placed = [(path, line, row, assign(row["template"], seed, params.split)) for path, line, row in rows]
-    homes: dict[str, dict[str, str]] = {}  # correction -> split -> first place it occurs there
+    homes: dict[str, dict[str, str]] = {}  # correction as the scorer compares it -> split -> first place there
     for path, line, row, name in placed:
-        homes.setdefault(row["correction"], {}).setdefault(name, f"{path}:{line}")
+        homes.setdefault(contract.normalise_target(row["correction"]), {}).setdefault(name, f"{path}:{line}")
     splits: dict[str, list[dict]] = {s: [] for s in SPLITS}
     for path, line, row, name in placed:
-        where = homes[row["correction"]]
+        where = homes[contract.normalise_target(row["correction"])]
         home = next(s for s in SPLITS if s in where)  # train keeps a shared target; the others are the leak
         if name != home:
             reason = f"{name} target also in {home} ({where[home]}): a correct command must stay in one split"
@@ -106,7 +122,7 @@ def run(
         raise DataErrors(problems, shown=params.show)
     for name in SPLITS:  # deterministic shuffle: training reads rows in file order
         splits[name].sort(key=lambda r: _unit(seed, r["id"]))
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, stage="prepare", inputs=[gen_dir, validation]) as tmp:
         counts = {name: write_jsonl(tmp / f"{name}.jsonl", map(final_row, splits[name])) for name in SPLITS}
         texts = {
             CALIBRATION: splits["train"][: params.calibration_rows],

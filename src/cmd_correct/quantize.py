@@ -134,6 +134,8 @@ def run(
     params: Params, f16_dir: Path, imatrix_dir: Path | None, out_dir: Path, *, progress: Progress = noop_progress
 ) -> Result:
     """Write `out_dir/model-<TYPE>.gguf` per type (+ meta.json); every file is validated."""
+    inputs = [f16_dir, *([imatrix_dir] if imatrix_dir else [])]
+    io.check_output(out_dir, stage="quantize", inputs=inputs)  # before any work: never over someone's GGUF
     f16 = paths.f16_gguf(Path(f16_dir))
     if not f16.is_file():
         raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
@@ -142,7 +144,7 @@ def run(
         raise ModelError(f"{imatrix}: imatrix not found (run imatrix, or set quantize.use_imatrix: false)")
     n_tensors = inspect(f16)["n_tensors"]
     done: list[Quantized] = []
-    with io.atomic_dir(out_dir) as tmp:
+    with io.atomic_dir(out_dir, stage="quantize", inputs=inputs) as tmp:
         for i, qtype in enumerate(params.types):
             progress("quantize", i, len(params.types))
             out = paths.quant_gguf(qtype, tmp)

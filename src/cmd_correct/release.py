@@ -26,7 +26,7 @@ import yaml
 from . import card as card_mod
 from . import gate, io, paths
 from .cli import Progress, noop_progress
-from .errors import CmdCorrectError, ReleaseError
+from .errors import CmdCorrectError, OutputError, ReleaseError
 
 # semver.org's official pattern (2.0.0).
 SEMVER = re.compile(
@@ -154,6 +154,16 @@ def base_model_id(params: Params, raw: dict) -> str | None:
     return None
 
 
+def is_bundle(folder: Path) -> bool:
+    """Whether `folder` is a dry-run bundle an earlier release wrote (so a new dry run may replace it)."""
+    names = ("*.gguf", IMATRIX_IN_REPO.split("/")[0], "metrics.json", "README.md", COMMIT_MESSAGE_FILE)
+    return (folder / COMMIT_MESSAGE_FILE).is_file() and io.holds_only(*names)(folder)
+
+
+def _bundle_inputs(inp: Inputs) -> list[Path]:
+    return [inp.at(p) for p in (inp.params, inp.metrics, inp.quant_dir, inp.imatrix_dir, Path("dvc.lock"))]
+
+
 def preconditions(
     params: Params, gates: gate.Params, raw: dict, inp: Inputs, *, version: str, dry_run: bool, token: str | None
 ) -> list[str]:
@@ -161,6 +171,11 @@ def preconditions(
     problems: list[str] = []
     repo = inp.repo
     tag = TAG_PREFIX + version
+    if dry_run:  # first: `--out .` once replaced the whole repository, .git included
+        try:
+            io.check_output(inp.at(inp.out_dir), stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle)
+        except OutputError as exc:
+            problems.append(f"--out {exc}")
     if not SEMVER.match(version):
         problems.append(f"version {version!r} is not semver (X.Y.Z)")
     elif _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
@@ -288,7 +303,7 @@ def run(
 
     if dry_run:
         out = inp.at(inp.out_dir)
-        with io.atomic_dir(out) as tmp:
+        with io.atomic_dir(out, stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle) as tmp:
             tmp.chmod(0o755)  # mkdtemp makes it private; the bundle is meant to be inspected and shared
             for name, src in sources.items():
                 (tmp / name).parent.mkdir(parents=True, exist_ok=True)

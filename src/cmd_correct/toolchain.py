@@ -19,13 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ToolchainError  # defined in errors.py (a CmdCorrectError); importable from here too
+
 # The one pin of llama.cpp: pyproject's `gguf` extra pins the same llama-cpp-python (a test checks).
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 TOOLS = ("llama-quantize", "llama-imatrix", "llama-perplexity", "llama-completion", "llama-bench")
-
-
-class ToolchainError(RuntimeError):
-    """The llama.cpp toolchain is missing or could not be built."""
 
 
 def cache_root() -> Path:
@@ -190,15 +188,19 @@ def build(*, jobs: int | None = None, log=lambda msg: print(msg, file=sys.stderr
     work = root.with_name(root.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    _fetch_source(work / "src", log)
     flags = cmake_flags()
-    log("configuring llama.cpp: " + " ".join(flags))
-    subprocess.run(
-        ["cmake", "-S", str(work / "src"), "-B", str(work / "build"), *flags], check=True, stdout=subprocess.DEVNULL
-    )
     jobs = jobs or os.cpu_count() or 2
-    log(f"building {', '.join(TOOLS)} with {jobs} jobs (several minutes on 2 cores)")
-    subprocess.run(["cmake", "--build", str(work / "build"), "-j", str(jobs), "--target", *TOOLS, "llama"], check=True)
+    try:
+        _fetch_source(work / "src", log)
+        log("configuring llama.cpp: " + " ".join(flags))
+        configure = ["cmake", "-S", str(work / "src"), "-B", str(work / "build"), *flags]
+        subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
+        log(f"building {', '.join(TOOLS)} with {jobs} jobs (several minutes on 2 cores)")
+        compile_ = ["cmake", "--build", str(work / "build"), "-j", str(jobs), "--target", *TOOLS, "llama"]
+        subprocess.run(compile_, check=True)
+    except subprocess.CalledProcessError as e:  # its own output is above; one line says which step failed
+        step = " ".join(str(a) for a in e.cmd[:4])
+        raise ToolchainError(f"toolchain build failed: `{step} ...` exited {e.returncode} (output above)") from None
     # Object files are not needed once linked; the cache keeps binaries, libraries and source.
     for sub in (work / "build").iterdir():
         if sub.name != "bin":
@@ -213,6 +215,15 @@ def build(*, jobs: int | None = None, log=lambda msg: print(msg, file=sys.stderr
 def main(argv: list[str] | None = None) -> int:
     """`toolchain [build|dir|lib]`: build (default) and print the cache folder or the library folder."""
     cmd = (argv or ["build"])[0]
+    try:
+        return _main(cmd)
+    except ToolchainError as exc:  # run as `python -m cmd_correct.toolchain`: one line, like the CLI
+        from .cli import report
+
+        return report(exc)
+
+
+def _main(cmd: str) -> int:
     if cmd == "build":
         tc = build()
         print(tc.root)

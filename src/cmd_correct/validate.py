@@ -3,17 +3,22 @@
 Usage: python -m cmd_correct validate GENERATED_DIR VALIDATION_JSON [--params params.yaml]
 
 Row checks: JSON, schema and types, unknown shell or family, a family that does not match its file,
-empty or null correction, a correction equal to its input, a multi-line command or correction, exact
-duplicates (same shell and input), duplicate ids, and one correction under two split groups
-(`template`). Dataset checks: share per shell and per family within `tolerance` of generate's
-targets, family minimums, the one-character-edit share, and the near-duplicate share. Every problem
-is collected, then one error lists `file:line: field: reason` (the first `show`, plus counts per
-field) and no VALIDATION_JSON is left behind.
+empty or null correction, a correction equal to its input, a multi-line command or correction, control
+characters in any field (C0/C1 but tab, so ANSI escapes and a bare CR; U+2028/2029), special-token text
+(ChatML markers and the like) in a command or correction, a command or correction longer than
+`max_chars` or an error longer than `max_error_chars`, exact duplicates (same shell and input),
+duplicate ids, and one correction (as the scorer compares it) under two split groups (`template`).
+File checks: every family file present, UTF-8 and not empty. Dataset checks: share per shell and per
+family within `tolerance` of generate's targets, family minimums, the one-character-edit share, and
+the near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
+(the first `show`, plus counts per field) and no VALIDATION_JSON is left behind. On success
+VALIDATION_JSON also records the sha256 of every file it judged (`data_sha256`; prepare checks them).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +28,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import DataError, DataErrors
 from .generate.mutations import near_key, within_one_edit
-from .io import write_json
+from .io import check_output, sha256_file, write_json
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
 SCHEMA: dict[str, tuple[type, ...]] = {
@@ -38,6 +43,10 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "error": (str, type(None)),
     "template": (str,),
 }
+# C0 and C1 controls but tab and newline (a newline is its own "spans lines" problem), which covers ANSI
+# escapes and a bare \r, plus the Unicode line and paragraph separators that split lines elsewhere.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+PROMPT_FIELDS = ("command", "correction")  # the text that reaches the prompt, the answer and calibration.txt
 
 
 @dataclass
@@ -46,11 +55,15 @@ class Params:
     family_min: dict[str, float] = field(default_factory=lambda: {"chained": 0.20, "natural": 0.30})  # floors
     max_trivial_share: float = 0.05  # most rows whose correction is a one-character edit of the input
     max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
+    max_chars: int = 200  # longest command or correction (150k default rows: at most 101, p99 71)
+    max_error_chars: int = 500  # longest error message (150k default rows: at most 249)
     show: int = 20  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         bad = [k for k in self.family_min if k not in contract.FAMILIES]
-        return [f"family_min: unknown family {', '.join(bad)}"] if bad else []
+        problems = [f"family_min: unknown family {', '.join(bad)}"] if bad else []
+        problems += [f"{k}: must be >= 1" for k in ("max_chars", "max_error_chars") if getattr(self, k) < 1]
+        return problems
 
 
 @dataclass
@@ -69,8 +82,10 @@ class ValidationError(DataErrors):
         self.args = (f"{self.args[0]}\nproblems per field: {counts}",)
 
 
-def check_row(path: Path, line: int, row: dict, family: str | None) -> list[DataError]:
-    """Every schema problem of one row (empty when the row is fine)."""
+def check_row(
+    path: Path, line: int, row: dict, family: str | None, limits: dict[str, int] | None = None
+) -> list[DataError]:
+    """Every schema and content problem of one row (empty when the row is fine); `limits`: field -> max chars."""
     out = []
     for name, types in SCHEMA.items():
         if name not in row:
@@ -82,8 +97,16 @@ def check_row(path: Path, line: int, row: dict, family: str | None) -> list[Data
             got = "null" if value is None else type(value).__name__
             reason = "null correction" if name == "correction" and value is None else f"expected {want}, got {got}"
             out.append(DataError(path, line, name, reason))
-        elif isinstance(value, str) and name != "error" and not value.strip():
-            out.append(DataError(path, line, name, "empty"))
+        elif isinstance(value, str):
+            if name != "error" and not value.strip():
+                out.append(DataError(path, line, name, "empty"))
+            if m := CONTROL.search(value):
+                out.append(DataError(path, line, name, f"control character {m.group(0)!r} at column {m.start() + 1}"))
+            if name in PROMPT_FIELDS and (tok := contract.special_token_text(value)):
+                out.append(DataError(path, line, name, f"special-token text {tok!r} (it would become a real token)"))
+            if limits and name in limits and len(value) > limits[name]:
+                key = "max_error_chars" if name == "error" else "max_chars"
+                out.append(DataError(path, line, name, f"{len(value)} characters > validate.{key} {limits[name]}"))
     out += [DataError(path, line, k, "unknown field") for k in row if k not in SCHEMA]
     if isinstance(row.get("shell"), str) and row["shell"] not in contract.SHELLS:
         out.append(DataError(path, line, "shell", f"unknown shell {row['shell']!r}"))
@@ -105,9 +128,9 @@ def check_row(path: Path, line: int, row: dict, family: str | None) -> list[Data
 
 
 def read_rows(
-    gen_dir: str | Path, progress: Progress = noop_progress, task: str = "read"
+    gen_dir: str | Path, progress: Progress = noop_progress, task: str = "read", *, limits: dict[str, int] | None = None
 ) -> tuple[list[tuple], list[DataError]]:
-    """All rows of `<family>.jsonl` as (path, line, row), with every per-row and duplicate problem."""
+    """All rows of `<family>.jsonl` as (path, line, row), with every per-row, file and duplicate problem."""
     gen_dir = Path(gen_dir)
     try:  # the expected total only feeds the progress bar; validation never trusts meta.json
         total = int(json.loads((gen_dir / "meta.json").read_text())["rows"])
@@ -122,12 +145,14 @@ def read_rows(
         if not path.is_file():
             problems.append(DataError(path, None, None, "file not found"))
             continue
+        lines = 0
         try:
             for line, row in _lines(path):
+                lines += 1
                 if isinstance(row, DataError):
                     problems.append(row)
                     continue
-                bad = check_row(path, line, row, family)
+                bad = check_row(path, line, row, family, limits)
                 problems += bad
                 where = f"{path}:{line}"
                 if not bad:
@@ -146,6 +171,9 @@ def read_rows(
                     progress(task, done, total)
         except UnicodeDecodeError as e:
             problems.append(DataError(path, None, None, f"not UTF-8: {e.reason}"))
+            continue
+        if lines == 0:  # a family with no rows is a broken file, not a share to compare against a tolerance
+            problems.append(DataError(path, None, None, "empty file (no rows)"))
     progress(task, done, done)
     return rows, problems
 
@@ -167,6 +195,21 @@ def _lines(path: Path):
             yield lineno, obj
 
 
+def data_hashes(gen_dir: str | Path) -> dict[str, str | None]:
+    """sha256 of every family file validate judges (None for a missing one): what prepare checks."""
+    files = {f"{f}.jsonl": Path(gen_dir) / f"{f}.jsonl" for f in contract.FAMILIES}
+    return {name: sha256_file(p) if p.is_file() else None for name, p in files.items()}
+
+
+def is_verdict(path: Path) -> bool:
+    """Whether `path` is a metrics file validate wrote (so a new run may replace or remove it)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.stat().st_size < 1 << 20 else None
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "verdict" in data
+
+
 def run(
     params: Params,
     shell_targets: dict[str, float],
@@ -177,10 +220,14 @@ def run(
 ) -> Result:
     """Validate `gen_dir`; write `out_path` metrics on success, raise ValidationError otherwise."""
     gen_dir, out_path = Path(gen_dir), Path(out_path)
-    rows, problems = read_rows(gen_dir, progress, "validate")
-    group_of: dict[str, tuple[str, str]] = {}  # correction -> (template, first place)
+    check_output(out_path, stage="validate", inputs=[gen_dir], kind="file", recognise=is_verdict)
+    hashes = data_hashes(gen_dir)  # before reading: a file edited during the run then fails prepare's check
+    limits = {"command": params.max_chars, "correction": params.max_chars, "error": params.max_error_chars}
+    rows, problems = read_rows(gen_dir, progress, "validate", limits=limits)
+    group_of: dict[str, tuple[str, str]] = {}  # correction as the scorer compares it -> (template, first place)
     for path, line, r in rows:
-        template, first = group_of.setdefault(r["correction"], (r["template"], f"{path}:{line}"))
+        key = contract.normalise_target(r["correction"])
+        template, first = group_of.setdefault(key, (r["template"], f"{path}:{line}"))
         if template != r["template"]:  # prepare splits by template: this correction could land in two splits
             reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
             problems.append(DataError(path, line, "template", reason))
@@ -241,6 +288,8 @@ def run(
         raise ValidationError(problems, shown=params.show)
     metrics = {
         "verdict": "pass",
+        "stage": "validate",
+        "data_sha256": hashes,
         "rows": n,
         "trivial_edit_rate": round(trivial / n, 6),
         "near_duplicate_rate": round(near_dups / n, 6),

@@ -31,6 +31,7 @@ from .. import contract
 from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import CmdCorrectError, ParamsError
+from ..io import check_output
 from .mutations import near_key, within_one_edit
 from .templates import Builder
 from .writer import write_dataset
@@ -130,7 +131,8 @@ def allocate(total: int, shell_weights: dict[str, float], family_weights: dict[s
 
 
 def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noop_progress) -> Result:
-    """Generate the dataset into `out_dir` (replaced atomically)."""
+    """Generate the dataset into `out_dir` (replaced atomically; refused unless it is generate's own)."""
+    check_output(out_dir, stage="generate")
     counts = allocate(params.rows, params.shell_weights, params.family_weights)
     mixes = {"single": params.single_categories, "tools": params.tools_categories, "chained": params.chained_categories}
     families: dict[str, list[dict]] = {f: [] for f in contract.FAMILIES}

@@ -22,7 +22,7 @@ def row_id(shell: str, command: str) -> str:
 
 def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, params: Any, seed: int) -> dict:
     """Write `<family>.jsonl` for every family and meta.json; returns the meta dict."""
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, stage="generate") as tmp:
         counts: dict[str, int] = {}
         shells: Counter = Counter()
         for family in contract.FAMILIES:

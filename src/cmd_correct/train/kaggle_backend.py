@@ -10,7 +10,9 @@
 
 The `kaggle` client runs in a child process (`python -m cmd_correct.train.kaggle_backend`): importing it
 authenticates (and exits the process when no credentials exist) and it prints to stdout. Credentials
-come from KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json and are scrubbed from any text we keep.
+come from KAGGLE_USERNAME/KAGGLE_KEY or kaggle.json. The key (raw, URL-encoded, or inside HTTP basic
+auth) is scrubbed from every text the server or the kernel hands back: client results and output, the
+kernel log and result.json, and any error this backend raises.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from .. import io
 from ..cli import Progress, noop_progress
-from ..errors import ModelError, ToolError
+from ..errors import CmdCorrectError, ModelError, ToolError
 
 KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
@@ -41,6 +43,9 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 # backend logs with dvclive, which only the (heavy, dvc-carrying) `data` extra brings.
 KERNEL_REQUIREMENTS = ("dvclive",)
 DONE, FAILED = "complete", ("error", "cancel_requested", "cancel_acknowledged")
+# What train's folders hold, so one without meta.json (a run killed before it was written) is still ours.
+ADAPTER_DIR_FILES = (*ADAPTER_FILES, "train_config.json", "meta.json", "kaggle", "mlx")
+REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yaml", "dvc.yaml", "meta.json")
 
 
 @dataclass
@@ -101,9 +106,34 @@ def credentials() -> tuple[str, str]:
         ) from None
 
 
-def scrub(text: str, secret: str) -> str:
-    """`text` with every occurrence of the API key replaced (we keep client output in errors)."""
-    return text.replace(secret, "***") if secret else text
+def secret_forms(key: str, user: str | None = None) -> tuple[str, ...]:
+    """The key as server text may carry it: raw, URL-encoded, and base64 inside HTTP basic auth."""
+    import base64
+    import urllib.parse
+
+    forms = {key, urllib.parse.quote(key, safe=""), urllib.parse.quote_plus(key)}
+    if user:
+        forms.add(base64.b64encode(f"{user}:{key}".encode()).decode())
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """`text` with every occurrence of each secret replaced (we keep client output in errors)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def scrub_obj(obj, secrets: tuple[str, ...]):
+    """A copy of parsed JSON with every string scrubbed."""
+    if isinstance(obj, str):
+        return scrub(obj, *secrets)
+    if isinstance(obj, dict):
+        return {scrub_obj(k, secrets): scrub_obj(v, secrets) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [scrub_obj(v, secrets) for v in obj]
+    return obj
 
 
 # ---------------------------------------------------------------------------------------- the client
@@ -112,8 +142,9 @@ def scrub(text: str, secret: str) -> str:
 class Client:
     """Runs one kaggle API call per child process and returns its JSON result."""
 
-    def __init__(self, key: str, call_timeout: float):
+    def __init__(self, key: str, call_timeout: float, user: str | None = None):
         self.key, self.call_timeout = key, call_timeout
+        self.secrets = secret_forms(key, user)
 
     def __call__(self, op: str, **kwargs) -> dict:
         with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
@@ -124,9 +155,9 @@ class Client:
             except subprocess.TimeoutExpired:
                 raise ToolError(f"kaggle {op}: no answer within {self.call_timeout:.0f} s") from None
             if proc.returncode != 0 or not out.is_file():
-                tail = scrub((proc.stdout + proc.stderr).strip(), self.key)[-1500:]
+                tail = scrub((proc.stdout + proc.stderr).strip(), *self.secrets)[-1500:]
                 raise ToolError(f"kaggle {op} failed (exit {proc.returncode}): {tail}")
-            return json.loads(out.read_text(encoding="utf-8"))
+            return scrub_obj(json.loads(out.read_text(encoding="utf-8")), self.secrets)  # errors, messages
 
 
 def _child(op: str, kwargs: dict, out: Path) -> None:
@@ -372,12 +403,26 @@ def train(
 ) -> dict:
     """Train on a Kaggle GPU: upload, push, poll, download, verify; writes `adapter_dir` and `report_dir`."""
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
-    kp: KaggleParams = params.kaggle
-    started = time.perf_counter()
+    for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before a GPU session
+        io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
     if importlib.util.find_spec("kaggle") is None:
         raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'")
     owner, key = credentials()
-    client = Client(key, kp.call_timeout)
+    secrets = secret_forms(key, owner)
+    try:
+        return _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, sleep, owner, key)
+    except CmdCorrectError as exc:  # the last line of defence: no error leaves here carrying the key
+        text = scrub(str(exc), *secrets)
+        if text == str(exc) or not isinstance(exc, (ToolError, ModelError)):
+            raise
+        raise type(exc)(text) from None
+
+
+def _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, sleep, owner, key) -> dict:
+    kp: KaggleParams = params.kaggle
+    started = time.perf_counter()
+    client = Client(key, kp.call_timeout, owner)
+    secrets = client.secrets
     dataset_ref, kernel_ref = f"{owner}/{kp.dataset_slug}", f"{owner}/{kp.kernel_slug}"
 
     with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
@@ -433,24 +478,24 @@ def train(
         files = client("kernel_output", ref=kernel_ref, path=str(out))["files"]
         if state != DONE:
             log = out / f"{kp.kernel_slug}.log"
-            tail = scrub(log.read_text(encoding="utf-8", errors="replace"), key)[-2000:] if log.is_file() else ""
+            tail = scrub(log.read_text(encoding="utf-8", errors="replace"), *secrets)[-2000:] if log.is_file() else ""
             said = io.read_json(out / RESULT).get("error") if (out / RESULT).is_file() else None
             raise ToolError(
                 f"kaggle kernel {kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
-                + (f"\nentry script: {scrub(said, key)}" if said else "")
+                + (f"\nentry script: {scrub(str(said), *secrets)}" if said else "")
                 + (f"\nlog tail:\n{tail}" if tail else "")
             )
-        result = verify_output(out, manifest, base_dir)
+        result = scrub_obj(verify_output(out, manifest, base_dir), secrets)  # kernel text: kept and printed
 
-        with io.atomic_dir(adapter_dir) as dest:
+        inputs, ours = [data_dir, base_dir], io.holds_only(*ADAPTER_DIR_FILES)
+        with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=ours) as dest:
             for name in ADAPTER_FILES:
                 shutil.copy2(out / "adapter" / name, dest / name)
             (dest / "kaggle").mkdir()
-            shutil.copy2(out / RESULT, dest / "kaggle" / RESULT)
-        shutil.rmtree(report_dir, ignore_errors=True)  # the kernel's report replaces any earlier run's
-        if (out / "reports").is_dir():
-            shutil.copytree(out / "reports", report_dir)
-        report_dir.mkdir(parents=True, exist_ok=True)
+            io.write_json(dest / "kaggle" / RESULT, result)
+        with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as dest:
+            if (out / "reports").is_dir():  # the kernel's report replaces any earlier run's
+                shutil.copytree(out / "reports", dest, dirs_exist_ok=True)
 
     summary = dict(result.get("summary") or {})
     remote_seconds = summary.get("seconds")
