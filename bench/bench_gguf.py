@@ -3,7 +3,7 @@
     python bench/bench_gguf.py [--model models/fused] [--final data/final] [--generated data/generated]
                                [--params params.yaml] [--work DIR]
 
-Runs convert, imatrix, quantize and evaluate (params from params.yaml; the model also stands in for the
+Runs convert, imatrix, quantize, baseline and evaluate (params from params.yaml; the model also stands in for the
 base-model baseline, whose GGUF is the same conversion) into a scratch folder and prints one JSON object.
 OMP_WAIT_POLICY is passive unless set: spinning OpenMP threads make timings on shared cores meaningless.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from cmd_correct import convert, imatrix, params, paths, quantize  # noqa: E402
+from cmd_correct import baseline, convert, imatrix, params, paths, quantize  # noqa: E402
 from cmd_correct import evaluate as evaluate_mod  # noqa: E402
 
 
@@ -52,18 +52,28 @@ def main() -> int:
             lambda: quantize.run(params.section("quantize", raw), work / "f16", work / "imatrix", work / "quant"),
         )
         ev = params.section("evaluate", raw)
+        timed(
+            "baseline",
+            lambda: baseline.run(
+                ev,
+                base_gguf_dir=work / "f16",
+                final_dir=args.final,
+                out_dir=work / "baseline",
+                seed=raw["base"]["seed"],
+                generated_dir=args.generated if args.generated.is_dir() else None,
+            ),
+        )
         res = timed(
             "evaluate",
             lambda: evaluate_mod.run(
                 ev,
                 f16_dir=work / "f16",
                 quant_dir=work / "quant",
-                base_gguf_dir=work / "f16",
+                baseline_dir=work / "baseline",
                 final_dir=args.final,
                 metrics_path=work / "metrics.json",
                 report_dir=work / "report",
                 seed=raw["base"]["seed"],
-                generated_dir=args.generated if args.generated.is_dir() else None,
             ),
         )
     m = res.metrics

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cmd_correct import contract, evaluate, infer, paths
+from cmd_correct import baseline, contract, evaluate, infer, paths
 from cmd_correct.errors import DataErrors, ToolError
 from cmd_correct.evaluate import bench, cases, exact, perplexity, thefuck_baseline
 from cmd_correct.evaluate.cases import Case
@@ -25,7 +25,16 @@ PINNED_KLD = {
 }
 PINNED_BENCH = {"tokens_per_s": 18.4, "stddev": 0.3, "n_gen": 32, "threads": 2}
 TINY_EVAL = evaluate.Params(
-    n_cases=30, base_cases=24, threads=1, max_tokens=6, ppl_ctx=64, ppl_chunks=4, bench_n_gen=4, bench_reps=1
+    n_cases=30,
+    base_cases=24,
+    parallel=4,
+    latency_cases=12,
+    threads=1,
+    max_tokens=6,
+    ppl_ctx=64,
+    ppl_chunks=4,
+    bench_n_gen=4,
+    bench_reps=1,
 )
 
 
@@ -33,16 +42,23 @@ TINY_EVAL = evaluate.Params(
 def evaluated(tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("evaluate")
     # the tiny f16 stands in for the base model's GGUF: same file, so the baseline must equal f16 exactly
+    baseline.run(
+        TINY_EVAL,
+        base_gguf_dir=tiny_f16_dir,
+        final_dir=tiny_final_dir,
+        out_dir=out / "baseline",
+        seed=7,
+        generated_dir=tiny_final_dir.parent / "generated",
+    )
     res = evaluate.run(
         TINY_EVAL,
         f16_dir=tiny_f16_dir,
         quant_dir=tiny_quant_dir,
-        base_gguf_dir=tiny_f16_dir,
+        baseline_dir=out / "baseline",
         final_dir=tiny_final_dir,
         metrics_path=out / "metrics.json",
         report_dir=out / "report",
         seed=7,
-        generated_dir=tiny_final_dir.parent / "generated",
     )
     return res, out
 
@@ -57,6 +73,9 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert set(m) == {"f16", *TINY_QUANT_TYPES, "baselines", "settings"}
     common = {
         "exact_match",
+        "equivalent_match",
+        "equivalent_match_by_shell",
+        "equivalent_match_by_family",
         "exact_match_by_shell",
         "exact_match_by_family",
         "n_cases",
@@ -80,6 +99,8 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert m["f16"]["latency_ms_p95"] >= m["f16"]["latency_ms_p50"] > 0
     assert m["settings"]["threads"] == 1 and m["settings"]["omp_wait_policy"] == "passive"
     assert m["settings"]["n_cases"] == 30 and m["settings"]["n_test"] == 120
+    assert m["settings"]["parallel"] == 4 and m["settings"]["latency_cases"] == m["f16"]["latency_cases"] == 12
+    assert 0 <= m["f16"]["batch_agreement"] <= 1
     assert m["f16"]["size_mb"] == round(paths.f16_gguf(tiny_f16_dir).stat().st_size / 1e6, 2)
 
 
@@ -91,7 +112,7 @@ def test_same_model_as_baseline_scores_the_same(evaluated):
     scored = [r for r in rows if r["base"] is not None]  # base_cases=24 of the 30: a stratified sub-sample
     assert base["n_cases"] == len(scored) == 24 and len(rows) == 30
     assert set(base["exact_match_by_shell"]) == set(contract.SHELLS)  # every shell still has cases
-    assert all(r["base"] == r["f16"] for r in scored)
+    assert all(r["base"] == r["f16"] for r in scored)  # same file, same batched decoding, same answers
     hits = sum(exact.is_exact(r["f16"], r["expected"]) for r in scored)
     assert base["exact_match"] == round(hits / len(scored), 4)
 
@@ -216,6 +237,9 @@ def test_score_counts_exact_matches_after_strip():
     assert got["exact_match"] == round(1 / 3, 4)
     assert got["exact_match_by_shell"] == {"bash": 0.5, "cmd": 0.0}
     assert got["exact_match_by_family"] == {"single": 0.5, "tools": 0.0}
+    # `git  1` differs from `git 1` only in whitespace between words: equivalent, not exact
+    assert got["equivalent_match"] == round(2 / 3, 4)
+    assert got["equivalent_match_by_shell"] == {"bash": 1.0, "cmd": 0.0}
 
 
 def test_thefuck_rules_run_without_a_shell():
@@ -233,3 +257,67 @@ def test_thefuck_rules_run_without_a_shell():
     ]
     got = thefuck_baseline.suggest(cs)
     assert got == {"a": "git commit -m x"}  # cmd and natural-language cases are out of its reach
+
+
+def test_baseline_made_on_other_cases_is_refused(evaluated, tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path):
+    # A baseline folder from another sample (n_cases, seed) must not be folded into these metrics.
+    from cmd_correct.errors import DataError
+
+    _, out = evaluated
+    with pytest.raises(DataError) as e:
+        evaluate.run(
+            TINY_EVAL,
+            f16_dir=tiny_f16_dir,
+            quant_dir=tiny_quant_dir,
+            baseline_dir=out / "baseline",
+            final_dir=tiny_final_dir,
+            metrics_path=tmp_path / "metrics.json",
+            report_dir=tmp_path / "report",
+            seed=8,
+        )
+    assert e.value.field == "settings.case_ids_sha256"
+    assert not (tmp_path / "metrics.json").exists()
+
+
+# --- batched decoding against one case at a time ---
+
+
+@pytest.fixture(scope="module")
+def tiny_cases(tiny_final_dir):
+    return cases.stratified_sample(cases.load_cases(tiny_final_dir / "test.jsonl"), 40, seed=3)
+
+
+def test_batched_answers_come_back_in_request_order_and_match_single(tiny_f16_dir, tiny_cases):
+    """Continuous batching (4 sequences, slots refilled as answers finish) answers each request as the
+    one-at-a-time path does; parallel=1 is the same arithmetic and must agree exactly."""
+    reqs = [(c.shell, c.command) for c in tiny_cases]
+    with infer.load(paths.f16_gguf(tiny_f16_dir), threads=1, max_tokens=12) as model:
+        single = [model.correct(s, c).text for s, c in reqs]
+        one = [a.text for a in model.correct_many(reqs, parallel=1)]
+        many = model.correct_many(reqs, parallel=4)
+        again = model.correct_many(reqs, parallel=4)
+    assert one == single
+    agree = sum(a.text == s for a, s in zip(many, single, strict=True)) / len(reqs)
+    assert agree >= 0.9, f"batched vs single agreement {agree:.2f}"
+    assert [a.text for a in again] == [a.text for a in many]  # deterministic
+    assert all(1 <= a.completion_tokens <= 13 for a in many)
+
+
+def test_run_model_reports_agreement_against_its_own_single_answers(tiny_f16_dir, tiny_cases):
+    timed = tiny_cases[:10]
+    ran = exact.run_model(
+        "f16",
+        paths.f16_gguf(tiny_f16_dir),
+        tiny_cases,
+        timed=timed,
+        threads=1,
+        n_ctx=256,
+        max_tokens=8,
+        seed=0,
+        parallel=4,
+    )
+    by_id = dict(zip((c.id for c in tiny_cases), ran.answers, strict=True))
+    differ = [c.id for c, t in zip(timed, ran.timed, strict=True) if by_id[c.id] != t.text]
+    assert [d["id"] for d in ran.disagreements] == differ
+    assert ran.agreement == round(1 - len(differ) / len(timed), 4)
+    assert len(ran.timed) == 10 and all(t.latency_ms > 0 for t in ran.timed)

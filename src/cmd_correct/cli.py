@@ -29,6 +29,7 @@ STAGES = (
     "convert",
     "imatrix",
     "quantize",
+    "baseline",
     "evaluate",
     "gate",
     "release",

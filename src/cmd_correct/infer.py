@@ -1,14 +1,20 @@
 """The one inference helper: load a GGUF with llama-cpp-python and correct a command.
 
 Prompts come from `contract.render_prompt`; decoding is greedy and stops at `<|im_end|>` (or the
-model's end-of-generation token) or at the first newline, exactly as the `fix` CLI does. Every call
-starts from an empty KV cache, so latency is that of one CLI call minus the model load.
+model's end-of-generation token) or at the first newline, exactly as the `fix` CLI does.
+
+- `Corrector.correct`: one command from an empty KV cache, so its latency is that of one CLI call minus
+  the model load (what latency and tokens/s are measured with).
+- `Corrector.correct_many`: many commands decoded together, one llama.cpp sequence id per command in one
+  context (continuous batching: a finished sequence's slot takes the next command). Same prompt, same
+  greedy choice, same stops; it is how evaluate scores exact match.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +48,32 @@ class Correction:
     decode_s: float  # time spent generating after the first token
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a batched run (no timing: its sequences share every decode call)."""
+
+    text: str  # cleaned answer (contract.clean_completion)
+    raw: str
+    completion_tokens: int  # tokens sampled, the stop token included
+
+
+@dataclass
+class _Slot:
+    index: int  # the request this sequence decodes
+    pos: int  # position of the next token fed
+    out: list[int]  # answer tokens so far
+    sampled: int  # tokens sampled, a stop token included
+    row: int  # the batch row whose logits choose its next token (-1: none this step)
+
+
+def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
+    """Append one token of sequence `seq` at position `pos` to a llama_batch."""
+    b, j = batch.batch, batch.batch.n_tokens
+    b.token[j], b.pos[j], b.n_seq_id[j], b.logits[j] = token, pos, 1, logits
+    b.seq_id[j][0] = seq
+    b.n_tokens = j + 1
+
+
 class Corrector:
     """A loaded GGUF that corrects commands with the contract prompt."""
 
@@ -68,12 +100,19 @@ class Corrector:
         im_end = self.llm.tokenize(contract.IM_END.encode(), add_bos=False, special=True)
         self.stop_ids = {self.llm.token_eos(), *(im_end if len(im_end) == 1 else ())}
 
+    def _finished(self, out: list[int]) -> bool:
+        """The contract's stops after a sampled non-stop token: a newline in the answer, or the cap."""
+        return b"\n" in self.llm.detokenize(out) or len(out) >= self.max_tokens
+
+    def _prompt(self, shell: str, command: str) -> list[int]:
+        return self.llm.tokenize(contract.render_prompt(shell, command).encode(), add_bos=True, special=True)
+
     def correct(self, shell: str, command: str) -> Correction:
         """Greedy correction of `command` for `shell`."""
         llm = self.llm
         start = time.perf_counter()
         llm.reset()  # no prefix reuse between calls: each correction pays its full prompt, as in the CLI
-        prompt = llm.tokenize(contract.render_prompt(shell, command).encode(), add_bos=True, special=True)
+        prompt = self._prompt(shell, command)
         out: list[int] = []
         first = last = None
         n_sampled = 0
@@ -84,7 +123,7 @@ class Corrector:
             if tok in self.stop_ids:
                 break
             out.append(tok)
-            if b"\n" in llm.detokenize(out) or len(out) >= self.max_tokens:
+            if self._finished(out):
                 break
         end = time.perf_counter()
         raw = llm.detokenize(out).decode("utf-8", errors="replace")
@@ -98,6 +137,101 @@ class Corrector:
             first_token_ms=(first - start) * 1000,
             decode_s=(last or end) - first,
         )
+
+    def correct_many(
+        self,
+        requests: Sequence[tuple[str, str]],
+        *,
+        parallel: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Answer]:
+        """Greedy corrections of (shell, command) pairs, `parallel` sequences decoded together.
+
+        Each shell's system prompt is evaluated once into a sequence of its own, and a new request's
+        sequence starts as a copy of those cells (llama.cpp's `seq_cp`: shared, not recomputed), so only
+        the command and the answer are decoded per request. Every sequence attends to its own prompt only
+        (its cells are dropped when it finishes), so an answer can differ from `correct`'s only where
+        batched arithmetic flips a near-tie; evaluate measures how often on its latency sample.
+        `progress(n_done)` is called as answers finish.
+        """
+        import numpy as np
+        from llama_cpp import _internals
+
+        llama_cpp = import_llama_cpp()
+        if not requests:
+            return []
+        prompts = [self._prompt(shell, command) for shell, command in requests]
+        shells = sorted({shell for shell, _ in requests})
+        heads = {sh: self._head(sh) for sh in shells}  # the shared system-prompt tokens per shell
+        skip = [
+            len(heads[sh]) if p[: len(heads[sh])] == heads[sh] else 0
+            for (sh, _), p in zip(requests, prompts, strict=True)
+        ]
+        parallel = max(1, min(parallel, len(prompts)))
+        head_seq = {sh: parallel + k for k, sh in enumerate(shells)}  # sequence ids after the decoding ones
+        per_seq = max(map(len, prompts)) + self.max_tokens + 1
+        n_batch = max(per_seq, sum(map(len, heads.values())), 8 * parallel + max(map(len, prompts)))
+        cp = llama_cpp.llama_context_default_params()
+        cp.n_ctx = per_seq * parallel + sum(map(len, heads.values()))
+        cp.n_batch = cp.n_ubatch = n_batch
+        cp.n_seq_max = parallel + len(shells)
+        cp.n_threads = cp.n_threads_batch = self.threads
+        cp.kv_unified = True  # one cell buffer, so a copied system prompt is shared, not duplicated
+        ctx = _internals.LlamaContext(model=self.llm._model, params=cp, verbose=False)
+        batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=1, verbose=False)
+        n_vocab = self.llm.n_vocab()
+        answers: list[Answer | None] = [None] * len(prompts)
+        slots: dict[int, _Slot] = {}  # seq id -> the request it decodes
+        todo = iter(range(len(prompts)))
+        pending = next(todo, None)
+        done = 0
+        try:
+            for sh in shells:  # the system prompts, once
+                for pos, tok in enumerate(heads[sh]):
+                    _add(batch, tok, pos, head_seq[sh], logits=False)
+            ctx.decode(batch)
+            while slots or pending is not None:
+                batch.reset()
+                for seq, slot in slots.items():  # decoding sequences: feed the last sampled token
+                    _add(batch, slot.out[-1], slot.pos, seq, logits=True)
+                    slot.row, slot.pos = batch.n_tokens() - 1, slot.pos + 1
+                for seq in range(parallel):  # refill free sequences while their prompt fits in this batch
+                    if pending is None or seq in slots or batch.n_tokens() + len(prompts[pending]) > n_batch:
+                        continue
+                    prompt, start = prompts[pending], skip[pending]
+                    if start:
+                        ctx.kv_cache_seq_cp(head_seq[requests[pending][0]], seq, 0, start)
+                    for pos in range(start, len(prompt)):
+                        _add(batch, prompt[pos], pos, seq, logits=pos == len(prompt) - 1)
+                    slots[seq] = _Slot(pending, len(prompt), [], 0, batch.n_tokens() - 1)
+                    pending = next(todo, None)
+                ctx.decode(batch)
+                for seq in list(slots):
+                    slot = slots[seq]
+                    logits = np.ctypeslib.as_array(ctx.get_logits_ith(slot.row), shape=(n_vocab,))
+                    tok = int(np.argmax(logits))
+                    slot.sampled, slot.row = slot.sampled + 1, -1
+                    if tok not in self.stop_ids:
+                        slot.out.append(tok)
+                    if tok in self.stop_ids or self._finished(slot.out):
+                        raw = self.llm.detokenize(slot.out).decode("utf-8", errors="replace")
+                        answers[slot.index] = Answer(contract.clean_completion(raw), raw, slot.sampled)
+                        ctx.kv_cache_seq_rm(seq, -1, -1)
+                        del slots[seq]
+                        done += 1
+                        if progress:
+                            progress(done)
+        finally:
+            batch.close()
+            ctx.close()
+        return answers  # type: ignore[return-value]  # every request answered
+
+    def _head(self, shell: str) -> list[int]:
+        """Tokens every prompt for `shell` starts with: the system turn and `<|im_start|>user\\n` (from the
+        contract's own rendering of two different commands, so no tokenizer merge is assumed)."""
+        a, b = self._prompt(shell, "a"), self._prompt(shell, "b")
+        n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        return a[:n]
 
     def close(self) -> None:
         self.llm.close()

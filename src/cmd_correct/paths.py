@@ -18,6 +18,7 @@ F16 = Path("models/f16")  # convert: model-f16.gguf + meta.json
 BASE_GGUF = Path("models/base-gguf")  # convert_base: the untuned base model's model-f16.gguf (a baseline)
 IMATRIX = Path("models/imatrix")  # imatrix: imatrix.gguf + meta.json
 QUANT = Path("models/quant")  # quantize: model-<TYPE>.gguf per type + meta.json
+BASELINE_REPORT = Path("reports/baseline")  # baseline: the untuned base and thefuck on evaluate's cases
 METRICS = Path("metrics.json")  # evaluate: DVC metrics (committed to git for `dvc metrics diff`)
 EVAL_REPORT = Path("reports/evaluate")  # evaluate: per-case predictions and plot data
 RELEASE_DIR = Path("dist/release")  # release DRY_RUN bundle

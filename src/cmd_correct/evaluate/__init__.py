@@ -1,25 +1,34 @@
 """evaluate: how good and how fast the GGUFs users get are -> metrics.json, plots, per-case predictions.
 
-    python -m cmd_correct evaluate models/f16 models/quant models/base-gguf data/final metrics.json \
-        reports/evaluate [--generated data/generated]   (error messages, if data/final lacks them)
+    python -m cmd_correct evaluate models/f16 models/quant reports/baseline data/final metrics.json \
+        reports/evaluate
 
 For f16 and every quant type in models/quant/meta.json, on a stratified sample of the test split
 (`evaluate.n_cases`; 0 = the whole split): exact match through llama-cpp-python with the contract
-prompt (greedy, stop at <|im_end|> or newline), latency and tokens/s, `llama-bench` tokens/s, file
-size; perplexity of the held-out text, and for quants KL divergence against f16 (llama-perplexity).
-Baselines on the same cases: the untuned base model's GGUF, and thefuck's rules on the cases within
-its reach.
+prompt (greedy, stop at <|im_end|> or newline), decoded `evaluate.parallel` sequences at a time;
+latency and tokens/s single-sequence from an empty cache (what one `fix` call costs) on a stratified
+`evaluate.latency_cases` of them, which are also answered both ways to measure batch agreement;
+`llama-bench` tokens/s, file size; perplexity of the held-out text, and for quants KL divergence
+against f16 (llama-perplexity). Baselines on the same cases (the untuned base model, thefuck's rules)
+come from the `baseline` stage's reports/baseline/metrics.json, measured once per base model.
 
 metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it):
 
     {"f16" | "<TYPE>": {                      one entry per variant: f16 and each quantize.types entry
         "exact_match": float,                 share of cases whose cleaned answer == reference (stripped)
         "exact_match_by_shell": {shell: float}, "exact_match_by_family": {family: float},
+        "equivalent_match", "equivalent_match_by_shell", "equivalent_match_by_family": the same for answers
+                                              that are the reference up to quoting, spacing, safe flag order
+                                              or PowerShell case (evaluate/equivalent.py; not gated)
         "n_cases": int,
-        "latency_ms_p50": float, "latency_ms_p95": float,   per correction, model loaded, empty KV cache
+        "latency_ms_p50": float, "latency_ms_p95": float,   per correction, model loaded, empty KV cache,
+                                              one sequence, on the latency sample
         "first_token_ms_p50": float,          prompt evaluation + first token
         "tokens_per_s": float,                generation rate of our harness (tokens after the first)
-        "completion_tokens_mean": float,
+        "completion_tokens_mean": float, "latency_cases": int,
+        "batch_agreement": float,             share of the latency sample answered alike batched and single
+        "batch_disagreements": int,           how many differed (listed in reports/evaluate/disagreements.jsonl)
+        "exact_match_seconds": float,         wall time of the batched pass over every case
         "bench_tokens_per_s": float,          llama-bench -p 0 -n bench_n_gen on the same file/threads
         "bench_ratio": float,                 tokens_per_s / bench_tokens_per_s
         "size_mb": float,                     file size, 10^6 bytes
@@ -27,14 +36,15 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "ppl_ratio": float,                   ppl / ppl of f16 (1.0 for f16)
         quants only: "kld_mean", "kld_median", "kld_p99", "kld_max": float (vs f16), "same_top_pct": float (%),
                      "fallback_tensors": int (from models/quant/meta.json)},
-     "baselines": {
+     "baselines": {                          from reports/baseline/metrics.json (the baseline stage)
         "base": {exact_match, exact_match_by_shell, exact_match_by_family, n_cases (evaluate.base_cases of
-                 the sample, stratified), latency_ms_p50, latency_ms_p95},
+                 the sample, stratified), latency_ms_p50, latency_ms_p95, batch_agreement},
         "thefuck": {"exact_match": on cases within reach, "n_cases": cases within reach, "reach": str,
                     "suggested_pct": % of those with any suggestion, "exact_match_all_cases": over every case,
                     "exact_match_by_shell": {shell: float}}},
      "settings": {"threads", "omp_wait_policy", "n_cases", "n_test", "seed", "max_tokens", "n_ctx",
-                  "ppl_ctx", "ppl_chunks", "ppl_tokens_scored", "variants", "llama_cpp_python", "seconds"}}
+                  "parallel", "latency_cases", "ppl_ctx", "ppl_chunks", "ppl_tokens_scored", "variants",
+                  "llama_cpp_python", "seconds"}}
 """
 
 from __future__ import annotations
@@ -50,13 +60,15 @@ from .. import io, paths, toolchain
 from .. import params as params_mod
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
-from . import bench, cases, exact, perplexity, plots, thefuck_baseline
+from . import bench, cases, exact, perplexity, plots
 
 
 @dataclass
 class Params:
     n_cases: int = 1000  # stratified sample of the test split (by shell x family); 0: the whole split
     base_cases: int = 200  # the untuned base model's stratified sub-sample of those cases; 0: all of them
+    parallel: int = 16  # sequences decoded together for exact match (1: one case at a time)
+    latency_cases: int = 100  # stratified sub-sample timed one case at a time from an empty cache (as `fix`)
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
     omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
@@ -75,6 +87,10 @@ class Params:
             problems.append(f"n_cases: must be >= 0 (0: whole split), got {self.n_cases}")
         if self.base_cases < 0:
             problems.append(f"base_cases: must be >= 0 (0: every evaluated case), got {self.base_cases}")
+        if self.parallel < 1:
+            problems.append(f"parallel: must be >= 1, got {self.parallel}")
+        if self.latency_cases < 1:
+            problems.append(f"latency_cases: must be >= 1, got {self.latency_cases}")
         if self.threads < 1:
             problems.append(f"threads: must be >= 1, got {self.threads}")
         if self.ppl_chunks == 0 or self.ppl_chunks < -1:
@@ -110,54 +126,77 @@ def variants(f16_dir: Path, quant_dir: Path) -> dict[str, dict]:
     return out
 
 
-def run(
-    params: Params,
-    *,
-    f16_dir: Path,
-    quant_dir: Path,
-    base_gguf_dir: Path | None,
-    final_dir: Path,
-    metrics_path: Path,
-    report_dir: Path,
-    seed: int,
-    generated_dir: Path | None = None,
-    progress: Progress = noop_progress,
-) -> Result:
-    """Evaluate every variant and baseline; write metrics_path and report_dir (predictions + plots)."""
-    started = time.perf_counter()
-    # Set before llama.cpp's OpenMP runtime loads (in this process and in every tool child).
-    os.environ["OMP_WAIT_POLICY"] = params.omp_wait_policy
-    f16_dir, quant_dir, final_dir = Path(f16_dir), Path(quant_dir), Path(final_dir)
-    models = variants(f16_dir, quant_dir)
-    all_cases = cases.load_cases(final_dir / "test.jsonl")
-    sample = cases.stratified_sample(all_cases, params.n_cases, seed)
-    if "thefuck" in params.baselines:
-        sample = cases.attach_errors(sample, generated_dir)
-    heldout = final_dir / paths.HELDOUT
-    if not heldout.is_file() or heldout.stat().st_size == 0:
-        raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
+REPORT_FILES = io.holds_only("predictions.jsonl", "disagreements.jsonl", "plots", "meta.json")
 
-    gen = {"threads": params.threads, "n_ctx": params.n_ctx, "max_tokens": params.max_tokens, "seed": seed}
-    metrics: dict = {}
-    predictions: dict[str, list[str]] = {}
-    for name, info in models.items():
-        ran = exact.run_model(name, info["gguf"], sample, progress=progress, **gen)
-        predictions[name] = [c.text for c in ran.corrections]
-        m = exact.score(sample, predictions[name]) | exact.speed(ran)
-        b = bench.bench(
-            info["gguf"],
-            n_gen=params.bench_n_gen,
-            reps=params.bench_reps,
-            threads=params.threads,
-            timeout=params.timeout_s,
-        )
-        m["bench_tokens_per_s"] = b["tokens_per_s"]
-        m["bench_ratio"] = round(m["tokens_per_s"] / b["tokens_per_s"], 3) if m["tokens_per_s"] else None
-        m["size_mb"] = round(info["gguf"].stat().st_size / 1e6, 2)
-        if info.get("fallback_tensors") is not None:
-            m["fallback_tensors"] = info["fallback_tensors"]
-        metrics[name] = m
 
+def _is_metrics(path: Path) -> bool:
+    """A previous metrics.json of this stage (it has `settings` and `baselines`)."""
+    try:
+        found = io.read_json(path)
+    except Exception:  # noqa: BLE001  (anything unreadable is not ours to replace)
+        return False
+    return isinstance(found, dict) and {"settings", "baselines"} <= set(found)
+
+
+def sample_seed(raw: dict, path: str | Path) -> int:
+    """base.seed, which picks the evaluation sample (evaluate and baseline must agree on it)."""
+    value = (raw.get("base") or {}).get("seed")
+    if not isinstance(value, int):
+        raise ParamsError(path, ["base.seed: required (an integer) for the evaluation sample"])
+    return value
+
+
+def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple[dict, dict[str, dict]]:
+    """The baseline stage's metrics and its answers by case id; refused when made on other cases."""
+    if baseline_dir is None:
+        return {}, {}
+    from .. import baseline
+
+    path = Path(baseline_dir) / baseline.METRICS
+    if not path.is_file():
+        raise DataError(path, None, None, "baseline metrics not found (run the baseline stage)")
+    found = io.read_json(path)
+    if found.get("settings", {}).get("case_ids_sha256") != baseline.case_ids_sha256(sample):
+        raise DataError(path, None, "settings.case_ids_sha256", "made on other cases than evaluate's (rerun baseline)")
+    rows = {r["id"]: r for _, r in io.iter_jsonl(Path(baseline_dir) / baseline.PREDICTIONS)}
+    return {k: v for k, v in found.items() if k != "settings"}, rows
+
+
+def exact_and_speed(
+    params: Params, name: str, info: dict, sample: list[cases.Case], timed: list[cases.Case], seed: int, progress
+) -> tuple[dict, exact.ModelRun]:
+    """One variant's exact match (batched), latency (single), llama-bench ratio and size."""
+    ran = exact.run_model(
+        name,
+        info["gguf"],
+        sample,
+        timed=timed,
+        threads=params.threads,
+        n_ctx=params.n_ctx,
+        max_tokens=params.max_tokens,
+        seed=seed,
+        parallel=params.parallel,
+        progress=progress,
+    )
+    m = exact.score(sample, ran.answers) | exact.speed(ran.timed)
+    m |= {
+        "batch_agreement": ran.agreement,
+        "batch_disagreements": len(ran.disagreements),
+        "exact_match_seconds": round(ran.seconds, 1),
+    }
+    b = bench.bench(
+        info["gguf"], n_gen=params.bench_n_gen, reps=params.bench_reps, threads=params.threads, timeout=params.timeout_s
+    )
+    m["bench_tokens_per_s"] = b["tokens_per_s"]
+    m["bench_ratio"] = round(m["tokens_per_s"] / b["tokens_per_s"], 3) if m["tokens_per_s"] else None
+    m["size_mb"] = round(info["gguf"].stat().st_size / 1e6, 2)
+    if info.get("fallback_tensors") is not None:
+        m["fallback_tensors"] = info["fallback_tensors"]
+    return m, ran
+
+
+def perplexities(params: Params, models: dict[str, dict], heldout: Path, metrics: dict, progress) -> int | None:
+    """Perplexity of every variant and KLD of each quant against f16, into `metrics`; tokens scored."""
     ppl_args = {
         "ctx": params.ppl_ctx,
         "chunks": params.ppl_chunks,
@@ -180,37 +219,46 @@ def run(
                 kld_max=round(k["kld_max"], 4),
                 same_top_pct=round(k["same_top_pct"], 2),
             )
+    return _tokens_scored(base_ran.output)
 
-    baselines: dict = {}
-    if "base" in params.baselines:
-        if base_gguf_dir is None:
-            raise ParamsError("params.yaml", ["evaluate.baselines: 'base' needs the base model's GGUF folder"])
-        # A sub-sample: the untuned model answers in prose (long, slow, and wrong; 0.88 s per case here),
-        # so 1000 cases would cost ~15 min on 2 cores to say again what 200 say.
-        subset = cases.stratified_sample(sample, params.base_cases, seed)
-        ran = exact.run_model("base", paths.f16_gguf(Path(base_gguf_dir)), subset, progress=progress, **gen)
-        answers = [r.text for r in ran.corrections]
-        by_id = dict(zip((c.id for c in subset), answers, strict=True))
-        predictions["base"] = [by_id.get(c.id) for c in sample]  # None: not in the sub-sample
-        spd = exact.speed(ran)
-        baselines["base"] = exact.score(subset, answers) | {k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")}
-    if "thefuck" in params.baselines:
-        sug = thefuck_baseline.suggest(sample, timeout=params.timeout_s, progress=progress)
-        reach = [c for c in sample if thefuck_baseline.in_reach(c)]
-        tf = exact.score(reach, [sug.get(c.id) for c in reach]) if reach else {"exact_match": None, "n_cases": 0}
-        every = exact.score(sample, [sug.get(c.id) for c in sample])
-        baselines["thefuck"] = {
-            "exact_match": tf["exact_match"],
-            "exact_match_by_shell": tf.get("exact_match_by_shell", {}),
-            "n_cases": len(reach),
-            "reach": thefuck_baseline.REACH,
-            "suggested_pct": round(100 * sum(sug.get(c.id) is not None for c in reach) / len(reach), 2)
-            if reach
-            else None,
-            "exact_match_all_cases": every["exact_match"],
-            "with_error_message": sum(c.error is not None for c in reach),
-        }
-        predictions["thefuck"] = [sug.get(c.id) for c in sample]
+
+def run(
+    params: Params,
+    *,
+    f16_dir: Path,
+    quant_dir: Path,
+    baseline_dir: Path | None,
+    final_dir: Path,
+    metrics_path: Path,
+    report_dir: Path,
+    seed: int,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Evaluate every variant, fold in the baselines; write metrics_path and report_dir (predictions + plots)."""
+    started = time.perf_counter()
+    f16_dir, quant_dir, final_dir, report_dir = Path(f16_dir), Path(quant_dir), Path(final_dir), Path(report_dir)
+    inputs = [f16_dir, quant_dir, final_dir, *([Path(baseline_dir)] if baseline_dir else [])]
+    io.check_output(report_dir, stage="evaluate", inputs=inputs, recognise=REPORT_FILES)
+    io.check_output(metrics_path, stage="evaluate", kind="file", recognise=_is_metrics)
+    models = variants(f16_dir, quant_dir)
+    all_cases = cases.load_cases(final_dir / "test.jsonl")
+    sample = cases.stratified_sample(all_cases, params.n_cases, seed)
+    timed = cases.stratified_sample(sample, params.latency_cases, seed)
+    heldout = final_dir / paths.HELDOUT
+    if not heldout.is_file() or heldout.stat().st_size == 0:
+        raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
+    baselines, baseline_rows = read_baselines(baseline_dir, sample)
+
+    metrics: dict = {}
+    predictions: dict[str, list[str | None]] = {}
+    disagreements: list[dict] = []
+    for name, info in models.items():
+        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress)
+        predictions[name] = ran.answers
+        disagreements += [{"model": name, **d} for d in ran.disagreements]
+    scored = perplexities(params, models, heldout, metrics, progress)
+    for name in baselines:
+        predictions[name] = [baseline_rows.get(c.id, {}).get(name) for c in sample]
     metrics["baselines"] = baselines
     metrics["settings"] = {
         "threads": params.threads,
@@ -220,16 +268,16 @@ def run(
         "seed": seed,
         "max_tokens": params.max_tokens,
         "n_ctx": params.n_ctx,
+        "parallel": params.parallel,
+        "latency_cases": len(timed),
         "ppl_ctx": params.ppl_ctx,
         "ppl_chunks": params.ppl_chunks,
-        "ppl_tokens_scored": _tokens_scored(base_ran.output),
+        "ppl_tokens_scored": scored,
         "variants": list(models),
         "llama_cpp_python": toolchain.LLAMA_CPP_PYTHON_VERSION,
         "seconds": round(time.perf_counter() - started, 1),
     }
-
-    report_dir = Path(report_dir)
-    with io.atomic_dir(report_dir) as tmp:
+    with io.atomic_dir(report_dir, stage="evaluate", inputs=inputs, recognise=REPORT_FILES) as tmp:
         rows = [
             {
                 "id": c.id,
@@ -242,6 +290,7 @@ def run(
             for i, c in enumerate(sample)
         ]
         io.write_jsonl(tmp / "predictions.jsonl", rows)
+        io.write_jsonl(tmp / "disagreements.jsonl", disagreements)
         written = plots.write(tmp / "plots", metrics, list(models))
     io.write_json(metrics_path, metrics)
     return Result(metrics, report_dir / "predictions.jsonl", [report_dir / p.relative_to(tmp) for p in written])
@@ -261,33 +310,25 @@ def main(argv: list[str] | None = None) -> int:
     p = parser("evaluate", __doc__)
     p.add_argument("f16_dir", type=Path, help="models/f16")
     p.add_argument("quant_dir", type=Path, help="models/quant")
-    p.add_argument("base_gguf_dir", type=Path, help="the base model's GGUF folder (models/base-gguf)")
+    p.add_argument("baseline_dir", type=Path, help="the baseline stage's folder (reports/baseline)")
     p.add_argument("final_dir", type=Path, help="data/final (test.jsonl, heldout.txt)")
     p.add_argument("metrics", type=Path, help="metrics.json")
     p.add_argument("report_dir", type=Path, help="reports/evaluate")
-    p.add_argument(
-        "--generated",
-        type=Path,
-        default=None,
-        help="data/generated: error messages for thefuck where data/final rows lack them",
-    )
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     params = params_mod.section("evaluate", raw, path=args.params)
-    seed = (raw.get("base") or {}).get("seed")
-    if not isinstance(seed, int):
-        raise ParamsError(args.params, ["base.seed: required (an integer) for the evaluation sample"])
+    # Before llama.cpp's OpenMP runtime loads (in this process and in every tool child).
+    os.environ["OMP_WAIT_POLICY"] = params.omp_wait_policy
     with progress_bar() as progress:
         res = run(
             params,
             f16_dir=args.f16_dir,
             quant_dir=args.quant_dir,
-            base_gguf_dir=args.base_gguf_dir,
+            baseline_dir=args.baseline_dir,
             final_dir=args.final_dir,
             metrics_path=args.metrics,
             report_dir=args.report_dir,
-            seed=seed,
-            generated_dir=args.generated,
+            seed=sample_seed(raw, args.params),
             progress=progress,
         )
     m = res.metrics
@@ -297,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: exact match {v['exact_match']:.3f}, ppl {v['ppl']:.3f} (x{v['ppl_ratio']:.3f})"
             + (f", KLD {v['kld_mean']:.4f}, same top {v['same_top_pct']:.1f}%" if "kld_mean" in v else "")
             + f", p50/p95 {v['latency_ms_p50']:.0f}/{v['latency_ms_p95']:.0f} ms, {v['tokens_per_s']} tok/s"
-            f" (bench x{v['bench_ratio']}), {v['size_mb']} MB"
+            f" (bench x{v['bench_ratio']}), {v['size_mb']} MB, batched/single agreement {v['batch_agreement']}"
         )
     for name, b in m["baselines"].items():
         print(f"baseline {name}: exact match {b['exact_match']} on {b['n_cases']} cases")

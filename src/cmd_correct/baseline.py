@@ -1,0 +1,155 @@
+"""baseline: the untuned base model and thefuck's rules on evaluate's cases -> reports/baseline/.
+
+    python -m cmd_correct baseline models/base-gguf data/final reports/baseline [--generated data/generated]
+
+Their answers depend only on the base model, the test cases and the decoding settings, never on training,
+so they are a stage of their own: a training change does not pay for them again. The cases are evaluate's
+own stratified sample (the `evaluate:` params and `base.seed`); evaluate folds `metrics.json` here into
+its metrics.json `baselines` and refuses it when its case ids differ.
+
+reports/baseline/metrics.json: {"base": {...}, "thefuck": {...}, "settings": {"case_ids_sha256", ...}}
+reports/baseline/predictions.jsonl: {"id", "base", "thefuck"} per evaluated case (None: not run)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import io, paths
+from . import params as params_mod
+from .cli import Progress, noop_progress
+from .errors import ModelError
+from .evaluate import Params, cases, exact, sample_seed, thefuck_baseline
+
+METRICS = "metrics.json"
+PREDICTIONS = "predictions.jsonl"
+
+
+@dataclass(frozen=True)
+class Result:
+    metrics: dict
+    predictions: Path
+
+
+def case_ids_sha256(sample: list[cases.Case]) -> str:
+    """What ties a baseline to evaluate's sample: the hash of its case ids, in order."""
+    return hashlib.sha256("\n".join(c.id for c in sample).encode()).hexdigest()
+
+
+def sample(params: Params, final_dir: Path, seed: int) -> list[cases.Case]:
+    """evaluate's stratified sample of the test split (the same call evaluate makes)."""
+    return cases.stratified_sample(cases.load_cases(Path(final_dir) / "test.jsonl"), params.n_cases, seed)
+
+
+def base_model(
+    params: Params, gguf: Path, sample: list[cases.Case], seed: int, progress: Progress
+) -> tuple[dict, dict]:
+    """Exact match of the untuned base on its stratified sub-sample; (metrics, answers by case id)."""
+    subset = cases.stratified_sample(sample, params.base_cases, seed)
+    timed = cases.stratified_sample(subset, params.latency_cases, seed)
+    ran = exact.run_model(
+        "base",
+        gguf,
+        subset,
+        timed=timed,
+        threads=params.threads,
+        n_ctx=params.n_ctx,
+        max_tokens=params.max_tokens,
+        seed=seed,
+        parallel=params.parallel,
+        progress=progress,
+    )
+    spd = exact.speed(ran.timed)
+    m = exact.score(subset, ran.answers) | {k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")}
+    return m | {"batch_agreement": ran.agreement}, dict(zip((c.id for c in subset), ran.answers, strict=True))
+
+
+def thefuck(params: Params, sample: list[cases.Case], progress: Progress) -> tuple[dict, dict]:
+    """thefuck's first suggestion on the cases within its reach; (metrics, suggestions by case id)."""
+    sug = thefuck_baseline.suggest(sample, timeout=params.timeout_s, progress=progress)
+    reach = [c for c in sample if thefuck_baseline.in_reach(c)]
+    tf = exact.score(reach, [sug.get(c.id) for c in reach]) if reach else {"exact_match": None, "n_cases": 0}
+    every = exact.score(sample, [sug.get(c.id) for c in sample])
+    suggested = sum(sug.get(c.id) is not None for c in reach)
+    return {
+        "exact_match": tf["exact_match"],
+        "exact_match_by_shell": tf.get("exact_match_by_shell", {}),
+        "n_cases": len(reach),
+        "reach": thefuck_baseline.REACH,
+        "suggested_pct": round(100 * suggested / len(reach), 2) if reach else None,
+        "exact_match_all_cases": every["exact_match"],
+        "with_error_message": sum(c.error is not None for c in reach),
+    }, sug
+
+
+def run(
+    params: Params,
+    *,
+    base_gguf_dir: Path | None,
+    final_dir: Path,
+    out_dir: Path,
+    seed: int,
+    generated_dir: Path | None = None,
+    progress: Progress = noop_progress,
+) -> Result:
+    """Run `params.baselines` on evaluate's sample; write out_dir/metrics.json and predictions.jsonl."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    inputs = [Path(final_dir), *([Path(base_gguf_dir)] if base_gguf_dir else [])]
+    io.check_output(out_dir, stage="baseline", inputs=inputs, recognise=io.holds_only(METRICS, PREDICTIONS))
+    picked = sample(params, final_dir, seed)
+    metrics: dict = {}
+    answers: dict[str, dict] = {}
+    if "base" in params.baselines:
+        if base_gguf_dir is None:
+            raise ModelError("evaluate.baselines lists 'base': pass the base model's GGUF folder (models/base-gguf)")
+        metrics["base"], answers["base"] = base_model(
+            params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress
+        )
+    if "thefuck" in params.baselines:
+        metrics["thefuck"], answers["thefuck"] = thefuck(params, cases.attach_errors(picked, generated_dir), progress)
+    metrics["settings"] = {
+        "n_cases": len(picked),
+        "case_ids_sha256": case_ids_sha256(picked),
+        "seed": seed,
+        "max_tokens": params.max_tokens,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    with io.atomic_dir(out_dir, stage="baseline", inputs=inputs, recognise=io.holds_only(METRICS, PREDICTIONS)) as tmp:
+        io.write_jsonl(
+            tmp / PREDICTIONS, [{"id": c.id, **{k: v.get(c.id) for k, v in answers.items()}} for c in picked]
+        )
+        io.write_json(tmp / METRICS, metrics)
+    return Result(metrics, out_dir / PREDICTIONS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .cli import parser, progress_bar
+
+    p = parser("baseline", __doc__)
+    p.add_argument("base_gguf_dir", type=Path, help="the base model's GGUF folder (models/base-gguf)")
+    p.add_argument("final_dir", type=Path, help="data/final (test.jsonl)")
+    p.add_argument("out_dir", type=Path, help="reports/baseline")
+    p.add_argument("--generated", type=Path, default=None, help="data/generated: error messages for thefuck")
+    args = p.parse_args(argv)
+    raw = params_mod.load(args.params)
+    params = params_mod.section("evaluate", raw, path=args.params)
+    seed = sample_seed(raw, args.params)
+    with progress_bar() as progress:
+        res = run(
+            params,
+            base_gguf_dir=args.base_gguf_dir,
+            final_dir=args.final_dir,
+            out_dir=args.out_dir,
+            seed=seed,
+            generated_dir=args.generated,
+            progress=progress,
+        )
+    for name, b in res.metrics.items():
+        if name != "settings":
+            print(f"baseline {name}: exact match {b['exact_match']} on {b['n_cases']} cases")
+    print(f"{args.out_dir} ({res.metrics['settings']['seconds']} s)")
+    return 0
