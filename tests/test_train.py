@@ -240,3 +240,92 @@ def test_real_embedded_model_learns_in_a_few_steps(tmp_path, data_dir, embedded_
     valid = [float(line.split("\t")[1]) for line in lines]
     assert len(valid) == 5 and valid[-1] < valid[0] == result.summary["base_valid_loss"]
     assert result.summary["max_tokens"] <= 96 and result.summary["dropped_rows"] == 0
+
+
+def test_bucketed_batches_cover_each_epoch_once_hold_one_shell_and_resume():
+    rng = random.Random(1)
+    shells = [rng.choice(contract.SHELLS) for _ in range(203)]
+    lengths = [rng.randint(20, 90) for _ in range(203)]
+    asked: set[int] = set()
+
+    def length(i):
+        asked.add(i)
+        return lengths[i]
+
+    order = data.Batches(shells, length, batch_size=4, seed=3, window=10)
+    assert order(0) and len(asked) <= 40  # lengths of the first window's rows only: encoded as reached
+    per_epoch = 203 // 4
+    epoch0 = [order(k) for k in range(per_epoch)]
+    flat = [i for b in epoch0 for i in b]
+    assert sorted(flat) == sorted(set(flat)) and len(flat) == per_epoch * 4  # each row once per epoch
+    mixed = sum(len({shells[i] for i in b}) > 1 for b in epoch0)
+    assert mixed <= len(contract.SHELLS) - 1  # leftovers carry over: only the epoch's last rows mix shells
+    spread = [max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in epoch0]
+    assert sum(spread) / len(spread) < 25  # vs ~45 for random batches of 4 from 20..90
+    again = data.Batches(shells, lengths.__getitem__, 4, 3, 10)
+    assert [again(k) for k in (7, per_epoch + 2)] == [order(7), order(per_epoch + 2)]  # a resumed run
+    assert order(per_epoch) != epoch0[0]  # a new shuffle next epoch
+    assert data.Batches(shells, length, 4, 3, 0)(5) == data.batch_indices(203, 4, 5, 3)  # window 0: today's order
+
+
+def test_shared_prefix_stops_before_the_first_supervised_token(tokenizer):
+    rows = [data.encode(tokenizer, data.Example("bash", c, f), 96) for c, f in [("gti", "git"), ("sl", "ls")]]
+    p = data.shared_prefix(rows)
+    head = f"{contract.IM_START}system\n{contract.system_prompt('bash')}{contract.IM_END}\n{contract.IM_START}user\n"
+    assert p == len(tokenizer(head, add_special_tokens=False)["input_ids"])  # system prompt + `<|im_start|>user\n`
+    assert all(labels[p] == data.IGNORE and labels[p + 1 :].count(data.IGNORE) < len(labels) for _, labels in rows)
+    other = data.encode(tokenizer, data.Example("zsh", "gti", "git"), 96)
+    assert data.shared_prefix([rows[0], other]) < p  # another shell's system prompt differs
+    assert data.shared_prefix(rows[:1]) == 0
+
+
+@pytest.mark.parametrize("window", [0, 3])
+def test_shared_prefix_and_buckets_give_the_plain_loss_and_gradients(tokenizer, tiny_model_dir, window):
+    """The faster path (one shell per batch, the system prompt run once per batch) must train on the same
+    loss: summed over the same rows, loss and LoRA gradients equal the plain padded batch's."""
+    import contextlib
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32),
+        LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["q_proj", "v_proj", "down_proj"]),
+    )
+    for name, w in model.named_parameters():  # B = 0 at init: give the adapters weight so gradients differ
+        if "lora_B" in name:
+            torch.nn.init.normal_(w, std=0.05)
+    rng = random.Random(2)
+    examples = [data.Example(s, c, f) for s, c, f in (rng.choice(FIXES) for _ in range(24))]
+    split = data.LazySplit(tokenizer, examples, 96)
+    pad = tokenizer.pad_token_id
+    nocast = contextlib.nullcontext
+
+    def loss_and_grads(batches):
+        model.zero_grad()
+        total, count = 0.0, 0
+        for rows in batches:
+            for ids, mask, labels, prefix in torch_backend.micro_batches(rows, pad, "cpu", share_prefix=True):
+                loss, k = torch_backend._loss_sum(model, ids, mask, labels, nocast, prefix)
+                loss.backward()
+                total, count = total + float(loss), count + k
+        grads = {n: w.grad.clone() for n, w in model.named_parameters() if w.requires_grad}
+        return total, count, grads
+
+    plain_rows = split.rows(list(range(24)))
+    model.zero_grad()
+    ids, mask, labels = data.collate(plain_rows, pad)
+    plain_loss, plain_count = torch_backend._loss_sum(model, ids, mask, labels, nocast)
+    plain_loss.backward()
+    plain = {n: w.grad.clone() for n, w in model.named_parameters() if w.requires_grad}
+
+    order = split.batches(batch_size=4, seed=5, window=window)
+    batches = [split.rows(order(k)) for k in range(6)]
+    assert sum(map(len, batches)) == 24 and any(data.shared_prefix(b) > 0 for b in batches)
+    loss, count, grads = loss_and_grads(batches)
+    assert count == plain_count
+    assert loss == pytest.approx(float(plain_loss), rel=1e-5)
+    for name, g in plain.items():
+        torch.testing.assert_close(grads[name], g, rtol=1e-4, atol=1e-6, msg=name)

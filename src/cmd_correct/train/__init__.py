@@ -31,7 +31,7 @@ class Params:
     lr: float = 1e-3  # peak learning rate
     schedule: Literal["cosine", "linear", "constant"] = "cosine"  # decay after warmup
     warmup: int = 10  # warmup steps
-    batch_size: int = 8  # sequences per micro-batch
+    batch_size: int = 16  # sequences per micro-batch
     grad_accum: int = 1  # micro-batches per optimizer step
     max_length: int = 96  # tokens per sequence (longer examples are left out and counted)
     iters: int = 200  # optimizer steps
@@ -39,12 +39,14 @@ class Params:
     max_grad_norm: float = 1.0  # gradient clipping norm
     log_interval: int = 10  # steps between train-loss / tokens-per-second log points
     eval_interval: int = 50  # steps between validation-loss evaluations
-    eval_batches: int = 8  # validation batches per evaluation
+    eval_batches: int = 4  # validation batches per evaluation
     checkpoint_interval: int = 50  # steps between resumable checkpoints
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # torch device
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"  # compute dtype (autocast for half types)
+    dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"  # compute dtype (autocast for half types)
     threads: int = 0  # torch CPU threads (0: all cores)
     grad_checkpointing: bool = False  # recompute activations in backward (big models on small GPUs)
+    bucket_window: int = 32  # torch: batches per window sorted by (shell, length); 0: plain shuffled batches
+    share_prefix: bool = True  # torch: a batch's shared system prompt runs once, not once per row
     kaggle: KaggleParams = field(default_factory=KaggleParams)  # backend=kaggle only
 
     def validate(self) -> list[str]:
@@ -52,7 +54,9 @@ class Params:
         positive = ("rank", "batch_size", "grad_accum", "max_length", "iters", "eval_interval", "eval_batches")
         problems += [f"{name}: must be > 0" for name in positive if getattr(self, name) <= 0]
         problems += [
-            f"{name}: must be >= 0" for name in ("warmup", "checkpoint_interval", "threads") if getattr(self, name) < 0
+            f"{name}: must be >= 0"
+            for name in ("warmup", "checkpoint_interval", "threads", "bucket_window")
+            if getattr(self, name) < 0
         ]
         if self.log_interval <= 0:
             problems.append("log_interval: must be > 0")

@@ -138,6 +138,15 @@ class LazySplit:
                 self.max_tokens = max(self.max_tokens, len(pair[0]))
         return self._cache[i]
 
+    def length(self, i: int) -> int:
+        """Tokens of row `i` (0 for a row left out as too long)."""
+        pair = self.get(i)
+        return len(pair[0]) if pair else 0
+
+    def batches(self, batch_size: int, seed: int, window: int) -> Batches:
+        """Length-bucketed micro-batches of this split, one shell per batch (see Batches)."""
+        return Batches([ex.shell for ex in self.examples], self.length, batch_size, seed, window)
+
     def rows(self, indices: list[int]) -> list[tuple[list[int], list[int]]]:
         """The encoded rows among `indices` (over-long ones left out)."""
         return [pair for pair in map(self.get, indices) if pair is not None]
@@ -146,13 +155,82 @@ class LazySplit:
 def batch_indices(n: int, batch_size: int, step: int, seed: int) -> list[int]:
     """Row indices of micro-batch number `step`: a fresh seeded shuffle each epoch, so a resumed run
     sees exactly the batches the uninterrupted run would have seen."""
-    import random
-
     per_epoch = max(1, n // batch_size)
     epoch, k = divmod(step, per_epoch)
+    return _epoch_order(n, seed, epoch)[k * batch_size : (k + 1) * batch_size]
+
+
+def _epoch_order(n: int, seed: int, epoch: int) -> list[int]:
+    import random
+
     order = list(range(n))
     random.Random(seed * 1_000_003 + epoch).shuffle(order)
-    return order[k * batch_size : (k + 1) * batch_size]
+    return order
+
+
+class Batches:
+    """Micro-batches of row indices, length-bucketed: each epoch's seeded shuffle is read in windows of
+    `window` batches; within a window each group's rows (a shell: one shared system prompt) are sorted by
+    length and cut into batches, whose order is then shuffled. A group's leftover rows (fewer than a batch)
+    carry over to the next window; the last window's leftovers form the epoch's final batches. A batch so
+    holds one shell and rows of similar length (little padding), and each epoch still visits its rows in
+    a seeded order that a resumed run recomputes. Windows are built as steps reach them, so `length` is
+    asked only for rows about to be trained on. `window=0` is the plain shuffled order (`batch_indices`).
+    """
+
+    def __init__(self, groups: list[str], length, batch_size: int, seed: int, window: int):
+        self.groups, self.length = groups, length
+        self.batch_size, self.seed, self.window = batch_size, seed, window
+        self.per_epoch = max(1, len(groups) // batch_size)
+        self._epoch = -1
+        self._batches: list[list[int]] = []
+
+    def __call__(self, step: int) -> list[int]:
+        """Row indices of micro-batch number `step` (counted over epochs)."""
+        if not self.window:
+            return batch_indices(len(self.groups), self.batch_size, step, self.seed)
+        epoch, k = divmod(step, self.per_epoch)
+        if epoch != self._epoch:
+            self._epoch, self._batches = epoch, []
+            self._windows = self._bucketed(epoch)
+        while len(self._batches) <= k:
+            self._batches += next(self._windows)
+        return self._batches[k]
+
+    def _bucketed(self, epoch: int):
+        import random
+
+        bs, span = self.batch_size, self.batch_size * self.window
+        order = _epoch_order(len(self.groups), self.seed, epoch)[: self.per_epoch * bs]
+        rng = random.Random(self.seed * 1_000_003 + epoch + 7_919)
+        carry: dict[str, list[int]] = {}
+        for start in range(0, len(order), span):
+            for i in order[start : start + span]:
+                carry.setdefault(self.groups[i], []).append(i)
+            out: list[list[int]] = []
+            for group in sorted(carry):
+                rows = sorted(carry[group], key=lambda i: (self.length(i), i))
+                full = len(rows) - len(rows) % bs
+                out += [rows[j : j + bs] for j in range(0, full, bs)]
+                carry[group] = rows[full:]
+            if start + span >= len(order):  # the epoch's leftovers: mixed batches, still length-sorted
+                rest = sorted((i for g in sorted(carry) for i in carry[g]), key=lambda i: (self.groups[i], i))
+                out += [rest[j : j + bs] for j in range(0, len(rest), bs)]
+            rng.shuffle(out)
+            yield out
+
+
+def shared_prefix(rows: list[tuple[list[int], list[int]]]) -> int:
+    """Tokens every row starts with that no row supervises, at most one short of the first labelled one:
+    the system prompt (and `<|im_start|>user\n`) that rows of one shell share, computed once per batch."""
+    if len(rows) < 2:
+        return 0
+    first = rows[0][0]
+    limit = min(next((i for i, y in enumerate(labels) if y != IGNORE), len(labels)) for _, labels in rows) - 1
+    n = 0
+    while n < limit and all(ids[n] == first[n] for ids, _ in rows):
+        n += 1
+    return n
 
 
 def collate(rows: list[tuple[list[int], list[int]]], pad_id: int):

@@ -22,6 +22,7 @@ from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
 from . import data
+from .kaggle_backend import ADAPTER_DIR_FILES, REPORT_FILES  # what train's folders hold (every backend)
 
 # libgomp threads spin while waiting; on a shared 2-core machine that makes a step 10-50x slower.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
@@ -79,23 +80,52 @@ def _scheduler(optimizer, params):
     return get_scheduler(name, optimizer, num_warmup_steps=params.warmup, num_training_steps=params.iters)
 
 
-def _loss_sum(model, ids, mask, labels, autocast):
+def _loss_sum(model, ids, mask, labels, autocast, prefix=None):
     """Summed next-token cross-entropy over the labelled (assistant) tokens, and their count.
 
     The output layer runs only at labelled positions: with a 49k vocabulary and ~15 answer tokens in
     ~60, full logits would cost ~10% of the step and 100+ MB per batch for nothing. (Llama/Qwen-style
     models: decoder + plain lm_head, no logit soft-capping.)
+
+    `prefix` (1-D token ids every row of the batch starts with; `ids` etc. are then the rows after it):
+    the shared system prompt runs once and its keys/values are repeated for every row, so its tokens
+    are not recomputed per row. Gradients flow through the shared pass; the loss is the same sum.
     """
+    import torch
     import torch.nn.functional as F
 
     inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = inner.get_decoder()
     target = labels[:, 1:]
     keep = target != data.IGNORE
     with autocast():
-        hidden = inner.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+        if prefix is None or len(prefix) == 0:
+            hidden = decoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        else:
+            n, p = ids.shape[0], len(prefix)
+            cache = decoder(input_ids=prefix[None], use_cache=True).past_key_values
+            cache.batch_repeat_interleave(n)
+            full_mask = torch.cat([mask.new_ones((n, p)), mask], dim=1)
+            positions = torch.arange(p, p + ids.shape[1], device=ids.device)[None].expand(n, -1)
+            hidden = decoder(
+                input_ids=ids, attention_mask=full_mask, past_key_values=cache, position_ids=positions, use_cache=True
+            ).last_hidden_state
         logits = inner.get_output_embeddings()(hidden[:, :-1][keep])
     loss = F.cross_entropy(logits.float(), target[keep], reduction="sum")
     return loss, int(keep.sum())
+
+
+def micro_batches(rows, pad_id: int, device: str, share_prefix: bool) -> list[tuple]:
+    """(ids, mask, labels, prefix) tensors per micro-batch of encoded rows: rows that start with the same
+    unsupervised prompt (one shell's system prompt) are split off it when `share_prefix`."""
+    import torch
+
+    if not rows:
+        return []
+    p = data.shared_prefix(rows) if share_prefix else 0
+    prefix = torch.tensor(rows[0][0][:p], dtype=torch.long, device=device) if p else None
+    ids, mask, labels = (t.to(device) for t in data.collate([(x[p:], y[p:]) for x, y in rows], pad_id))
+    return [(ids, mask, labels, prefix)]
 
 
 def _evaluate(model, split: data.LazySplit, params, pad_id: int, device: str, autocast) -> float:
@@ -202,6 +232,8 @@ def train(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
+        io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
     started = time.perf_counter()
     device = pick_device(params.device)
     threads = params.threads or usable_cpus()
@@ -249,7 +281,9 @@ def train(
     fingerprint = _fingerprint(params, seed, data_dir, base_dir)
     state = _load_checkpoint(ckpt, fingerprint, model, optimizer, scheduler, scaler)
     done = int(state.get("step", 0))
-    log = _Log(report_dir, state.get("history", []))
+    # dvclive writes beside the checkpoint while training; the report folder is replaced only when the
+    # adapter is, so a killed run leaves no metrics.json that looks like a finished run's.
+    log = _Log(ckpt / "report", state.get("history", []))
     tokens, seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
     progress("train (torch): load", 1, 1)
     if done == 0:  # the untuned base (LoRA B = 0): the valid loss the adapter has to beat
@@ -258,22 +292,27 @@ def train(
     recent: list[float] = []  # train losses since the last log line
     window_tokens, window_start = 0, time.perf_counter()
     n = len(train_set)
+    order = train_set.batches(params.batch_size, seed, params.bucket_window)
+    # use_cache (the shared prefix's keys/values) is off under gradient checkpointing in transformers
+    share = params.share_prefix and not params.grad_checkpointing
+    examples = int(state.get("examples", 0))
     progress("train (torch)", done, params.iters)
     for step in range(done, params.iters):
         t0 = time.perf_counter()
-        batches = [
-            train_set.rows(data.batch_indices(n, params.batch_size, step * params.grad_accum + k, seed))
+        tensors = [
+            t
             for k in range(params.grad_accum)
+            for t in micro_batches(train_set.rows(order(step * params.grad_accum + k)), pad_id, device, share)
         ]
-        tensors = [[t.to(device) for t in data.collate(rows, pad_id)] for rows in batches if rows]
-        targets = sum(int(torch.count_nonzero(lab[:, 1:] != data.IGNORE)) for _, _, lab in tensors)
-        step_loss = 0.0
-        for ids, mask, labels in tensors:
-            loss, _ = _loss_sum(model, ids, mask, labels, autocast)
+        targets = sum(int(torch.count_nonzero(lab[:, 1:] != data.IGNORE)) for _, _, lab, _ in tensors)
+        step_loss, step_tokens = 0.0, 0
+        for ids, mask, labels, prefix in tensors:
+            loss, _ = _loss_sum(model, ids, mask, labels, autocast, prefix)
             loss = loss / max(targets, 1)  # mean over every target token of the optimizer step
             (scaler.scale(loss) if scaler else loss).backward()
             step_loss += float(loss.detach())
-            window_tokens += int(mask.sum())
+            step_tokens += int(mask.sum()) + (len(prefix) * ids.shape[0] if prefix is not None else 0)
+        window_tokens += step_tokens
         if scaler:
             scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)
@@ -287,7 +326,8 @@ def train(
         if not math.isfinite(step_loss):
             raise ModelError(f"train loss became {step_loss} at step {step + 1}; lower train.lr")
         seconds += time.perf_counter() - t0
-        tokens += sum(int(m.sum()) for _, m, _ in tensors)
+        tokens += step_tokens  # sequence tokens trained on (a shared prefix counts once per row)
+        examples += sum(ids.shape[0] for ids, *_ in tensors)
         recent.append(step_loss)
         current = step + 1
 
@@ -314,6 +354,7 @@ def train(
                     "fingerprint": fingerprint,
                     "history": log.history,
                     "tokens": tokens,
+                    "examples": examples,
                     "seconds": seconds,
                 },
             )
@@ -330,6 +371,8 @@ def train(
         "base_valid_loss": data.base_valid_loss(log.history),
         "tokens": tokens,
         "tokens_per_s": tokens / seconds if seconds else None,
+        "examples": examples,
+        "examples_per_s": examples / seconds if seconds else None,
         "train_seconds": seconds,
         "seconds": time.perf_counter() - started,
         "device": device,
@@ -340,7 +383,8 @@ def train(
         "max_tokens": train_set.max_tokens,
         "peak_memory_gb": _peak_memory_gb(device),
     }
-    with io.atomic_dir(adapter_dir) as tmp:
+    inputs = [data_dir, base_dir]
+    with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=io.holds_only(*ADAPTER_DIR_FILES)) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         (tmp / "README.md").unlink(missing_ok=True)  # PEFT's empty model-card template
         cfg_path = tmp / "adapter_config.json"
@@ -349,6 +393,8 @@ def train(
         cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
         io.write_json(cfg_path, cfg)
     log.finish(summary)
+    with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as tmp:
+        shutil.copytree(ckpt / "report", tmp, dirs_exist_ok=True)
     shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
     return summary
 

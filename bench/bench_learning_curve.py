@@ -1,0 +1,139 @@
+"""Learning curve of the default training profile: exact match and valid loss against examples seen.
+
+For each budget (a multiple of params.yaml's `train.iters x batch_size x grad_accum` examples), trains the
+default profile from scratch to that many steps (same lr schedule shape, warmup, data, seed), fuses,
+converts to an f16 GGUF and scores exact match on a fixed stratified sample of the valid split with the
+contract prompt (batched decoding, as evaluate). Each training runs in its own child process; its CPU
+minutes are that child's user + system time. Writes <out>/learning_curve.json and learning_curve.png and
+prints the JSON.
+
+Usage: python bench/bench_learning_curve.py [--budgets 0.5 1 2] [--cases 300] [--base models/base]
+       [--data data/final] [--out reports/learning_curve] [--dtype DTYPE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+from cmd_correct import convert, fuse, infer, io, params, paths  # noqa: E402
+from cmd_correct.evaluate import cases, exact  # noqa: E402
+
+CHILD = """
+import json, sys
+from pathlib import Path
+from cmd_correct.train import Params, run
+cfg = json.loads(sys.argv[1])
+paths = {k: Path(cfg.pop(k)) for k in ("data_dir", "base_dir", "adapter_dir", "report_dir")}
+seed = cfg.pop("seed")
+print(json.dumps(run(Params(**cfg), seed=seed, **paths).summary))
+"""
+
+
+def _children_cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--budgets", type=float, nargs="+", default=[0.5, 1, 2], help="multiples of the default")
+    ap.add_argument("--cases", type=int, default=300, help="stratified valid cases scored by exact match")
+    ap.add_argument("--base", type=Path, default=paths.BASE)
+    ap.add_argument("--data", type=Path, default=paths.FINAL)
+    ap.add_argument("--out", type=Path, default=Path("reports/learning_curve"))
+    ap.add_argument("--dtype", default=None, help="override train.dtype")
+    args = ap.parse_args()
+    raw = params.load(paths.PARAMS)
+    train = params.section("train", raw)
+    if args.dtype:
+        train = replace(train, dtype=args.dtype)
+    seed = params.section("base", raw).seed
+    ev = params.section("evaluate", raw)
+    per_step = train.batch_size * train.grad_accum
+    valid = cases.stratified_sample(cases.load_cases(args.data / "valid.jsonl"), args.cases, seed)
+    env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
+    points = []
+    with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
+        for budget in args.budgets:
+            iters = max(train.warmup + 1, round(train.iters * budget))
+            run = Path(tmp) / f"x{budget}"
+            cfg = asdict(replace(train, iters=iters, checkpoint_interval=0, eval_interval=iters)) | {
+                "seed": seed,
+                "data_dir": str(args.data),
+                "base_dir": str(args.base),
+                "adapter_dir": str(run / "adapter"),
+                "report_dir": str(run / "report"),
+            }
+            cpu0, wall0 = _children_cpu_s(), time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, json.dumps(cfg)], env=env, capture_output=True, text=True, check=False
+            )
+            if done.returncode:
+                sys.stderr.write(done.stderr[-4000:])
+                return done.returncode
+            cpu_min, wall_min = (_children_cpu_s() - cpu0) / 60, (time.perf_counter() - wall0) / 60
+            summary = json.loads(done.stdout.strip().splitlines()[-1])
+            fuse.run(params.section("fuse", raw), args.base, run / "adapter", run / "fused")
+            convert.run(params.section("convert", raw), run / "fused", run / "f16")
+            with infer.load(paths.f16_gguf(run / "f16"), threads=ev.threads, max_tokens=ev.max_tokens) as model:
+                answers = model.correct_many([(c.shell, c.command) for c in valid], parallel=ev.parallel)
+            score = exact.score(valid, [a.text for a in answers])
+            points.append(
+                {
+                    "budget": budget,
+                    "iters": iters,
+                    "examples": iters * per_step,
+                    "cpu_minutes": round(cpu_min, 2),
+                    "wall_minutes": round(wall_min, 2),
+                    "examples_per_s": round(summary["examples_per_s"], 3),
+                    "valid_loss": round(summary["valid_loss"], 4),
+                    "exact_match": score["exact_match"],
+                    "exact_match_by_family": score["exact_match_by_family"],
+                }
+            )
+            print(json.dumps(points[-1]), file=sys.stderr)
+    result = {
+        "profile": {"lr": train.lr, "batch_size": train.batch_size, "dtype": train.dtype, "default_iters": train.iters},
+        "valid_cases": len(valid),
+        "points": points,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    io.write_json(args.out / "learning_curve.json", result)
+    _plot(points, args.out / "learning_curve.png")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _plot(points: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, x, label in ((axes[0], "examples", "examples seen"), (axes[1], "cpu_minutes", "training CPU minutes")):
+        ax.plot([p[x] for p in points], [p["exact_match"] for p in points], "o-", label="exact match (valid)")
+        ax.set_xlabel(label)
+        ax.set_ylabel("exact match")
+        twin = ax.twinx()
+        twin.plot([p[x] for p in points], [p["valid_loss"] for p in points], "s--", color="tab:red", label="valid loss")
+        twin.set_ylabel("valid loss")
+        ax.grid(alpha=0.3)
+    fig.suptitle("Learning curve of the default profile")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

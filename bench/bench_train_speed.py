@@ -1,0 +1,100 @@
+"""Training examples per second: today's plain path against length-bucketed, shared-prefix batches.
+
+Each run trains the same base model on the same rows with the same params and steps, in its own child
+process (train.run, as the train stage does), one after the other. The plain path is `bucket_window: 0,
+share_prefix: false` (shuffled batches padded to their longest row, the system prompt run for every row);
+the fast path is params.yaml's bucketing and prefix sharing, in float32 and in bfloat16 autocast.
+examples/s = rows trained on / seconds in training steps (evaluation excluded). Prints one JSON object
+with every run and its ratio to the plain path.
+
+Usage: python bench/bench_train_speed.py [--base models/base] [--data data/final] [--rows 4096]
+       [--steps 40] [--threads 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CHILD = """
+import json, sys
+from pathlib import Path
+from cmd_correct.train import Params, run
+cfg = json.loads(sys.argv[1])
+paths = {k: Path(cfg.pop(k)) for k in ("data_dir", "base_dir", "adapter_dir", "report_dir")}
+print(json.dumps(run(Params(**cfg), seed=42, **paths).summary))
+"""
+
+
+def _subset(data: Path, out: Path, rows: int) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", rows), ("valid", 64)):
+        with open(data / f"{split}.jsonl", encoding="utf-8") as src:
+            lines = [line for _, line in zip(range(n), src, strict=False)]
+        (out / f"{split}.jsonl").write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--base", type=Path, default=Path("models/base"))
+    ap.add_argument("--data", type=Path, default=Path("data/final"))
+    ap.add_argument("--rows", type=int, default=4096, help="train rows the runs draw from")
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_args()
+    from cmd_correct import params
+
+    train = params.load(Path("params.yaml"))["train"]
+    common = {k: train[k] for k in ("rank", "alpha", "dropout", "target_modules", "lr", "batch_size", "max_length")}
+    common |= {"iters": args.steps, "warmup": 2, "eval_interval": 10**6, "eval_batches": 1, "log_interval": 10}
+    common |= {"checkpoint_interval": 0, "threads": args.threads, "backend": "torch"}
+    env = {
+        **os.environ,
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "passive"),
+        "CMD_CORRECT_NO_PROGRESS": "1",
+    }
+    out = {"rows": args.rows, "steps": args.steps, "batch_size": common["batch_size"], "runs": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-train-speed-") as tmp:
+        data = _subset(args.data, Path(tmp) / "data", args.rows)
+        fast = {k: train[k] for k in ("bucket_window", "share_prefix")}
+        variants = {
+            "plain": {"bucket_window": 0, "share_prefix": False, "dtype": "float32"},
+            "fast": fast | {"dtype": "float32"},
+            "fast-bf16": fast | {"dtype": "bfloat16"},
+        }
+        for name, extra in variants.items():
+            cfg = (
+                common
+                | extra
+                | {
+                    "data_dir": str(data),
+                    "base_dir": str(args.base),
+                    "adapter_dir": f"{tmp}/{name}/adapter",
+                    "report_dir": f"{tmp}/{name}/report",
+                }
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", CHILD, json.dumps(cfg)], env=env, capture_output=True, text=True, check=False
+            )
+            if done.returncode:
+                sys.stderr.write(done.stderr)
+                return done.returncode
+            s = json.loads(done.stdout.strip().splitlines()[-1])
+            out["runs"][name] = {"params": extra} | {
+                k: round(s[k], 3) if isinstance(s[k], float) else s[k]
+                for k in ("examples_per_s", "tokens_per_s", "train_seconds", "train_loss", "threads")
+            }
+    plain = out["runs"]["plain"]["examples_per_s"]
+    out["examples_per_s_ratio"] = {k: round(v["examples_per_s"] / plain, 2) for k, v in out["runs"].items()}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
