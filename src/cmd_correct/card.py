@@ -103,14 +103,15 @@ def fallback_note(quant_meta: dict | None, quant_type: str) -> str | None:
 def _variant_table(metrics: dict) -> str:
     variants = [k for k, v in metrics.items() if isinstance(v, dict) and "exact_match" in v]
     rows = [
-        "| variant | exact match | perplexity | ppl ratio | KLD mean | KLD p99 | same top | p50 ms | p95 ms "
-        "| tokens/s | size MB |",
-        "|---" * 11 + "|",
+        "| variant | exact match | equivalent match | perplexity | ppl ratio | KLD mean | KLD p99 | same top "
+        "| p50 ms | p95 ms | tokens/s | size MB |",
+        "|---" * 12 + "|",
     ]
     for k in variants:
         m = metrics[k]
         rows.append(
-            f"| {k} | {_pct(m.get('exact_match'))} | {_num(m.get('ppl'))} | {_num(m.get('ppl_ratio'))} "
+            f"| {k} | {_pct(m.get('exact_match'))} | {_pct(m.get('equivalent_match'))} "
+            f"| {_num(m.get('ppl'))} | {_num(m.get('ppl_ratio'))} "
             f"| {_num(m.get('kld_mean'), '.4f')} | {_num(m.get('kld_p99'), '.4f')} "
             f"| {_num(m.get('same_top_pct'), '.1f')} | {_num(m.get('latency_ms_p50'), '.0f')} "
             f"| {_num(m.get('latency_ms_p95'), '.0f')} | {_num(m.get('tokens_per_s'), '.1f')} "
@@ -215,6 +216,13 @@ def body(inp: CardInputs) -> str:
         "### Exact match per family",
         _breakdown(inp.metrics, "exact_match_by_family", "family"),
     ]
+    if equivalent := _breakdown(inp.metrics, "equivalent_match_by_shell", "shell"):
+        parts += [
+            "### Equivalent match per shell",
+            "An answer that is the reference up to quoting, spacing, the order of safe bundled flags or "
+            "PowerShell's case also counts here (the gates judge exact match).",
+            equivalent,
+        ]
     if baselines := _baselines(inp.metrics):
         parts += ["### Baselines on the same split", baselines]
     if note:
