@@ -204,3 +204,16 @@ def test_a_file_output_replaces_only_its_own_stage_file(tmp_path):
         io.check_output(theirs, stage="validate", kind="file")
     with pytest.raises(OutputError, match="is a folder"):
         io.check_output(tmp_path, stage="validate", kind="file")
+
+
+def test_a_replaced_output_folder_keeps_dvcs_gitignore(tmp_path):
+    # Regression: evaluate's folder holds DVC's committed .gitignore (its outs are inside it); replacing the
+    # folder refused it as "not an output of evaluate", and the old code deleted the tracked file.
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / ".gitignore").write_text("/predictions.jsonl\n")
+    (out / "predictions.jsonl").write_text("old\n")
+    with io.atomic_dir(out, stage="evaluate", recognise=io.holds_only("predictions.jsonl")) as tmp:
+        (tmp / "predictions.jsonl").write_text("new\n")
+    assert (out / ".gitignore").read_text() == "/predictions.jsonl\n"
+    assert (out / "predictions.jsonl").read_text() == "new\n"

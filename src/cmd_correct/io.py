@@ -52,7 +52,9 @@ def holds_only(*patterns: str) -> Callable[[Path], bool]:
     from fnmatch import fnmatchcase
 
     def check(folder: Path) -> bool:
-        return folder.is_dir() and all(any(fnmatchcase(p.name, pat) for pat in patterns) for p in folder.iterdir())
+        return folder.is_dir() and all(
+            p.name in KEPT or any(fnmatchcase(p.name, pat) for pat in patterns) for p in folder.iterdir()
+        )
 
     return check
 
@@ -205,6 +207,9 @@ def atomic_write(path: str | Path, mode: str = "w", **kwargs) -> Iterator[Any]:
         raise
 
 
+KEPT = (".gitignore",)  # bookkeeping a stage's output folder may hold that no stage writes (DVC's, for outs inside it)
+
+
 @contextlib.contextmanager
 def atomic_dir(
     path: str | Path,
@@ -233,11 +238,14 @@ def atomic_dir(
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; outputs get the usual folder mode
         why = _refusal(path, stage, inputs, "dir", recognise)  # the world may have changed during the run
         if why is None and stage is None and path.is_dir() and meta_stage(path) is None:
-            kept = sorted({p.name for p in path.iterdir()} - {p.name for p in tmp.iterdir()} - {META})
+            kept = sorted({p.name for p in path.iterdir()} - {p.name for p in tmp.iterdir()} - {META, *KEPT})
             if kept:
                 why = f"holds {', '.join(kept[:3])}{' ...' if len(kept) > 3 else ''}, which this run did not write"
         if why:
             raise OutputError(path, why)
+        for name in KEPT:  # DVC's .gitignore for outs inside the folder is git's, not the stage's: keep it
+            if (path / name).is_file() and not (tmp / name).exists():
+                shutil.copy2(path / name, tmp / name)
         try:
             if path.exists():
                 old = path.with_name(f".{path.name}.{os.getpid()}.old")
