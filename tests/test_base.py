@@ -41,6 +41,7 @@ def test_local_folder_is_copied_with_meta(tiny_model_dir, tmp_path):
     meta = io.read_json(out / "meta.json")
     assert meta["stage"] == "base" and meta["source"] == str(tiny_model_dir.resolve())
     assert meta["sha256"] == io.sha256_tree(tiny_model_dir) == result.meta["sha256"]
+    assert meta["params"] == {"model": str(tiny_model_dir), "revision": None}  # base.seed is no dep of base
     assert io.sha256_file(out / "model.safetensors") == io.sha256_file(tiny_model_dir / "model.safetensors")
 
 

@@ -2,10 +2,12 @@
 
 The repo gets this project's own generate/validate/prepare entries from dvc.yaml, the sources they list
 as deps, and params.yaml with a small `generate.rows`. We read which stages ran from `dvc repro` output.
+A toy repo takes every stage's params list from dvc.yaml (toy commands): operational knobs rerun nothing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -72,6 +74,10 @@ def test_repro_reruns_only_what_changed(tmp_path: Path):
     final = repo.path / "data" / "final"
     assert (final / "train.jsonl").is_file() and (repo.path / "data" / "validation.json").is_file()
     assert repo.repro() == []  # nothing changed: nothing runs
+    # Operational knobs (how many problems are printed) are read by validate and prepare but are no deps.
+    repo.set("validate", show=3)
+    repo.set("prepare", show=3)
+    assert repo.repro() == []
     # Regression: an import writing bytecode into a source dep folder made DVC rerun every stage.
     cache = repo.path / "src" / "cmd_correct" / "generate" / "__pycache__"
     cache.mkdir(exist_ok=True)
@@ -96,3 +102,80 @@ def test_failed_validation_stops_the_pipeline(tmp_path: Path):
     assert ran == ["generate", "validate"]
     assert not (repo.path / "data" / "validation.json").exists()
     assert not (repo.path / "data" / "final").exists()
+
+
+# --- every stage's params deps, on toy stages ------------------------------------------------------------
+
+TOY_STAGE = """import sys
+from pathlib import Path
+
+Path("out").mkdir(exist_ok=True)
+Path("out", sys.argv[1]).write_text(sys.argv[1])
+"""
+
+
+class ToyRepo(Repo):
+    """This repo's dvc.yaml params lists and whole params.yaml, each stage's command swapped for a toy that
+    writes one file and no data deps between stages: what reruns is decided by the params lists alone."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+        path.mkdir()
+        self.spec = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+        toy = {
+            name: {"cmd": f"python toy.py {name}", "deps": ["toy.py"], "params": s["params"], "outs": [f"out/{name}"]}
+            for name, s in self.spec.items()
+        }
+        (path / "dvc.yaml").write_text(yaml.safe_dump({"stages": toy}, sort_keys=False))
+        (path / "toy.py").write_text(TOY_STAGE)
+        self.params = yaml.safe_load((ROOT / "params.yaml").read_text())
+        self.put({})
+        self.dvc("init", "--no-scm", "-q")
+
+    def get(self, dotted: str):
+        node = self.params
+        for key in dotted.split("."):
+            node = node[key]
+        return node
+
+    def put(self, values: dict) -> None:
+        """Set dotted keys in params.yaml; the result must still load (every change is a valid one)."""
+        from cmd_correct import params
+
+        for dotted, value in values.items():
+            *parents, leaf = dotted.split(".")
+            self.get(".".join(parents))[leaf] = value
+        (self.path / "params.yaml").write_text(yaml.safe_dump(self.params, sort_keys=False))
+        params.load(self.path / "params.yaml")
+
+
+def _changed(value):
+    """Another valid value for an operational knob."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value * 2 + 1
+    return "scratch" if value is None else f"{value}-x"
+
+
+def test_operational_knobs_rerun_no_stage_and_real_keys_do(tmp_path: Path):
+    from cmd_correct import params
+
+    repo = ToyRepo(tmp_path / "toy")
+    assert sorted(repo.repro()) == sorted(repo.spec)
+
+    knobs = [k for name in params.SECTIONS for k in params.operational_keys(params.section_class(name), name + ".")]
+    assert {"train.kaggle.poll_interval", "train.kaggle.timeout", "evaluate.timeout_s", "convert.timeout_s"} <= set(
+        knobs
+    )
+    repo.put({k: _changed(repo.get(k)) for k in knobs})  # every operational knob at once
+    assert json.loads(repo.dvc("status", "--json").stdout) == {}
+    assert repo.repro() == []
+
+    repo.put({"train.kaggle.accelerator": "NvidiaTeslaP100"})  # the GPU decides the adapter's numerics
+    assert repo.repro() == ["train"]
+    repo.put({"evaluate.threads": 1})  # latency metrics, and the baseline's answers, depend on it
+    assert sorted(repo.repro()) == ["baseline", "evaluate"]
+    repo.put({"convert.outtype": "bf16"})
+    assert sorted(repo.repro()) == ["convert", "convert_base"]

@@ -1,5 +1,6 @@
 """dvc.yaml, paths.py, params.yaml and the CLI agree: one name per stage, one layout, every section typed."""
 
+import dataclasses
 import importlib
 import re
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmd_correct import cli, params, paths
+from cmd_correct import baseline, cli, io, params, paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -81,3 +82,84 @@ def test_stage_can_be_restored_from_the_run_cache(name):
         if isinstance(out, dict):
             (path, opts), *_ = out.items()
             assert (opts or {}).get("cache", True), f"{name}: out {path} has cache: false (declare it a metric/plot)"
+
+
+# --- params deps: the exact keys that can change a stage's outputs ---------------------------------------
+
+# What each stage's code reads from params.yaml, operational knobs included: a section name is all its fields
+# (nested dataclasses too), a dotted key is that field. dvc.yaml must list exactly these less the operational
+# ones (fields marked `params.operational()`), so a timeout or a Kaggle poll interval reruns nothing.
+READS = {
+    "generate": ("base.seed", "generate"),
+    "validate": ("validate", "generate.shell_weights", "generate.family_weights"),
+    "prepare": ("base.seed", "prepare"),
+    "base": ("base.model", "base.revision"),  # base.seed is read by the others, not this stage
+    "train": ("base.seed", "train"),
+    "fuse": ("fuse",),
+    "convert": ("convert.outtype", "convert.name", "convert.timeout_s"),
+    "convert_base": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
+    "imatrix": ("imatrix",),
+    "quantize": ("quantize",),
+    "baseline": ("base.seed", *(f"evaluate.{k}" for k in baseline.PARAMS_READ)),
+    "evaluate": ("base.seed", "evaluate"),
+}
+OPERATIONAL = {k for name in params.SECTIONS for k in params.operational_keys(params.section_class(name), name + ".")}
+DEP_KEYS = {k for name in params.SECTIONS for k in params.dep_keys(params.section_class(name), name + ".")}
+
+
+def _expand(entry: str) -> set[str]:
+    """Every leaf key under `entry` (a section, a nested dataclass or one field), operational ones too."""
+    leaves = {k for k in OPERATIONAL | DEP_KEYS if k == entry or k.startswith(entry + ".")}
+    assert leaves, f"{entry}: not a params section or field"
+    return leaves
+
+
+def test_every_stage_says_what_it_reads():
+    assert set(READS) == set(SPEC)
+
+
+@pytest.mark.parametrize("name", sorted(SPEC))
+def test_stage_params_are_exactly_the_keys_that_change_its_outputs(name):
+    listed = [e if isinstance(e, str) else next(iter(e)) for e in SPEC[name].get("params", [])]
+    assert len(listed) == len(set(listed)), f"{name}: a params key listed twice"
+    read = set().union(*map(_expand, READS[name]))
+    assert set(listed) == read - OPERATIONAL, f"{name}: dvc.yaml params differ from what its code reads"
+    assert all(key in DEP_KEYS for key in listed), f"{name}: whole sections or operational keys listed"
+
+
+def test_baseline_params_read_is_what_its_code_reads():
+    # baseline reads part of `evaluate:`; the attributes its code takes from `params` are exactly PARAMS_READ.
+    import ast
+
+    from cmd_correct import evaluate
+
+    tree = ast.parse(Path(baseline.__file__).read_text(encoding="utf-8"))
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "params"
+    }
+    fields = {f.name for f in dataclasses.fields(evaluate.Params)}
+    assert used & fields == set(baseline.PARAMS_READ)
+    assert len(baseline.PARAMS_READ) == len(set(baseline.PARAMS_READ))
+
+
+def test_timeouts_polls_and_show_knobs_are_operational():
+    # A new `*_timeout`, poll or show-N knob is operational unless someone argues otherwise (here).
+    knobs = {k for k in OPERATIONAL | DEP_KEYS if re.search(r"timeout|poll|(^|\.)show$|scratch", k)}
+    assert knobs and knobs <= OPERATIONAL, sorted(knobs - OPERATIONAL)
+
+
+@pytest.mark.parametrize("name", sorted(params.SECTIONS))
+def test_outputs_record_no_operational_params(name, tmp_path):
+    # meta.json and train_config.json record `params.recorded()`: an operational knob changes no output bytes.
+    def has(tree: dict, dotted: str) -> bool:
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            tree = tree.get(key) or {}
+        return leaf in tree
+
+    cls = params.section_class(name)
+    written = io.write_meta(tmp_path, name, params=cls())["params"]
+    assert all(has(written, k) for k in params.dep_keys(cls))
+    assert not [k for k in params.operational_keys(cls) if has(written, k)]

@@ -154,7 +154,10 @@ def test_torch_writes_adapter_config_meta_and_metrics(tmp_path, data_dir, tiny_m
     assert cfg["r"] == 16 and cfg["target_modules"] == sorted(train.Params().target_modules)  # stable bytes
     resolved = io.read_json(adapter / "train_config.json")
     assert resolved["backend"] == "torch" and resolved["seed"] == 7 and resolved["iters"] == 6
+    # Operational knobs rerun nothing (no params deps), so they are not recorded in the adapter either.
+    assert "checkpoint_interval" not in resolved and set(resolved["kaggle"]) == {"accelerator", "upload_base"}
     meta = io.read_json(adapter / "meta.json")
+    assert "checkpoint_interval" not in meta["params"] and "poll_interval" not in meta["params"]["kaggle"]
     assert meta["inputs"]["base"] == io.sha256_tree(tiny_model_dir)
 
     report = tmp_path / "adapter-report"

@@ -319,6 +319,14 @@ def test_kernel_metadata_is_rendered_from_params(tmp_path):
     assert (tmp_path / "train_kernel.py").read_text() == (REPO / "kaggle" / "train_kernel.py").read_text()
 
 
+def test_only_the_gpu_and_the_base_upload_are_params_deps():
+    # Names, visibility, internet and waiting change no adapter byte: changing them reruns no train stage.
+    from cmd_correct import params
+
+    assert params.dep_keys(kaggle_backend.KaggleParams) == ["accelerator", "upload_base"]
+    assert "poll_interval" in params.operational_keys(kaggle_backend.KaggleParams)
+
+
 def test_bad_kaggle_params_are_listed_together():
     from cmd_correct import params
 

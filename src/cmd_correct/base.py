@@ -202,7 +202,8 @@ def run(params: Params, out: str | Path, progress: Progress = noop_progress) -> 
             if not params.revision:
                 raise ModelError(f"{params.model}: a Hub model needs base.revision pinned to a commit sha")
             source = _materialize_hub(params.model, params.revision, tmp, progress)
-        meta = io.write_meta(tmp, "base", params=params, **source)
+        # model and revision only: base.seed is no dep of this stage (a new seed must not leave this stale)
+        meta = io.write_meta(tmp, "base", params={"model": params.model, "revision": params.revision}, **source)
     return Result(out=out, meta=meta)
 
 

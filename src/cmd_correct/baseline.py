@@ -26,6 +26,20 @@ from .evaluate import Params, cases, exact, sample_seed, thefuck_baseline
 
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.jsonl"
+# The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
+# dvc.yaml's baseline params are base.seed and these less the operational ones (tests/test_pipeline.py checks
+# both this list against the code here and dvc.yaml against it).
+PARAMS_READ = (
+    "n_cases",
+    "base_cases",
+    "latency_cases",
+    "parallel",
+    "threads",
+    "max_tokens",
+    "n_ctx",
+    "baselines",
+    "timeout_s",
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
 from .gguf import GGUFInfo, run_tool, toolchain, validate
+from .params import operational
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Params:
     outtype: Literal["f16", "bf16", "f32"] = "f16"  # tensor type of the unquantized GGUF that quantize reads
     name: str = "cmd-correct"  # general.name of the fine-tuned model's GGUF (what llama.cpp and the Hub show)
     base_name: str = "cmd-correct-base"  # general.name of the untuned base model's GGUF (the baseline)
-    timeout_s: int = 1800  # give up on the convert script after this many seconds
+    timeout_s: int = operational(1800)  # give up on the convert script after this many seconds
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import DataError
 from .gguf import run_tool, toolchain, validate_imatrix
+from .params import operational
 
 
 @dataclass
 class Params:
     ctx: int = 128  # tokens per chunk (-c): a few whole conversations each; they are ~60 tokens
     chunks: int = 40  # chunks of calibration text to process (-1: all of it)
-    threads: int = 2  # CPU threads (-t)
-    timeout_s: int = 3600  # give up on llama-imatrix after this many seconds
+    threads: int = 2  # CPU threads (-t); a dep: llama.cpp promises no equal float sums at another count
+    timeout_s: int = operational(3600)  # give up on llama-imatrix after this many seconds
 
     def validate(self) -> list[str]:
         problems = []

@@ -39,6 +39,53 @@ SECTIONS: dict[str, str] = {
 
 T = TypeVar("T")
 
+OPERATIONAL = "operational"  # dataclass field metadata key: see `operational()`
+
+
+def operational(default: Any) -> Any:
+    """A field that cannot change any output DVC tracks (a timeout, a poll interval, how many problems to
+    print, a scratch folder): dvc.yaml does not list it as a params dep, so changing it reruns nothing, and
+    `recorded()` leaves it out of what stages write (tests/test_pipeline.py checks both)."""
+    return dataclasses.field(default=default, metadata={OPERATIONAL: True})
+
+
+def is_operational(field: dataclasses.Field) -> bool:
+    return bool(field.metadata.get(OPERATIONAL))
+
+
+def dep_keys(cls: type, prefix: str = "") -> list[str]:
+    """Dotted keys of `cls`'s fields that can change outputs, nested dataclasses expanded:
+    dep_keys(train.Params, "train.") holds "train.lr" and "train.kaggle.accelerator", not "train.kaggle.timeout"."""
+    return _keys(cls, prefix, operational=False)
+
+
+def operational_keys(cls: type, prefix: str = "") -> list[str]:
+    """Dotted keys of `cls`'s operational fields, nested dataclasses expanded."""
+    return _keys(cls, prefix, operational=True)
+
+
+def _keys(cls: type, prefix: str, *, operational: bool) -> list[str]:
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[f.name]):
+            out += _keys(hints[f.name], f"{prefix}{f.name}.", operational=operational)
+        elif is_operational(f) == operational:
+            out.append(f"{prefix}{f.name}")
+    return out
+
+
+def recorded(obj: Any) -> dict[str, Any]:
+    """`dataclasses.asdict(obj)` without its operational fields (nested ones too): the resolved params a
+    stage writes into its outputs (meta.json, train_config.json), so none changes without the stage rerunning."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        if is_operational(f):
+            continue
+        value = getattr(obj, f.name)
+        out[f.name] = recorded(value) if dataclasses.is_dataclass(value) else copy.deepcopy(value)
+    return out
+
 
 def deep_merge(base: dict, overlay: dict) -> dict:
     """A copy of `base` with `overlay` merged in (nested dicts merge, everything else replaces)."""

@@ -21,6 +21,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
+from .params import operational
 from .paths import CALIBRATION, HELDOUT, SPLITS
 from .validate import data_hashes, read_rows
 
@@ -30,7 +31,7 @@ class Params:
     split: dict[str, float] = field(default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05})  # shares
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
-    show: int = 20  # problems printed in full; the rest are counted
+    show: int = operational(20)  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         problems = []
@@ -136,7 +137,7 @@ def run(
         write_meta(
             tmp,
             "prepare",
-            params={"seed": seed, **params.__dict__},
+            params={"seed": seed, **params_mod.recorded(params)},
             inputs={f"{f}.jsonl": Path(gen_dir) / f"{f}.jsonl" for f in contract.FAMILIES},
             validation_sha256=sha256_file(validation),
             rows=counts,

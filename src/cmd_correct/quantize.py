@@ -19,6 +19,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
 from .gguf import GGUFInfo, inspect, run_tool, toolchain, validate
+from .params import operational
 
 # The type names llama-quantize 0.3.36's vendored llama.cpp accepts (tools/quantize/quantize.cpp).
 QUANT_TYPES = (
@@ -74,8 +75,8 @@ FALLBACK_SUMMARY = re.compile(r"WARNING: (\d+) of (\d+) tensor\(s\) required fal
 class Params:
     types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # llama-quantize types to produce
     use_imatrix: bool = True  # weight quantization errors by the imatrix (better low-bit quality)
-    threads: int = 2  # CPU threads
-    timeout_s: int = 3600  # give up on one llama-quantize run after this many seconds
+    threads: int = operational(2)  # CPU threads (each block is quantized alone: the same bytes at any count)
+    timeout_s: int = operational(3600)  # give up on one llama-quantize run after this many seconds
 
     def validate(self) -> list[str]:
         problems = []

@@ -29,6 +29,7 @@ from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import DataError, DataErrors
 from .generate.mutations import near_key, within_one_edit
 from .io import check_output, sha256_file, write_json
+from .params import operational
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
 SCHEMA: dict[str, tuple[type, ...]] = {
@@ -57,7 +58,7 @@ class Params:
     max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
     max_chars: int = 200  # longest command or correction (150k default rows: at most 101, p99 71)
     max_error_chars: int = 500  # longest error message (150k default rows: at most 249)
-    show: int = 20  # problems printed in full; the rest are counted
+    show: int = operational(20)  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         bad = [k for k in self.family_min if k not in contract.FAMILIES]

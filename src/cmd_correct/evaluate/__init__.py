@@ -60,6 +60,7 @@ from .. import io, paths, toolchain
 from .. import params as params_mod
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
+from ..params import operational
 from . import bench, cases, exact, perplexity, plots
 
 
@@ -78,8 +79,8 @@ class Params:
     bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
     bench_reps: int = 3  # llama-bench repetitions
     baselines: list[Literal["base", "thefuck"]] = field(default_factory=lambda: ["base", "thefuck"])  # to run
-    scratch_dir: str | None = None  # where the f16 logits file goes (~100 KB per token); None: system temp
-    timeout_s: int = 3600  # give up on one llama.cpp tool run after this many seconds
+    scratch_dir: str | None = operational(None)  # where the f16 logits file goes (~100 KB per token); None: system temp
+    timeout_s: int = operational(3600)  # give up on one llama.cpp tool run after this many seconds
 
     def validate(self) -> list[str]:
         problems = []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from .. import contract
 from ..io import atomic_dir, write_jsonl, write_meta
+from ..params import recorded
 
 FIELDS = ("id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "template")
 
@@ -33,7 +33,7 @@ def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, param
         meta = write_meta(
             tmp,
             "generate",
-            params={"seed": seed, **asdict(params)},
+            params={"seed": seed, **recorded(params)},
             rows=sum(counts.values()),
             families=counts,
             shells={s: shells[s] for s in contract.SHELLS},

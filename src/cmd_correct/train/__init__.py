@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from .. import io
 from ..cli import Progress, noop_progress
+from ..params import operational, recorded
 from .kaggle_backend import KaggleParams
 
 CONFIG_FILE = "train_config.json"  # the resolved training config saved beside the adapter (fuse reads it)
@@ -40,10 +41,10 @@ class Params:
     log_interval: int = 10  # steps between train-loss / tokens-per-second log points
     eval_interval: int = 50  # steps between validation-loss evaluations
     eval_batches: int = 4  # validation batches per evaluation
-    checkpoint_interval: int = 50  # steps between resumable checkpoints
+    checkpoint_interval: int = operational(50)  # steps between resumable checkpoints (a resume trains alike)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # torch device
     dtype: Literal["float32", "bfloat16", "float16"] = "bfloat16"  # compute dtype (autocast for half types)
-    threads: int = 0  # torch CPU threads (0: all cores)
+    threads: int = 0  # torch CPU threads (0: all cores); a dep: the count changes float reduction order
     grad_checkpointing: bool = False  # recompute activations in backward (big models on small GPUs)
     bucket_window: int = 32  # torch: batches per window sorted by (shell, length); 0: plain shuffled batches
     share_prefix: bool = True  # torch: a batch's shared system prompt runs once, not once per row
@@ -104,7 +105,7 @@ def run(
     # Like mlx-lm's adapter_config.json: everything needed to know how this adapter was trained.
     io.write_json(
         adapter_dir / CONFIG_FILE,
-        {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **asdict(params)},
+        {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **recorded(params)},
     )
     meta = io.write_meta(
         adapter_dir,

@@ -33,6 +33,7 @@ from pathlib import Path
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import CmdCorrectError, ModelError, ToolError
+from ..params import operational
 
 KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
@@ -50,18 +51,20 @@ REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yam
 
 @dataclass
 class KaggleParams:
-    kernel_slug: str = "cmd-correct-train"  # kernel name under the user's account
-    dataset_slug: str = "cmd-correct-data"  # dataset holding the train/valid splits, params and our wheel
-    dataset_license: str = "CC0-1.0"  # license of that (private) dataset; Kaggle requires one
+    # Names, visibility, internet and waiting say where and how the kernel runs, not what it trains: operational
+    # (no params deps). `accelerator` (the GPU's numerics) and `upload_base` (which base copy it trains on): deps.
+    kernel_slug: str = operational("cmd-correct-train")  # kernel name under the user's account
+    dataset_slug: str = operational("cmd-correct-data")  # dataset holding the train/valid splits, params and wheel
+    dataset_license: str = operational("CC0-1.0")  # license of that (private) dataset; Kaggle requires one
     accelerator: str = "NvidiaTeslaT4"  # Kaggle machine shape (GPU type) of the kernel run
-    internet: bool = True  # kernel internet: pip installs our wheel's dependencies, Hub ids download
-    private: bool = True  # keep the kernel private
+    internet: bool = operational(True)  # kernel internet: pip installs our wheel's dependencies, Hub ids download
+    private: bool = operational(True)  # keep the kernel private
     upload_base: bool = False  # attach models/base to the dataset instead of rebuilding it in the kernel
-    session_timeout: int = 0  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
-    poll_interval: float = 30.0  # seconds between status polls (doubles up to poll_max)
-    poll_max: float = 300.0  # longest wait between polls
-    timeout: float = 12.5 * 3600.0  # give up waiting for the dataset or the kernel (a GPU session ends at 12 h)
-    call_timeout: float = 900.0  # give up on one kaggle client call (an upload or download) after this long
+    session_timeout: int = operational(0)  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
+    poll_interval: float = operational(30.0)  # seconds between status polls (doubles up to poll_max)
+    poll_max: float = operational(300.0)  # longest wait between polls
+    timeout: float = operational(12.5 * 3600.0)  # give up waiting for the dataset or the kernel (GPU sessions: 12 h)
+    call_timeout: float = operational(900.0)  # give up on one kaggle client call (an upload or download) after this
 
     def validate(self) -> list[str]:
         problems = []
