@@ -33,19 +33,16 @@ from pathlib import Path
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import CmdCorrectError, ModelError, ToolError
+from .common import ADAPTER_DIR_FILES, ADAPTER_FILES, REPORT_FILES  # what train's folders hold
 
 KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
 RESULT = "result.json"  # written by the entry script beside the adapter in /kaggle/working
 BASE_ZIP = "base.zip"  # models/base in the dataset, when it is uploaded rather than rebuilt
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 # Installed in the kernel beside our wheel's train-torch extra, pinned to the versions here: the torch
 # backend logs with dvclive, which only the (heavy, dvc-carrying) `data` extra brings.
 KERNEL_REQUIREMENTS = ("dvclive",)
 DONE, FAILED = "complete", ("error", "cancel_requested", "cancel_acknowledged")
-# What train's folders hold, so one without meta.json (a run killed before it was written) is still ours.
-ADAPTER_DIR_FILES = (*ADAPTER_FILES, "train_config.json", "meta.json", "kaggle", "mlx")
-REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yaml", "dvc.yaml", "meta.json")
 
 
 @dataclass

@@ -27,7 +27,8 @@ from typing import Any
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
-from . import data
+from . import common, data
+from .common import CHECKPOINT
 
 # Where Debian's libopenblas0-pthread puts its BLAS (the one DESIGN.md measured at 120-140 GFLOP/s).
 OPENBLAS_CANDIDATES = (
@@ -37,7 +38,6 @@ OPENBLAS_CANDIDATES = (
 # PEFT prefixes every LoRA tensor name with this (PeftModel -> LoraModel -> the HF model).
 PEFT_PREFIX = "base_model.model."
 MLX_DIR = "mlx"  # mlx-lm's native adapter files, inside the adapter folder
-CHECKPOINT = "checkpoint"  # resumable state, inside the checkpoint folder
 
 
 def openblas_path() -> str | None:
@@ -315,7 +315,7 @@ class _Run:
                 "tokens": self.tokens,
                 "seconds": self.seconds,
             }
-            io.write_json(tmp / "state.json", state)
+            io.write_json(tmp / common.STATE, state)
 
 
 def answer_mask(lengths):
@@ -348,13 +348,10 @@ def _resume(ckpt: Path, fingerprint: str, model, optimizer) -> dict:
     import mlx.core as mx
     from mlx.utils import tree_unflatten
 
+    state = common.resumable_state(ckpt, fingerprint)
+    if not state:
+        return {}
     folder = ckpt / CHECKPOINT
-    if not (folder / "state.json").is_file():
-        return {}
-    state = io.read_json(folder / "state.json")
-    if state.get("fingerprint") != fingerprint:
-        shutil.rmtree(ckpt, ignore_errors=True)  # params, data or base changed: start over
-        return {}
     model.load_weights(str(folder / "adapters.safetensors"), strict=False)
     optimizer.init(model.trainable_parameters())
     optimizer.state = tree_unflatten(list(mx.load(str(folder / "optimizer.safetensors")).items()))
@@ -380,8 +377,6 @@ def train(
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load, save_config
     from transformers import AutoTokenizer
-
-    from .torch_backend import _fingerprint, _Log
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     started = time.perf_counter()
@@ -414,9 +409,9 @@ def train(
     optimizer = _optimizer(params)
 
     ckpt = checkpoint_dir(adapter_dir)
-    fingerprint = _fingerprint(params, seed, data_dir, base_dir)
+    fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
     state = _resume(ckpt, fingerprint, model, optimizer)
-    log = _Log(report_dir, state.get("history", []))
+    log = common.TrainLog(report_dir, state.get("history", []))
     run = _Run(
         params=params, model=model, optimizer=optimizer, ckpt=ckpt, fingerprint=fingerprint, log=log, state=state
     )
