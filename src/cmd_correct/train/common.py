@@ -1,5 +1,6 @@
-"""What the local training backends (torch, mlx) share: the checkpoint fingerprint and resume check, the
-dvclive log rebuilt from a history, and what train's output folders hold (every backend, kaggle too)."""
+"""What the local training backends (torch, mlx) share: the base tokenizer and its template check, the
+checkpoint fingerprint and resume check, the dvclive log rebuilt from a history, and what train's output
+folders hold (every backend, kaggle too)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .. import io
+from ..errors import ModelError
+from . import data
 
 CHECKPOINT = "checkpoint"  # the resumable state's folder, inside a backend's checkpoint folder
 STATE = "state.json"  # step, fingerprint, log history and counters of a checkpoint
@@ -17,6 +20,17 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # PEFT's a
 # What train's folders hold, so one without meta.json (a run killed before it was written) is still ours.
 ADAPTER_DIR_FILES = (*ADAPTER_FILES, "train_config.json", "meta.json", "kaggle", "mlx")
 REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yaml", "dvc.yaml", "meta.json")
+
+
+def base_tokenizer(base_dir: Path):
+    """The base model's tokenizer, once its chat template is proven to render the consumer contract's prompt."""
+    from transformers import AutoTokenizer
+
+    if not (base_dir / "config.json").is_file():
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    data.check_template(tokenizer)
+    return tokenizer
 
 
 def fingerprint(params, seed: int, data_dir: Path, base_dir: Path) -> str:

@@ -376,16 +376,12 @@ def train(
     from mlx_lm.tuner.trainer import train as mlx_train
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load, save_config
-    from transformers import AutoTokenizer
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     started = time.perf_counter()
     progress("train (mlx): load", 0, 1)
-    if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
     # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    data.check_template(tokenizer)
+    tokenizer = common.base_tokenizer(base_dir)
     train_set, train_enc = encode_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
     valid_set, _ = encode_split(tokenizer, data_dir, "valid", params.max_length, params.batch_size)
     try:

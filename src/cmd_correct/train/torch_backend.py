@@ -181,7 +181,7 @@ def train(
 
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
@@ -193,10 +193,7 @@ def train(
     torch.manual_seed(seed)
 
     progress("train (torch): load", 0, 1)
-    if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    data.check_template(tokenizer)
+    tokenizer = common.base_tokenizer(base_dir)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     train_set = _load_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
     valid_set = _load_split(tokenizer, data_dir, "valid", params.max_length, 1)
