@@ -183,8 +183,15 @@ def test_refuses_a_version_older_than_the_last_release(repo: Path) -> None:
     _sh(repo, "git", "tag", "cmd-correct@v0.9.0")  # numeric order, not text order: 0.10.0 is the newest
     assert "not newer than the last release 0.10.0" in _refusal(repo, version="0.9.1", dry_run=True)
     assert "not newer" in _refusal(repo, version="0.10.0-rc.1", dry_run=True)  # a pre-release precedes it
-    assert release.semver_key("0.10.1") > release.semver_key("0.10.0") > release.semver_key("0.10.0-rc.2")
-    assert release.semver_key("0.10.0-rc.10") > release.semver_key("0.10.0-rc.2")
+    _sh(repo, "git", "tag", "cmd-correct@v0.11.0-rc.2")
+    _sh(repo, "git", "tag", "cmd-correct@v0.11.0-rc.10")  # pre-release numbers compare as numbers too
+    _sh(repo, "git", "tag", "cmd-correct@vnext")  # not semver: ignored
+    assert release.newest_released(repo) == "0.11.0-rc.10"
+    assert "not newer than the last release 0.11.0-rc.10" in _refusal(repo, version="0.11.0-rc.9", dry_run=True)
+
+
+def test_gate_compares_against_the_release_tags() -> None:
+    assert gate.Params().ref_tag_glob == release.TAG_PREFIX + "*"  # the tag prefix is release's, gate follows it
 
 
 def test_refuses_without_hf_token_unless_dry_run(repo: Path) -> None:

@@ -108,3 +108,19 @@ def test_tool_env_keeps_openmp_threads_from_spinning(monkeypatch):
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     env = toolchain.Toolchain(Path("/nonexistent")).env()
     assert env["OMP_WAIT_POLICY"] == "passive" and env["LLAMA_CPP_LIB_PATH"] == "/nonexistent/build/bin"
+
+
+def test_build_logs_through_its_callback_and_prints_nothing_itself(monkeypatch, tmp_path, capsys):
+    # Regression: build() printed its step lines to stderr by default; core code reports through a callback.
+    def fail(cmd, **kw):
+        raise subprocess.CalledProcessError(1, cmd)
+
+    monkeypatch.setenv("CMD_CORRECT_CACHE", str(tmp_path))
+    monkeypatch.setattr(toolchain.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(toolchain.subprocess, "run", fail)  # the sdist download fails at once
+    lines: list[str] = []
+    for log in (None, lines.append):
+        with pytest.raises(toolchain.ToolchainError, match="toolchain build failed"):
+            toolchain.build(**({"log": log} if log else {}))
+    assert capsys.readouterr() == ("", "")
+    assert lines == [f"downloading llama-cpp-python=={toolchain.LLAMA_CPP_PYTHON_VERSION} sdist"]

@@ -147,22 +147,40 @@ def _copy_model(src: Path, out: Path) -> None:
                 shutil.copy2(path, out / path.name)
 
 
-def _check_folder(folder: Path, where: str) -> None:
+def check_model_dir(
+    folder: Path, where: str | None = None, *, verdict: str = "not a usable chat model", weights=("*.safetensors",)
+) -> None:
+    """An HF chat-model folder: config, weights (`weights` patterns), tokenizer, chat template; all problems at once.
+
+    base copies only safetensors; convert also reads `*.bin` weights. `where` names the model in the error.
+    """
+    where = where or str(folder)
+    if not folder.is_dir():
+        raise ModelError(f"{where}: model folder not found (run the stage that writes it first)")
     problems = []
     if not (folder / "config.json").is_file():
         problems.append("no config.json")
-    if not any(folder.glob("*.safetensors")):
-        problems.append("no *.safetensors weights")
+    if not any(any(folder.glob(pattern)) for pattern in weights):
+        problems.append(f"no {' / '.join(weights)} weights")
     if not ((folder / "tokenizer.json").is_file() or (folder / "tokenizer.model").is_file()):
         problems.append("no tokenizer.json / tokenizer.model")
-    tcfg = folder / "tokenizer_config.json"
-    has_template = (folder / "chat_template.jinja").is_file() or (
-        tcfg.is_file() and "chat_template" in json.loads(tcfg.read_text(encoding="utf-8"))
-    )
-    if not has_template:
+    if not has_chat_template(folder):
         problems.append("no chat template (chat_template.jinja or tokenizer_config.json:chat_template)")
     if problems:
-        raise ModelError(f"{where}: not a usable chat model: {'; '.join(problems)}")
+        raise ModelError(f"{where}: {verdict}: {'; '.join(problems)}")
+
+
+def has_chat_template(folder: Path) -> bool:
+    """chat_template.jinja / .json, or a non-empty `chat_template` in tokenizer_config.json."""
+    if (folder / "chat_template.jinja").is_file() or (folder / "chat_template.json").is_file():
+        return True
+    cfg = folder / "tokenizer_config.json"
+    if not cfg.is_file():
+        return False
+    try:
+        return bool(json.loads(cfg.read_text(encoding="utf-8")).get("chat_template"))
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{cfg}:{e.lineno}: invalid JSON: {e.msg}") from None
 
 
 def _materialize_hub(model: str, revision: str, out: Path, progress: Progress) -> dict:
@@ -179,7 +197,7 @@ def _materialize_hub(model: str, revision: str, out: Path, progress: Progress) -
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError) as e:
         raise ModelError(f"{model}@{revision}: {type(e).__name__} (check base.model and base.revision)") from None
-    _check_folder(folder, f"{model}@{revision}")
+    check_model_dir(folder, f"{model}@{revision}")
     _copy_model(folder, out)
     progress(f"base: download {model}", 1, 1)
     return {"source": model, "revision": revision, "sha256": io.sha256_tree(out)}
@@ -195,7 +213,7 @@ def run(params: Params, out: str | Path, progress: Progress = noop_progress) -> 
             source = _materialize_embedded(params.model.removeprefix(EMBEDDED_PREFIX), tmp, progress)
         elif kind == "local":
             src = Path(params.model)
-            _check_folder(src, str(src))
+            check_model_dir(src)
             _copy_model(src, tmp)
             source = {"source": str(src.resolve()), "sha256": io.sha256_tree(tmp)}
         else:

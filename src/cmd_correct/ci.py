@@ -520,7 +520,7 @@ def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None 
 # --- CLI --------------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cmd_correct.ci", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("remote", help="select and configure the DVC remote; prints its name")
@@ -566,55 +566,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("CI_COMMENT_BOT") or BOT_LOGIN,
         help=f"whose marked comment may be edited (env CI_COMMENT_BOT; default {BOT_LOGIN})",
     )
-    a = p.parse_args(argv)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    a = _parser().parse_args(argv)
     try:
-        if a.cmd == "remote":
-            print(configure_remote(os.environ))
-        elif a.cmd == "push-run-outputs":
-            print(f"{push_run_outputs()} object(s) pushed for the run-cache")
-        elif a.cmd == "profile":
-            if not (a.force or os.environ.get("CI")):
-                raise CmdCorrectError("profile rewrites params.yaml; it is for CI checkouts (set CI=1 or --force)")
-            for key in apply_profile(a.overlay, a.params, expect=dict(e.split("=", 1) for e in a.expect)):
-                print(key)
-        elif a.cmd == "baseline":
-            pull = select_remote(os.environ) == "s3"
-            print(make_baseline(a.ref, profile=a.profile, pull=pull, targets=a.targets, tag=a.tag))
-        elif a.cmd == "shellcheck":
-            checked, findings = shellcheck_workflows(a.workflows)
-            for f in findings:
-                print(f)
-            print(f"shellcheck: {checked} run: block(s) in {len(a.workflows)} file(s), {len(findings)} finding(s)")
-            return 1 if findings else 0
-        elif a.cmd == "comment":
-            body = build_comment(collect(a.base, label=a.label, gate_file=a.gate, env=os.environ))
-            a.out.parent.mkdir(parents=True, exist_ok=True)
-            a.out.write_text(body, encoding="utf-8")
-        elif a.cmd == "post":
-            token = os.environ.get("GITHUB_TOKEN", "")
-            if not token:
-                raise CmdCorrectError("GITHUB_TOKEN is not set")
-            if a.conclusion in QUIET_CONCLUSIONS:
-                print(f"pipeline run {a.conclusion}: nothing posted")
-                return 0
-            if a.conclusion == "success":
-                body = a.body.read_text(encoding="utf-8")
-            else:
-                body = failure_comment(conclusion=a.conclusion, head=a.head_sha, run_url=a.run_url or "")
-            print(
-                post_comment(
-                    body,
-                    repo=a.repo,
-                    pr=int(a.pr),
-                    head_sha=a.head_sha,
-                    token=token,
-                    api=api_base(os.environ),
-                    bot_login=a.bot_login,
-                )
-            )
+        return _dispatch(a)
     except CmdCorrectError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    if a.cmd == "remote":
+        print(configure_remote(os.environ))
+    elif a.cmd == "push-run-outputs":
+        print(f"{push_run_outputs()} object(s) pushed for the run-cache")
+    elif a.cmd == "profile":
+        if not (a.force or os.environ.get("CI")):
+            raise CmdCorrectError("profile rewrites params.yaml; it is for CI checkouts (set CI=1 or --force)")
+        for key in apply_profile(a.overlay, a.params, expect=dict(e.split("=", 1) for e in a.expect)):
+            print(key)
+    elif a.cmd == "baseline":
+        pull = select_remote(os.environ) == "s3"
+        print(make_baseline(a.ref, profile=a.profile, pull=pull, targets=a.targets, tag=a.tag))
+    elif a.cmd == "shellcheck":
+        checked, findings = shellcheck_workflows(a.workflows)
+        for f in findings:
+            print(f)
+        print(f"shellcheck: {checked} run: block(s) in {len(a.workflows)} file(s), {len(findings)} finding(s)")
+        return 1 if findings else 0
+    elif a.cmd == "comment":
+        body = build_comment(collect(a.base, label=a.label, gate_file=a.gate, env=os.environ))
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(body, encoding="utf-8")
+    elif a.cmd == "post":
+        return _post(a)
+    return 0
+
+
+def _post(a: argparse.Namespace) -> int:
+    """`ci post`: the sticky PR comment (a failure body unless the pipeline run succeeded)."""
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token:
+        raise CmdCorrectError("GITHUB_TOKEN is not set")
+    if a.conclusion in QUIET_CONCLUSIONS:
+        print(f"pipeline run {a.conclusion}: nothing posted")
+        return 0
+    if a.conclusion == "success":
+        body = a.body.read_text(encoding="utf-8")
+    else:
+        body = failure_comment(conclusion=a.conclusion, head=a.head_sha, run_url=a.run_url or "")
+    print(
+        post_comment(
+            body,
+            repo=a.repo,
+            pr=int(a.pr),
+            head_sha=a.head_sha,
+            token=token,
+            api=api_base(os.environ),
+            bot_login=a.bot_login,
+        )
+    )
     return 0
 
 

@@ -54,9 +54,14 @@ def render_prompt(shell: str, command: str) -> str:
     return f"{IM_START}system\n{system_prompt(shell)}{IM_END}\n{IM_START}user\n{command}{IM_END}\n{IM_START}assistant\n"
 
 
+def render_answer(correction: str) -> str:
+    """The assistant turn as the chat template closes it: correction, end-of-turn, newline (what training learns)."""
+    return f"{correction}{IM_END}\n"
+
+
 def render_conversation(shell: str, command: str, correction: str) -> str:
     """A whole ChatML conversation: the prompt, the answer and the closing end-of-turn token."""
-    return f"{render_prompt(shell, command)}{correction}{IM_END}\n"
+    return render_prompt(shell, command) + render_answer(correction)
 
 
 def special_token_text(text: str) -> str | None:

@@ -11,15 +11,14 @@ package, sets `general.name`, and refuses a model without a chat template; the r
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from . import io, paths
 from . import params as params_mod
+from .base import check_model_dir
 from .cli import Progress, noop_progress
-from .errors import ModelError
 from .gguf import GGUFInfo, run_tool, toolchain, validate
 from .params import operational
 
@@ -39,42 +38,13 @@ class Result:
     seconds: float
 
 
-def check_model_dir(model_dir: Path) -> None:
-    """An HF folder convert can read: config, weights, tokenizer, chat template; all problems at once."""
-    if not model_dir.is_dir():
-        raise ModelError(f"{model_dir}: model folder not found (run the stage that writes it first)")
-    problems = []
-    if not (model_dir / "config.json").is_file():
-        problems.append("config.json missing")
-    if not any(model_dir.glob("*.safetensors")) and not any(model_dir.glob("*.bin")):
-        problems.append("no *.safetensors weights")
-    if not (model_dir / "tokenizer.json").is_file() and not (model_dir / "tokenizer.model").is_file():
-        problems.append("no tokenizer.json / tokenizer.model")
-    if not has_chat_template(model_dir):
-        problems.append("no chat template (tokenizer_config.json `chat_template` or chat_template.jinja)")
-    if problems:
-        raise ModelError(f"{model_dir}: cannot convert: " + "; ".join(problems))
-
-
-def has_chat_template(model_dir: Path) -> bool:
-    if (model_dir / "chat_template.jinja").is_file() or (model_dir / "chat_template.json").is_file():
-        return True
-    cfg = model_dir / "tokenizer_config.json"
-    if not cfg.is_file():
-        return False
-    try:
-        return bool(json.loads(cfg.read_text(encoding="utf-8")).get("chat_template"))
-    except json.JSONDecodeError as e:
-        raise ModelError(f"{cfg}:{e.lineno}: invalid JSON: {e.msg}") from None
-
-
 def run(
     params: Params, model_dir: Path, out_dir: Path, *, name: str | None = None, progress: Progress = noop_progress
 ) -> Result:
     """Convert `model_dir` into `out_dir/model-f16.gguf` (+ meta.json); returns the validated file."""
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     io.check_output(out_dir, stage="convert", inputs=[model_dir])
-    check_model_dir(model_dir)
+    check_model_dir(model_dir, verdict="cannot convert", weights=("*.safetensors", "*.bin"))
     chain = toolchain()
     name = name or params.name
     with io.atomic_dir(out_dir, stage="convert", inputs=[model_dir]) as tmp:

@@ -293,6 +293,15 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
     """Yield (line number, object); malformed JSON or a non-object raises DataError at that line."""
+    for lineno, obj in iter_jsonl_lenient(path):
+        if isinstance(obj, DataError):
+            raise obj
+        yield lineno, obj
+
+
+def iter_jsonl_lenient(path: str | Path) -> Iterator[tuple[int, dict | DataError]]:
+    """Like `iter_jsonl`, but a malformed line is yielded as its DataError and reading goes on
+    (validators that collect every problem); blank lines are skipped."""
     path = Path(path)
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -301,9 +310,11 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise DataError(path, lineno, None, f"invalid JSON: {e.msg} (column {e.colno})") from None
+                yield lineno, DataError(path, lineno, None, f"invalid JSON: {e.msg} (column {e.colno})")
+                continue
             if not isinstance(obj, dict):
-                raise DataError(path, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+                yield lineno, DataError(path, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
+                continue
             yield lineno, obj
 
 

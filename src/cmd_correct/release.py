@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -22,19 +21,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from semver import Version
 
 from . import card as card_mod
 from . import gate, io, paths
 from .cli import Progress, noop_progress
 from .errors import CmdCorrectError, OutputError, ReleaseError
 
-# semver.org's official pattern (2.0.0).
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
-TAG_PREFIX = "cmd-correct@v"
+TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version (gates.ref_tag_glob matches them)
 IMATRIX_IN_REPO = "imatrix/imatrix.gguf"  # not at the root: the `fix` CLI lists root *.gguf as models
 COMMIT_MESSAGE_FILE = "commit_message.txt"
 TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-release@users.noreply.github.com")
@@ -125,21 +119,11 @@ def dvc_lock_md5(lock: Path, target: str) -> str | None:
     return None
 
 
-def semver_key(version: str) -> tuple:
-    """Sort key of a semver string: numbers compare as numbers, a pre-release sorts before its release."""
-    m = SEMVER.match(version)
-    if m is None:
-        return ()
-    pre = m.group(4)
-    ids = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split(".")) if pre else ()
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, ids)
-
-
 def newest_released(repo: Path) -> str | None:
-    """The highest version among the repo's release tags (cmd-correct@vX.Y.Z), or None before the first."""
+    """The highest version (semver precedence) among the repo's release tags, or None before the first."""
     out = _run(["git", "tag", "--list", TAG_PREFIX + "*"], repo).stdout.split()
-    versions = [t.removeprefix(TAG_PREFIX) for t in out if SEMVER.match(t.removeprefix(TAG_PREFIX))]
-    return max(versions, key=semver_key, default=None)
+    versions = [v for t in out if Version.is_valid(v := t.removeprefix(TAG_PREFIX))]
+    return max(versions, key=Version.parse, default=None)
 
 
 def base_model_id(params: Params, raw: dict) -> str | None:
@@ -169,59 +153,16 @@ def preconditions(
 ) -> list[str]:
     """Every unmet release condition, one line each (empty when the release may go ahead)."""
     problems: list[str] = []
-    repo = inp.repo
-    tag = TAG_PREFIX + version
     if dry_run:  # first: `--out .` once replaced the whole repository, .git included
         try:
             io.check_output(inp.at(inp.out_dir), stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle)
         except OutputError as exc:
             problems.append(f"--out {exc}")
-    if not SEMVER.match(version):
-        problems.append(f"version {version!r} is not semver (X.Y.Z)")
-    elif _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
-        problems.append(f"version {version} was already released: tag {tag} exists")
-    elif (newest := newest_released(repo)) and semver_key(version) <= semver_key(newest):
-        problems.append(f"version {version} is not newer than the last release {newest} (tag {TAG_PREFIX}{newest})")
+    problems += _version_problems(inp.repo, version)
     if not token and not dry_run:
         problems.append("HF_TOKEN is not set (a Hub write token; not needed with DRY_RUN=1)")
-    dvc = shutil.which("dvc")
-    if dvc is None:
-        problems.append("dvc not found on PATH")
-    else:
-        # The root pipeline only: test fixtures may hold dvc.yaml files of their own.
-        st = _run([dvc, "status", "--json", "dvc.yaml"], repo)
-        if st.returncode != 0:
-            problems.append(f"dvc status failed: {_last_line(st.stderr)}")
-        elif (st.stdout.strip() or "{}") != "{}":
-            changed = ", ".join(sorted(yaml.safe_load(st.stdout) or {}))
-            problems.append(f"dvc status is not clean ({changed}): run `dvc repro` (or `dvc pull`) first")
-    metrics = inp.at(inp.metrics)
-    lock = inp.at(Path("dvc.lock"))
-    target = inp.metrics.as_posix()
-    if not metrics.is_file():
-        problems.append(f"{target} not found: run `dvc repro`")
-    elif not lock.is_file():
-        problems.append("dvc.lock not found: run `dvc repro`")
-    else:
-        recorded = dvc_lock_md5(lock, target)
-        actual = hashlib.md5(metrics.read_bytes()).hexdigest()
-        if recorded is None:
-            problems.append(f"dvc.lock records no output {target}")
-        elif recorded != actual:
-            problems.append(
-                f"{target} does not match dvc.lock (md5 {actual[:8]} != {recorded[:8]}): "
-                "it was edited or is stale; run `dvc repro`"
-            )
-        else:
-            if params.quant_type not in gates.quant_types:
-                problems.append(f"release.quant_type {params.quant_type} is not gated (gates.quant_types)")
-            try:
-                res = gate.run(gates, metrics_path=metrics, quant_dir=inp.at(inp.quant_dir), repo=repo)
-            except CmdCorrectError as exc:
-                problems.append(f"gate could not run: {exc}")
-            else:
-                if not res.passed:
-                    problems.append(f"gate failed ({', '.join(r.metric for r in res.failures)}): see `make gate`")
+    problems += _dvc_problems(inp.repo)
+    problems += _metrics_problems(params, gates, inp)
     for what, p in (
         ("GGUF", paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir))),
         ("imatrix", paths.imatrix_gguf(inp.at(inp.imatrix_dir))),
@@ -232,9 +173,67 @@ def preconditions(
         problems.append("release.base_model is not set and base.model is not a Hub id: set release.base_model")
     if not dry_run:
         # The tag must point at the commit that records what was released.
-        tracked = ["dvc.lock", inp.params.as_posix(), target]
-        if _run(["git", "status", "--porcelain", "--", *tracked], repo).stdout.strip():
+        tracked = ["dvc.lock", inp.params.as_posix(), inp.metrics.as_posix()]
+        if _run(["git", "status", "--porcelain", "--", *tracked], inp.repo).stdout.strip():
             problems.append(f"{', '.join(tracked)}: uncommitted changes; commit them first")
+    return problems
+
+
+def _version_problems(repo: Path, version: str) -> list[str]:
+    """`version` must be semver, not tagged yet, and newer than the last release."""
+    tag = TAG_PREFIX + version
+    if not Version.is_valid(version):
+        return [f"version {version!r} is not semver (X.Y.Z)"]
+    if _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
+        return [f"version {version} was already released: tag {tag} exists"]
+    if (newest := newest_released(repo)) and Version.parse(version) <= Version.parse(newest):
+        return [f"version {version} is not newer than the last release {newest} (tag {TAG_PREFIX}{newest})"]
+    return []
+
+
+def _dvc_problems(repo: Path) -> list[str]:
+    """`dvc status` of the root pipeline must run and be clean."""
+    dvc = shutil.which("dvc")
+    if dvc is None:
+        return ["dvc not found on PATH"]
+    # The root pipeline only: test fixtures may hold dvc.yaml files of their own.
+    st = _run([dvc, "status", "--json", "dvc.yaml"], repo)
+    if st.returncode != 0:
+        return [f"dvc status failed: {_last_line(st.stderr)}"]
+    if (st.stdout.strip() or "{}") != "{}":
+        changed = ", ".join(sorted(yaml.safe_load(st.stdout) or {}))
+        return [f"dvc status is not clean ({changed}): run `dvc repro` (or `dvc pull`) first"]
+    return []
+
+
+def _metrics_problems(params: Params, gates: gate.Params, inp: Inputs) -> list[str]:
+    """metrics.json must exist, match dvc.lock, and pass the gates for a gated quant type."""
+    metrics = inp.at(inp.metrics)
+    lock = inp.at(Path("dvc.lock"))
+    target = inp.metrics.as_posix()
+    if not metrics.is_file():
+        return [f"{target} not found: run `dvc repro`"]
+    if not lock.is_file():
+        return ["dvc.lock not found: run `dvc repro`"]
+    recorded = dvc_lock_md5(lock, target)
+    actual = hashlib.md5(metrics.read_bytes()).hexdigest()
+    if recorded is None:
+        return [f"dvc.lock records no output {target}"]
+    if recorded != actual:
+        return [
+            f"{target} does not match dvc.lock (md5 {actual[:8]} != {recorded[:8]}): "
+            "it was edited or is stale; run `dvc repro`"
+        ]
+    problems = []
+    if params.quant_type not in gates.quant_types:
+        problems.append(f"release.quant_type {params.quant_type} is not gated (gates.quant_types)")
+    try:
+        res = gate.run(gates, metrics_path=metrics, quant_dir=inp.at(inp.quant_dir), repo=inp.repo)
+    except CmdCorrectError as exc:
+        problems.append(f"gate could not run: {exc}")
+    else:
+        if not res.passed:
+            problems.append(f"gate failed ({', '.join(r.metric for r in res.failures)}): see `make gate`")
     return problems
 
 
@@ -264,10 +263,41 @@ def run(
     problems = preconditions(params, gates, raw, inp, version=version, dry_run=dry_run, token=token)
     if problems:
         raise ReleaseError(f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems))
-    repo = inp.repo
     repo_id = params.test_repo_id if tier == "test" else params.repo_id
-    git_sha = _run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    git_sha = _run(["git", "rev-parse", "HEAD"], inp.repo).stdout.strip()
     lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
+    sources = _sources(params, raw, inp, version=version, repo_id=repo_id, git_sha=git_sha, lock_sha=lock_sha)
+    files = {
+        name: hashlib.sha256(src).hexdigest() if isinstance(src, bytes) else io.sha256_file(src)
+        for name, src in sources.items()
+    }
+    summary, description = _commit_message(params, version, tier, git_sha, lock_sha)
+    message = f"{summary}\n\n{description}"
+    result = Result(version=version, tier=tier, repo_id=repo_id, dry_run=dry_run, files=files, commit_message=message)
+    progress("release", 1, 4)
+
+    if dry_run:
+        result.bundle = _write_bundle(inp, sources, message)
+        result.notes.append(
+            f"dry run: nothing uploaded; {tier} tier would go to {repo_id}" + (" (private)" if tier == "test" else "")
+        )
+        return result
+
+    result.commit_url = _upload(
+        repo_id, tier, sources, files, summary, description, token=token, endpoint=endpoint, progress=progress
+    )
+    if tier == "public":
+        _tag_and_announce(result, inp.repo, summary, description, token=token)
+    else:
+        result.notes.append(f"test tier: no git tag (the public release of {version} will tag)")
+    progress("release", 4, 4)
+    return result
+
+
+def _sources(
+    params: Params, raw: dict, inp: Inputs, *, version: str, repo_id: str, git_sha: str, lock_sha: str
+) -> dict[str, Path | bytes]:
+    """What the release uploads: path in the Hub repo -> local file, or the bytes of the model card."""
     quant_meta_path = inp.at(inp.quant_dir) / "meta.json"
     model_card = card_mod.build(
         card_mod.CardInputs(
@@ -285,62 +315,47 @@ def run(
             quant_meta=io.read_json(quant_meta_path) if quant_meta_path.is_file() else None,
         )
     )
-    card_bytes = str(model_card).encode("utf-8")
-    sources: dict[str, Path | bytes] = {
+    return {
         f"{params.model_name}.gguf": paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir)),
         IMATRIX_IN_REPO: paths.imatrix_gguf(inp.at(inp.imatrix_dir)),
         "metrics.json": inp.at(inp.metrics),
-        "README.md": card_bytes,
+        "README.md": str(model_card).encode("utf-8"),
     }
-    files = {
-        name: hashlib.sha256(src).hexdigest() if isinstance(src, bytes) else io.sha256_file(src)
-        for name, src in sources.items()
-    }
-    summary, description = _commit_message(params, version, tier, git_sha, lock_sha)
-    message = f"{summary}\n\n{description}"
-    result = Result(version=version, tier=tier, repo_id=repo_id, dry_run=dry_run, files=files, commit_message=message)
-    progress("release", 1, 4)
 
-    if dry_run:
-        out = inp.at(inp.out_dir)
-        with io.atomic_dir(out, stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle) as tmp:
-            tmp.chmod(0o755)  # mkdtemp makes it private; the bundle is meant to be inspected and shared
-            for name, src in sources.items():
-                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(src, bytes):
-                    (tmp / name).write_bytes(src)
-                else:
-                    shutil.copyfile(src, tmp / name)
-            (tmp / COMMIT_MESSAGE_FILE).write_text(message, encoding="utf-8")
-        result.bundle = out
-        result.notes.append(
-            f"dry run: nothing uploaded; {tier} tier would go to {repo_id}" + (" (private)" if tier == "test" else "")
-        )
-        return result
 
-    result.commit_url = _upload(
-        repo_id, tier, sources, files, summary, description, token=token, endpoint=endpoint, progress=progress
-    )
-    if tier == "public":
-        result.tag = TAG_PREFIX + version
-        # An annotated tag needs a committer; CI runners often have none configured, so name the tool.
-        who = [] if _run(["git", "config", "user.email"], repo).stdout.strip() else list(TAGGER)
-        t = _run(["git", *who, "tag", "-a", result.tag, "-m", message], repo)
-        if t.returncode != 0:
-            raise ReleaseError(f"uploaded, but git tag {result.tag} failed: {_last_line(t.stderr)}")
-        notes = f"{summary}\n\nHub: https://huggingface.co/{repo_id}\n\n{description}"
-        cmd = ["gh", "release", "create", result.tag, "--title", summary, "--notes", notes]
-        result.gh_command = shlex.join(cmd)
-        gh = shutil.which("gh")
-        if gh and _run([gh, "auth", "status"], repo).returncode == 0:
-            r = _run([gh, *cmd[1:]], repo)
-            result.gh_ran = r.returncode == 0
-            if not result.gh_ran:
-                result.notes.append(f"gh release create failed: {_scrub(_last_line(r.stderr), token)}")
-    else:
-        result.notes.append(f"test tier: no git tag (the public release of {version} will tag)")
-    progress("release", 4, 4)
-    return result
+def _write_bundle(inp: Inputs, sources: dict[str, Path | bytes], message: str) -> Path:
+    """The dry run: exactly what would be uploaded, plus the commit message, in the bundle folder."""
+    out = inp.at(inp.out_dir)
+    with io.atomic_dir(out, stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle) as tmp:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the bundle is meant to be inspected and shared
+        for name, src in sources.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(src, bytes):
+                (tmp / name).write_bytes(src)
+            else:
+                shutil.copyfile(src, tmp / name)
+        (tmp / COMMIT_MESSAGE_FILE).write_text(message, encoding="utf-8")
+    return out
+
+
+def _tag_and_announce(result: Result, repo: Path, summary: str, description: str, *, token: str | None) -> None:
+    """Public tier: tag the commit TAG_PREFIX + version, then run `gh release create` where gh is logged in
+    (else `result.gh_command` says how)."""
+    result.tag = TAG_PREFIX + result.version
+    # An annotated tag needs a committer; CI runners often have none configured, so name the tool.
+    who = [] if _run(["git", "config", "user.email"], repo).stdout.strip() else list(TAGGER)
+    t = _run(["git", *who, "tag", "-a", result.tag, "-m", result.commit_message], repo)
+    if t.returncode != 0:
+        raise ReleaseError(f"uploaded, but git tag {result.tag} failed: {_last_line(t.stderr)}")
+    notes = f"{summary}\n\nHub: https://huggingface.co/{result.repo_id}\n\n{description}"
+    cmd = ["gh", "release", "create", result.tag, "--title", summary, "--notes", notes]
+    result.gh_command = shlex.join(cmd)
+    gh = shutil.which("gh")
+    if gh and _run([gh, "auth", "status"], repo).returncode == 0:
+        r = _run([gh, *cmd[1:]], repo)
+        result.gh_ran = r.returncode == 0
+        if not result.gh_ran:
+            result.notes.append(f"gh release create failed: {_scrub(_last_line(r.stderr), token)}")
 
 
 def _upload(

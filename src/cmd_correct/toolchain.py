@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def find() -> Toolchain:
     return Toolchain(root)
 
 
-def _fetch_source(dest: Path, log) -> None:
+def _fetch_source(dest: Path, log: Callable[[str], None]) -> None:
     """Download the pinned sdist from PyPI and unpack its vendored llama.cpp into `dest`."""
     with tempfile.TemporaryDirectory() as tmp:
         log(f"downloading llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION} sdist")
@@ -178,8 +179,17 @@ def _fetch_source(dest: Path, log) -> None:
             tar.extractall(dest, members=[m for m in members if m.name], filter="data")
 
 
-def build(*, jobs: int | None = None, log=lambda msg: print(msg, file=sys.stderr)) -> Toolchain:
-    """Build the tools once; later calls return the cached build at once."""
+def _silent(msg: str) -> None:
+    """A log callback that drops every line (the default for `build`)."""
+
+
+def _to_stderr(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def build(*, jobs: int | None = None, log: Callable[[str], None] = _silent) -> Toolchain:
+    """Build the tools once; later calls return the cached build at once. `log` gets one line per step
+    (download, configure, build); cmake's own output goes to this process's stdout and stderr."""
     root = toolchain_dir()
     if (root / "toolchain.json").exists():
         return Toolchain(root)
@@ -225,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(cmd: str) -> int:
     if cmd == "build":
-        tc = build()
+        tc = build(log=_to_stderr)
         print(tc.root)
     elif cmd == "dir":
         print(toolchain_dir())

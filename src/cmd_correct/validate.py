@@ -28,7 +28,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import DataError, DataErrors
 from .generate.mutations import near_key, within_one_edit
-from .io import check_output, sha256_file, write_json
+from .io import check_output, iter_jsonl_lenient, sha256_file, write_json
 from .params import operational
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
@@ -148,7 +148,7 @@ def read_rows(
             continue
         lines = 0
         try:
-            for line, row in _lines(path):
+            for line, row in iter_jsonl_lenient(path):
                 lines += 1
                 if isinstance(row, DataError):
                     problems.append(row)
@@ -179,23 +179,6 @@ def read_rows(
     return rows, problems
 
 
-def _lines(path: Path):
-    """iter_jsonl, but a malformed line becomes a problem and reading goes on."""
-    with path.open(encoding="utf-8") as f:
-        for lineno, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield lineno, DataError(path, lineno, None, f"invalid JSON: {e.msg} (column {e.colno})")
-                continue
-            if not isinstance(obj, dict):
-                yield lineno, DataError(path, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield lineno, obj
-
-
 def data_hashes(gen_dir: str | Path) -> dict[str, str | None]:
     """sha256 of every family file validate judges (None for a missing one): what prepare checks."""
     files = {f"{f}.jsonl": Path(gen_dir) / f"{f}.jsonl" for f in contract.FAMILIES}
@@ -209,6 +192,108 @@ def is_verdict(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and "verdict" in data
+
+
+@dataclass
+class Counts:
+    """What the dataset checks and the metrics are computed from (valid rows only)."""
+
+    rows: int
+    shells: Counter
+    families: Counter
+    categories: Counter
+    trivial: int  # corrections within one character edit of their input
+    near_dups: int  # rows equal to an earlier one after near_key folding
+    with_error: int  # rows that carry an error message
+
+    @classmethod
+    def of(cls, rows: list[tuple]) -> Counts:
+        near = Counter(near_key(r["shell"], r["command"]) for _, _, r in rows)
+        return cls(
+            rows=len(rows),
+            shells=Counter(r["shell"] for _, _, r in rows),
+            families=Counter(r["family"] for _, _, r in rows),
+            categories=Counter(f"{r['family']}/{r['category']}" for _, _, r in rows),
+            trivial=sum(within_one_edit(r["command"], r["correction"]) for _, _, r in rows),
+            near_dups=sum(c - 1 for c in near.values() if c > 1),
+            with_error=sum(r["error"] is not None for _, _, r in rows),
+        )
+
+    def share(self, counter: Counter, key: str) -> float:
+        return round(counter[key] / self.rows, 6) if self.rows else 0.0
+
+
+def template_conflicts(rows: list[tuple]) -> list[DataError]:
+    """Rows whose correction (as the scorer compares it) already stands under another split group."""
+    problems = []
+    group_of: dict[str, tuple[str, str]] = {}  # correction as the scorer compares it -> (template, first place)
+    for path, line, r in rows:
+        key = contract.normalise_target(r["correction"])
+        template, first = group_of.setdefault(key, (r["template"], f"{path}:{line}"))
+        if template != r["template"]:  # prepare splits by template: this correction could land in two splits
+            reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
+            problems.append(DataError(path, line, "template", reason))
+    return problems
+
+
+def dataset_problems(
+    params: Params, counts: Counts, shell_targets: dict[str, float], family_targets: dict[str, float], gen_dir: Path
+) -> list[DataError]:
+    """The whole-dataset checks: shares against their targets, family floors, trivial and near-duplicate rates."""
+    n = counts.rows
+    if n == 0:
+        return [DataError(gen_dir, None, None, "no valid rows")]
+    problems = []
+    for name, counter, targets in (
+        ("shell", counts.shells, shell_targets),
+        ("family", counts.families, family_targets),
+    ):
+        for key, target in targets.items():
+            got = counts.share(counter, key)
+            if abs(got - target) > params.tolerance:
+                reason = f"{key} share {got:.4f} is not within {params.tolerance} of the target {target}"
+                problems.append(DataError(gen_dir, None, name, reason))
+    for f, low in params.family_min.items():
+        if counts.share(counts.families, f) < low:
+            problems.append(
+                DataError(gen_dir, None, "family", f"{f} share {counts.share(counts.families, f):.4f} < {low}")
+            )
+    rates = (
+        ("correction", "one-character-edit", counts.trivial, params.max_trivial_share),
+        ("command", "near-duplicate", counts.near_dups, params.max_near_duplicate_share),
+    )
+    for name, what, count, limit in rates:
+        if count / n > limit:
+            problems.append(DataError(gen_dir, None, name, f"{what} share {count / n:.4f} > {limit}"))
+    return problems
+
+
+def metrics(
+    params: Params,
+    counts: Counts,
+    rows: list[tuple],
+    hashes: dict,
+    shell_targets: dict[str, float],
+    family_targets: dict[str, float],
+) -> dict:
+    """The VALIDATION_JSON written on success (DVC metrics)."""
+    n = counts.rows
+    return {
+        "verdict": "pass",
+        "stage": "validate",
+        "data_sha256": hashes,
+        "rows": n,
+        "trivial_edit_rate": round(counts.trivial / n, 6),
+        "near_duplicate_rate": round(counts.near_dups / n, 6),
+        "with_error_message_rate": round(counts.with_error / n, 6),
+        "groups": len({r["template"] for _, _, r in rows}),
+        "shell_share": {s: counts.share(counts.shells, s) for s in contract.SHELLS},
+        "shell_target": dict(shell_targets),
+        "family_share": {f: counts.share(counts.families, f) for f in contract.FAMILIES},
+        "family_target": dict(family_targets),
+        "category_count": dict(sorted(counts.categories.items())),
+        "tolerance": params.tolerance,
+    }
 
 
 def run(
@@ -225,86 +310,15 @@ def run(
     hashes = data_hashes(gen_dir)  # before reading: a file edited during the run then fails prepare's check
     limits = {"command": params.max_chars, "correction": params.max_chars, "error": params.max_error_chars}
     rows, problems = read_rows(gen_dir, progress, "validate", limits=limits)
-    group_of: dict[str, tuple[str, str]] = {}  # correction as the scorer compares it -> (template, first place)
-    for path, line, r in rows:
-        key = contract.normalise_target(r["correction"])
-        template, first = group_of.setdefault(key, (r["template"], f"{path}:{line}"))
-        if template != r["template"]:  # prepare splits by template: this correction could land in two splits
-            reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
-            problems.append(DataError(path, line, "template", reason))
-    n = len(rows)
-    shells = Counter(r["shell"] for _, _, r in rows)
-    families = Counter(r["family"] for _, _, r in rows)
-    categories = Counter(f"{r['family']}/{r['category']}" for _, _, r in rows)
-    trivial = sum(within_one_edit(r["command"], r["correction"]) for _, _, r in rows)
-    near = Counter(near_key(r["shell"], r["command"]) for _, _, r in rows)
-    near_dups = sum(c - 1 for c in near.values() if c > 1)
-    share = lambda c, k: round(c[k] / n, 6) if n else 0.0
-    if n == 0:
-        problems.append(DataError(gen_dir, None, None, "no valid rows"))
-    else:
-        for s, target in shell_targets.items():
-            if abs(share(shells, s) - target) > params.tolerance:
-                problems.append(
-                    DataError(
-                        gen_dir,
-                        None,
-                        "shell",
-                        f"{s} share {share(shells, s):.4f} is not within {params.tolerance} of the target {target}",
-                    )
-                )
-        for f, target in family_targets.items():
-            if abs(share(families, f) - target) > params.tolerance:
-                problems.append(
-                    DataError(
-                        gen_dir,
-                        None,
-                        "family",
-                        f"{f} share {share(families, f):.4f} is not within {params.tolerance} of the target {target}",
-                    )
-                )
-        for f, low in params.family_min.items():
-            if share(families, f) < low:
-                problems.append(DataError(gen_dir, None, "family", f"{f} share {share(families, f):.4f} < {low}"))
-        if trivial / n > params.max_trivial_share:
-            problems.append(
-                DataError(
-                    gen_dir,
-                    None,
-                    "correction",
-                    f"one-character-edit share {trivial / n:.4f} > {params.max_trivial_share}",
-                )
-            )
-        if near_dups / n > params.max_near_duplicate_share:
-            problems.append(
-                DataError(
-                    gen_dir,
-                    None,
-                    "command",
-                    f"near-duplicate share {near_dups / n:.4f} > {params.max_near_duplicate_share}",
-                )
-            )
+    problems += template_conflicts(rows)
+    counts = Counts.of(rows)
+    problems += dataset_problems(params, counts, shell_targets, family_targets, gen_dir)
     if problems:
         out_path.unlink(missing_ok=True)  # a stale verdict must not look current
         raise ValidationError(problems, shown=params.show)
-    metrics = {
-        "verdict": "pass",
-        "stage": "validate",
-        "data_sha256": hashes,
-        "rows": n,
-        "trivial_edit_rate": round(trivial / n, 6),
-        "near_duplicate_rate": round(near_dups / n, 6),
-        "with_error_message_rate": round(sum(r["error"] is not None for _, _, r in rows) / n, 6),
-        "groups": len({r["template"] for _, _, r in rows}),
-        "shell_share": {s: share(shells, s) for s in contract.SHELLS},
-        "shell_target": dict(shell_targets),
-        "family_share": {f: share(families, f) for f in contract.FAMILIES},
-        "family_target": dict(family_targets),
-        "category_count": dict(sorted(categories.items())),
-        "tolerance": params.tolerance,
-    }
-    write_json(out_path, metrics)
-    return Result(n, metrics)
+    result = metrics(params, counts, rows, hashes, shell_targets, family_targets)
+    write_json(out_path, result)
+    return Result(counts.rows, result)
 
 
 def main(argv: list[str]) -> int:

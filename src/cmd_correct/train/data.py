@@ -67,6 +67,13 @@ def check_template(tokenizer) -> None:
         )
 
 
+def _join(p_ids: list[int], a_ids: list[int], max_length: int) -> tuple[list[int], list[int]] | None:
+    """(input ids, labels) of a tokenized prompt and answer, labels IGNORE on the prompt; None when too long."""
+    if len(p_ids) + len(a_ids) > max_length:
+        return None
+    return p_ids + a_ids, [IGNORE] * len(p_ids) + a_ids
+
+
 def encode(tokenizer, example: Example, max_length: int) -> tuple[list[int], list[int]] | None:
     """(input ids, labels) for one example, labels IGNORE on the prompt; None when the answer is cut off.
 
@@ -74,12 +81,9 @@ def encode(tokenizer, example: Example, max_length: int) -> tuple[list[int], lis
     The prompt is `contract.render_prompt`, which `check_template` proves equal to the chat template's.
     """
     prompt = contract.render_prompt(example.shell, example.command)
-    answer = f"{example.correction}{contract.IM_END}\n"
     p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    a_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
-    if len(p_ids) + len(a_ids) > max_length:
-        return None
-    return p_ids + a_ids, [IGNORE] * len(p_ids) + a_ids
+    a_ids = tokenizer(contract.render_answer(example.correction), add_special_tokens=False)["input_ids"]
+    return _join(p_ids, a_ids, max_length)
 
 
 @dataclass
@@ -101,17 +105,11 @@ def encode_all(tokenizer, examples: list[Example], max_length: int) -> Encoded:
     """
     check_template(tokenizer)
     prompts = [contract.render_prompt(ex.shell, ex.command) for ex in examples]
-    answers = [f"{ex.correction}{contract.IM_END}\n" for ex in examples]
     p_ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
-    a_ids = tokenizer(answers, add_special_tokens=False)["input_ids"]
-    ids, labels, dropped = [], [], 0
-    for p, a in zip(p_ids, a_ids, strict=True):
-        if len(p) + len(a) > max_length:
-            dropped += 1
-            continue
-        ids.append(p + a)
-        labels.append([IGNORE] * len(p) + a)
-    return Encoded(ids, labels, dropped)
+    a_ids = tokenizer([contract.render_answer(ex.correction) for ex in examples], add_special_tokens=False)["input_ids"]
+    pairs = [_join(p, a, max_length) for p, a in zip(p_ids, a_ids, strict=True)]
+    kept = [pair for pair in pairs if pair is not None]
+    return Encoded([x for x, _ in kept], [y for _, y in kept], len(pairs) - len(kept))
 
 
 class LazySplit:

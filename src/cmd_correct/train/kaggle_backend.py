@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,19 +35,16 @@ from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import CmdCorrectError, ModelError, ToolError
 from ..params import operational
+from .common import ADAPTER_DIR_FILES, ADAPTER_FILES, REPORT_FILES  # what train's folders hold
 
 KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
 RESULT = "result.json"  # written by the entry script beside the adapter in /kaggle/working
 BASE_ZIP = "base.zip"  # models/base in the dataset, when it is uploaded rather than rebuilt
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 # Installed in the kernel beside our wheel's train-torch extra, pinned to the versions here: the torch
 # backend logs with dvclive, which only the (heavy, dvc-carrying) `data` extra brings.
 KERNEL_REQUIREMENTS = ("dvclive",)
 DONE, FAILED = "complete", ("error", "cancel_requested", "cancel_acknowledged")
-# What train's folders hold, so one without meta.json (a run killed before it was written) is still ours.
-ADAPTER_DIR_FILES = (*ADAPTER_FILES, "train_config.json", "meta.json", "kaggle", "mlx")
-REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yaml", "dvc.yaml", "meta.json")
 
 
 @dataclass
@@ -412,8 +410,9 @@ def train(
         raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'")
     owner, key = credentials()
     secrets = secret_forms(key, owner)
+    session = _Session(Client(key, params.kaggle.call_timeout, owner), params.kaggle, owner, progress, sleep)
     try:
-        return _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, sleep, owner, key)
+        return _train(session, params, seed, data_dir, base_dir, adapter_dir, report_dir)
     except CmdCorrectError as exc:  # the last line of defence: no error leaves here carrying the key
         text = scrub(str(exc), *secrets)
         if text == str(exc) or not isinstance(exc, (ToolError, ModelError)):
@@ -421,84 +420,49 @@ def train(
         raise type(exc)(text) from None
 
 
-def _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, sleep, owner, key) -> dict:
-    kp: KaggleParams = params.kaggle
-    started = time.perf_counter()
-    client = Client(key, kp.call_timeout, owner)
-    secrets = client.secrets
-    dataset_ref, kernel_ref = f"{owner}/{kp.dataset_slug}", f"{owner}/{kp.kernel_slug}"
+@dataclass
+class _Session:
+    """One training run's kaggle client, its dataset and kernel, and how it waits for them."""
 
+    client: Client
+    kp: KaggleParams
+    owner: str
+    progress: Progress
+    sleep: Callable[[float], None]
+
+    @property
+    def dataset_ref(self) -> str:
+        return f"{self.owner}/{self.kp.dataset_slug}"
+
+    @property
+    def kernel_ref(self) -> str:
+        return f"{self.owner}/{self.kp.kernel_slug}"
+
+    def wait(self, check: Callable[[], str | None], what: str) -> str:
+        """`poll` with the params' intervals and timeout."""
+        kp = self.kp
+        return poll(
+            check,
+            what=what,
+            interval=kp.poll_interval,
+            longest=kp.poll_max,
+            timeout=kp.timeout,
+            progress=self.progress,
+            sleep=self.sleep,
+        )
+
+
+def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_dir) -> dict:
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
         tmp = Path(tmp)
         bundle, kernel, out = tmp / "bundle", tmp / "kernel", tmp / "output"
         for folder in (bundle, kernel, out):
             folder.mkdir()
-        progress("kaggle: upload data", 0, 1)
-        manifest = build_bundle(params, seed=seed, data_dir=data_dir, base_dir=base_dir, out=bundle, owner=owner)
-        upload(client, bundle, dataset_ref, f"cmd-correct bundle {manifest['id']}")
-
-        def dataset_ready() -> str | None:
-            status = client("dataset_status", ref=dataset_ref)["status"]
-            if status == "failed":
-                raise ToolError(f"kaggle dataset {dataset_ref}: processing failed")
-            return status if status == "ready" else None
-
-        poll(
-            dataset_ready,
-            what="kaggle: dataset processing",
-            interval=kp.poll_interval,
-            longest=kp.poll_max,
-            timeout=kp.timeout,
-            progress=progress,
-            sleep=sleep,
-        )
-        progress("kaggle: upload data", 1, 1)
-
-        render_kernel(kp, owner, kernel)
-        session = str(kp.session_timeout) if kp.session_timeout else None
-        pushed = client("kernel_push", folder=str(kernel), timeout=session)
-        if pushed.get("error"):
-            raise ToolError(f"kaggle kernel {kernel_ref}: push refused: {pushed['error']}")
-        failure: dict = {}
-        sleep(kp.poll_interval)  # right after a push the status may still be the previous run's
-
-        def kernel_done() -> str | None:
-            status = client("kernel_status", ref=kernel_ref)
-            if status["status"] in FAILED:
-                failure.update(status)
-                return status["status"]
-            return status["status"] if status["status"] == DONE else None
-
-        state = poll(
-            kernel_done,
-            what=f"kaggle: kernel {kernel_ref}",
-            interval=kp.poll_interval,
-            longest=kp.poll_max,
-            timeout=kp.timeout,
-            progress=progress,
-            sleep=sleep,
-        )
-        files = client("kernel_output", ref=kernel_ref, path=str(out))["files"]
-        if state != DONE:
-            log = out / f"{kp.kernel_slug}.log"
-            tail = scrub(log.read_text(encoding="utf-8", errors="replace"), *secrets)[-2000:] if log.is_file() else ""
-            said = io.read_json(out / RESULT).get("error") if (out / RESULT).is_file() else None
-            raise ToolError(
-                f"kaggle kernel {kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
-                + (f"\nentry script: {scrub(str(said), *secrets)}" if said else "")
-                + (f"\nlog tail:\n{tail}" if tail else "")
-            )
-        result = scrub_obj(verify_output(out, manifest, base_dir), secrets)  # kernel text: kept and printed
-
-        inputs, ours = [data_dir, base_dir], io.holds_only(*ADAPTER_DIR_FILES)
-        with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=ours) as dest:
-            for name in ADAPTER_FILES:
-                shutil.copy2(out / "adapter" / name, dest / name)
-            (dest / "kaggle").mkdir()
-            io.write_json(dest / "kaggle" / RESULT, result)
-        with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as dest:
-            if (out / "reports").is_dir():  # the kernel's report replaces any earlier run's
-                shutil.copytree(out / "reports", dest, dirs_exist_ok=True)
+        manifest = _upload_data(k, params, seed, data_dir, base_dir, bundle)
+        pushed, files = _run_kernel(k, kernel, out)
+        result = scrub_obj(verify_output(out, manifest, base_dir), k.client.secrets)  # kernel text: kept, printed
+        _install(out, result, [data_dir, base_dir], adapter_dir, report_dir)
 
     summary = dict(result.get("summary") or {})
     remote_seconds = summary.get("seconds")
@@ -507,9 +471,9 @@ def _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, 
         remote_backend=summary.get("backend", "torch"),
         remote_seconds=remote_seconds,
         seconds=time.perf_counter() - started,
-        kernel=kernel_ref,
+        kernel=k.kernel_ref,
         kernel_version=pushed.get("version"),
-        dataset=dataset_ref,
+        dataset=k.dataset_ref,
         bundle=manifest["id"],
         output_files=len(files),
     )
@@ -517,6 +481,70 @@ def _train(params, seed, data_dir, base_dir, adapter_dir, report_dir, progress, 
     if metrics.is_file():  # the kernel's dvclive summary, plus where it ran
         io.write_json(metrics, io.read_json(metrics) | {"kaggle_seconds": summary["seconds"]})
     return summary
+
+
+def _upload_data(k: _Session, params, seed: int, data_dir: Path, base_dir: Path, bundle: Path) -> dict:
+    """Build the dataset in `bundle`, upload it and wait until Kaggle has processed it; returns the manifest."""
+    k.progress("kaggle: upload data", 0, 1)
+    manifest = build_bundle(params, seed=seed, data_dir=data_dir, base_dir=base_dir, out=bundle, owner=k.owner)
+    upload(k.client, bundle, k.dataset_ref, f"cmd-correct bundle {manifest['id']}")
+
+    def dataset_ready() -> str | None:
+        status = k.client("dataset_status", ref=k.dataset_ref)["status"]
+        if status == "failed":
+            raise ToolError(f"kaggle dataset {k.dataset_ref}: processing failed")
+        return status if status == "ready" else None
+
+    k.wait(dataset_ready, "kaggle: dataset processing")
+    k.progress("kaggle: upload data", 1, 1)
+    return manifest
+
+
+def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
+    """Push the kernel from `kernel`, wait for its run, download its output to `out`; (push result, files).
+
+    A run that did not complete raises ToolError with Kaggle's message, the entry script's and the log tail."""
+    render_kernel(k.kp, k.owner, kernel)
+    limit = str(k.kp.session_timeout) if k.kp.session_timeout else None  # Kaggle's run limit, seconds
+    pushed = k.client("kernel_push", folder=str(kernel), timeout=limit)
+    if pushed.get("error"):
+        raise ToolError(f"kaggle kernel {k.kernel_ref}: push refused: {pushed['error']}")
+    failure: dict = {}
+    k.sleep(k.kp.poll_interval)  # right after a push the status may still be the previous run's
+
+    def kernel_done() -> str | None:
+        status = k.client("kernel_status", ref=k.kernel_ref)
+        if status["status"] in FAILED:
+            failure.update(status)
+            return status["status"]
+        return status["status"] if status["status"] == DONE else None
+
+    state = k.wait(kernel_done, f"kaggle: kernel {k.kernel_ref}")
+    files = k.client("kernel_output", ref=k.kernel_ref, path=str(out))["files"]
+    if state != DONE:
+        secrets = k.client.secrets
+        log = out / f"{k.kp.kernel_slug}.log"
+        tail = scrub(log.read_text(encoding="utf-8", errors="replace"), *secrets)[-2000:] if log.is_file() else ""
+        said = io.read_json(out / RESULT).get("error") if (out / RESULT).is_file() else None
+        raise ToolError(
+            f"kaggle kernel {k.kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
+            + (f"\nentry script: {scrub(str(said), *secrets)}" if said else "")
+            + (f"\nlog tail:\n{tail}" if tail else "")
+        )
+    return pushed, files
+
+
+def _install(out: Path, result: dict, inputs: list[Path], adapter_dir: Path, report_dir: Path) -> None:
+    """Copy the verified adapter (with the kernel's result.json) and the kernel's report into place."""
+    ours = io.holds_only(*ADAPTER_DIR_FILES)
+    with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=ours) as dest:
+        for name in ADAPTER_FILES:
+            shutil.copy2(out / "adapter" / name, dest / name)
+        (dest / "kaggle").mkdir()
+        io.write_json(dest / "kaggle" / RESULT, result)
+    with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as dest:
+        if (out / "reports").is_dir():  # the kernel's report replaces any earlier run's
+            shutil.copytree(out / "reports", dest, dirs_exist_ok=True)
 
 
 if __name__ == "__main__":

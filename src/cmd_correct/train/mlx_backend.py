@@ -27,7 +27,8 @@ from typing import Any
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
-from . import data
+from . import common, data
+from .common import CHECKPOINT
 
 # Where Debian's libopenblas0-pthread puts its BLAS (the one DESIGN.md measured at 120-140 GFLOP/s).
 OPENBLAS_CANDIDATES = (
@@ -37,7 +38,6 @@ OPENBLAS_CANDIDATES = (
 # PEFT prefixes every LoRA tensor name with this (PeftModel -> LoraModel -> the HF model).
 PEFT_PREFIX = "base_model.model."
 MLX_DIR = "mlx"  # mlx-lm's native adapter files, inside the adapter folder
-CHECKPOINT = "checkpoint"  # resumable state, inside the checkpoint folder
 
 
 def openblas_path() -> str | None:
@@ -315,7 +315,7 @@ class _Run:
                 "tokens": self.tokens,
                 "seconds": self.seconds,
             }
-            io.write_json(tmp / "state.json", state)
+            io.write_json(tmp / common.STATE, state)
 
 
 def answer_mask(lengths):
@@ -348,13 +348,10 @@ def _resume(ckpt: Path, fingerprint: str, model, optimizer) -> dict:
     import mlx.core as mx
     from mlx.utils import tree_unflatten
 
+    state = common.resumable_state(ckpt, fingerprint)
+    if not state:
+        return {}
     folder = ckpt / CHECKPOINT
-    if not (folder / "state.json").is_file():
-        return {}
-    state = io.read_json(folder / "state.json")
-    if state.get("fingerprint") != fingerprint:
-        shutil.rmtree(ckpt, ignore_errors=True)  # params, data or base changed: start over
-        return {}
     model.load_weights(str(folder / "adapters.safetensors"), strict=False)
     optimizer.init(model.trainable_parameters())
     optimizer.state = tree_unflatten(list(mx.load(str(folder / "optimizer.safetensors")).items()))
@@ -379,18 +376,12 @@ def train(
     from mlx_lm.tuner.trainer import train as mlx_train
     from mlx_lm.tuner.utils import linear_to_lora_layers
     from mlx_lm.utils import load, save_config
-    from transformers import AutoTokenizer
-
-    from .torch_backend import _fingerprint, _Log
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     started = time.perf_counter()
     progress("train (mlx): load", 0, 1)
-    if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
     # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    data.check_template(tokenizer)
+    tokenizer = common.base_tokenizer(base_dir)
     train_set, train_enc = encode_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
     valid_set, _ = encode_split(tokenizer, data_dir, "valid", params.max_length, params.batch_size)
     try:
@@ -414,9 +405,9 @@ def train(
     optimizer = _optimizer(params)
 
     ckpt = checkpoint_dir(adapter_dir)
-    fingerprint = _fingerprint(params, seed, data_dir, base_dir)
+    fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
     state = _resume(ckpt, fingerprint, model, optimizer)
-    log = _Log(report_dir, state.get("history", []))
+    log = common.TrainLog(report_dir, state.get("history", []))
     run = _Run(
         params=params, model=model, optimizer=optimizer, ckpt=ckpt, fingerprint=fingerprint, log=log, state=state
     )

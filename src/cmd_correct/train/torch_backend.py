@@ -8,26 +8,19 @@ an uninterrupted run. A finished run leaves only the adapter folder (written ato
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import shutil
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from .. import io
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
-from . import data
-from .kaggle_backend import ADAPTER_DIR_FILES, REPORT_FILES  # what train's folders hold (every backend)
-
-# libgomp threads spin while waiting; on a shared 2-core machine that makes a step 10-50x slower.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
-CHECKPOINT = "checkpoint"
+from . import common, data
+from .common import ADAPTER_DIR_FILES, CHECKPOINT, REPORT_FILES  # what train's folders hold (every backend)
 
 
 def checkpoint_dir(adapter_dir: Path) -> Path:
@@ -50,19 +43,6 @@ def pick_device(name: str) -> str:
     if not available[name]:
         raise ModelError(f"train.device={name}, but torch sees no {name} device here (use auto)")
     return name
-
-
-def _fingerprint(params, seed: int, data_dir: Path, base_dir: Path) -> str:
-    """What a checkpoint must match to be resumed: params, seed, the splits and the base model."""
-    base_id = base_dir / "meta.json" if (base_dir / "meta.json").is_file() else base_dir
-    parts = {
-        "params": {k: v for k, v in asdict(params).items() if k not in ("kaggle", "eval_interval")},
-        "seed": seed,
-        "train": io.sha256_file(data_dir / "train.jsonl"),
-        "valid": io.sha256_file(data_dir / "valid.jsonl"),
-        "base": io.sha256_tree(base_id),
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _load_split(tokenizer, data_dir: Path, split: str, max_length: int, batch_size: int) -> data.LazySplit:
@@ -147,30 +127,6 @@ def _evaluate(model, split: data.LazySplit, params, pad_id: int, device: str, au
     return total / max(count, 1)
 
 
-class _Log:
-    """dvclive metrics (reports/train/metrics.json + plots/metrics/<name>.tsv) rebuilt from a history list,
-    so a resumed run's plots hold exactly the steps up to its checkpoint and then continue."""
-
-    def __init__(self, report_dir: Path, history: list[dict]):
-        from dvclive import Live
-
-        self.live = Live(dir=str(report_dir), save_dvc_exp=False, dvcyaml=None, resume=False)
-        self.history: list[dict] = []
-        for record in history:
-            self.log(record["step"], {k: v for k, v in record.items() if k != "step"})
-
-    def log(self, step: int, values: dict) -> None:
-        self.history.append({"step": step, **values})
-        self.live.step = step
-        for name, value in values.items():
-            self.live.log_metric(name, value)
-        self.live.make_summary()
-
-    def finish(self, summary: dict) -> None:
-        self.live.summary.update({k: v for k, v in summary.items() if isinstance(v, int | float)})
-        self.live.make_summary()
-
-
 def _save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: dict) -> None:
     import torch
     from peft import get_peft_model_state_dict
@@ -187,7 +143,7 @@ def _save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: d
             },
             tmp / "state.pt",
         )
-        io.write_json(tmp / "state.json", state)
+        io.write_json(tmp / common.STATE, state)
 
 
 def _load_checkpoint(folder: Path, fingerprint: str, model, optimizer, scheduler, scaler) -> dict:
@@ -195,14 +151,10 @@ def _load_checkpoint(folder: Path, fingerprint: str, model, optimizer, scheduler
     import torch
     from peft import set_peft_model_state_dict
 
-    ckpt = folder / CHECKPOINT
-    if not (ckpt / "state.json").is_file():
+    state = common.resumable_state(folder, fingerprint)
+    if not state:
         return {}
-    state = io.read_json(ckpt / "state.json")
-    if state.get("fingerprint") != fingerprint:
-        shutil.rmtree(folder, ignore_errors=True)  # params, data or base changed: start over
-        return {}
-    blob = torch.load(ckpt / "state.pt", map_location="cpu", weights_only=False)
+    blob = torch.load(folder / CHECKPOINT / "state.pt", map_location="cpu", weights_only=False)
     set_peft_model_state_dict(model, blob["adapter"])
     optimizer.load_state_dict(blob["optimizer"])
     scheduler.load_state_dict(blob["scheduler"])
@@ -229,7 +181,7 @@ def train(
 
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
@@ -241,10 +193,7 @@ def train(
     torch.manual_seed(seed)
 
     progress("train (torch): load", 0, 1)
-    if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
-    tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    data.check_template(tokenizer)
+    tokenizer = common.base_tokenizer(base_dir)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     train_set = _load_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
     valid_set = _load_split(tokenizer, data_dir, "valid", params.max_length, 1)
@@ -278,12 +227,12 @@ def train(
         return torch.autocast(device_type=device, dtype=compute)
 
     ckpt = checkpoint_dir(adapter_dir)
-    fingerprint = _fingerprint(params, seed, data_dir, base_dir)
+    fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
     state = _load_checkpoint(ckpt, fingerprint, model, optimizer, scheduler, scaler)
     done = int(state.get("step", 0))
     # dvclive writes beside the checkpoint while training; the report folder is replaced only when the
     # adapter is, so a killed run leaves no metrics.json that looks like a finished run's.
-    log = _Log(ckpt / "report", state.get("history", []))
+    log = common.TrainLog(ckpt / "report", state.get("history", []))
     tokens, seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
     progress("train (torch): load", 1, 1)
     if done == 0:  # the untuned base (LoRA B = 0): the valid loss the adapter has to beat
