@@ -321,3 +321,38 @@ def test_run_model_reports_agreement_against_its_own_single_answers(tiny_f16_dir
     assert [d["id"] for d in ran.disagreements] == differ
     assert ran.agreement == round(1 - len(differ) / len(timed), 4)
     assert len(ran.timed) == 10 and all(t.latency_ms > 0 for t in ran.timed)
+
+
+def test_restored_system_prompt_state_gives_the_uncached_answers(tiny_f16_dir, tiny_cases):
+    """What a cached system prompt saves is advice to the `fix` CLI: it must not change a single answer."""
+    with infer.load(paths.f16_gguf(tiny_f16_dir), threads=1, max_tokens=10) as model:
+        plain = [model.correct(c.shell, c.command) for c in tiny_cases[:16]]
+        cached = [model.correct(c.shell, c.command, cached_head=True) for c in tiny_cases[:16]]
+        again = [model.correct(c.shell, c.command) for c in tiny_cases[:16]]  # a restore leaves no trace
+    assert [c.text for c in cached] == [p.text for p in plain] == [a.text for a in again]
+    assert all(c.prompt_tokens == p.prompt_tokens for c, p in zip(cached, plain, strict=True))
+
+
+def test_latency_is_split_per_thread_count_and_names_the_fastest(tiny_f16_dir, tiny_cases):
+    ran = exact.run_model(
+        "f16",
+        paths.f16_gguf(tiny_f16_dir),
+        tiny_cases[:8],
+        timed=tiny_cases[:6],
+        threads=1,
+        n_ctx=256,
+        max_tokens=6,
+        seed=0,
+        parallel=4,
+        latency_threads=[1, 2],
+        cached_head=True,
+    )
+    got = exact.latency(ran)
+    assert set(got["latency_by_threads"]) == {"1", "2"}
+    for row in got["latency_by_threads"].values():
+        assert row["latency_ms_p50"] >= row["prompt_ms_p50"] > 0 and row["latency_cases"] == 6
+    fastest = got["fastest_threads"]
+    by = got["latency_by_threads"]
+    assert by[str(fastest["prompt"])]["prompt_ms_p50"] == min(r["prompt_ms_p50"] for r in by.values())
+    assert got["cached_prefix"]["identical_pct"] == 100.0
+    assert got["cached_prefix"]["prompt_tokens_mean"] == round(sum(c.prompt_tokens for c in ran.timed) / 6, 1)

@@ -97,6 +97,7 @@ class Corrector:
         except ValueError as e:  # llama-cpp-python's "Failed to load model from file"
             raise ModelError(f"{path}: llama.cpp could not load it: {e}") from None
         self.path, self.threads, self.max_tokens = path, threads, max_tokens
+        self._states: dict = {}  # shell -> saved state after its system prompt (head_state)
         im_end = self.llm.tokenize(contract.IM_END.encode(), add_bos=False, special=True)
         self.stop_ids = {self.llm.token_eos(), *(im_end if len(im_end) == 1 else ())}
 
@@ -107,11 +108,32 @@ class Corrector:
     def _prompt(self, shell: str, command: str) -> list[int]:
         return self.llm.tokenize(contract.render_prompt(shell, command).encode(), add_bos=True, special=True)
 
-    def correct(self, shell: str, command: str) -> Correction:
-        """Greedy correction of `command` for `shell`."""
+    def set_threads(self, generate: int, prompt: int) -> None:
+        """Threads for generation (one token per call) and for prompt evaluation (llama.cpp's n_threads and
+        n_threads_batch: separate settings, and the fastest counts for each can differ)."""
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(self.llm.ctx, generate, prompt)
+
+    def head_state(self, shell: str):
+        """llama.cpp's saved state after `shell`'s system prompt (`_head`): what a CLI could keep on disk
+        (llama_state_save_file) instead of evaluating the system prompt on every call."""
+        if shell not in self._states:
+            self.llm.reset()
+            self.llm.eval(self._head(shell))
+            self._states[shell] = self.llm.save_state()
+        return self._states[shell]
+
+    def correct(self, shell: str, command: str, *, cached_head: bool = False) -> Correction:
+        """Greedy correction of `command` for `shell`; from an empty cache, or with `cached_head` from the
+        restored system-prompt state (the restore is timed, the one-off save is not)."""
         llm = self.llm
+        state = self.head_state(shell) if cached_head else None
         start = time.perf_counter()
-        llm.reset()  # no prefix reuse between calls: each correction pays its full prompt, as in the CLI
+        if state is not None:
+            llm.load_state(state)  # generate() below reuses the matching prefix and evaluates the rest
+        else:
+            llm.reset()  # no prefix reuse between calls: each correction pays its full prompt, as in the CLI
         prompt = self._prompt(shell, command)
         out: list[int] = []
         first = last = None

@@ -29,6 +29,14 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "batch_agreement": float,             share of the latency sample answered alike batched and single
         "batch_disagreements": int,           how many differed (listed in reports/evaluate/disagreements.jsonl)
         "exact_match_seconds": float,         wall time of the batched pass over every case
+        "latency_by_threads": {"<n>": {latency_ms_p50, latency_ms_p95, prompt_ms_p50, generate_ms_p50,
+                               tokens_per_s, ...}} at each evaluate.latency_threads count (prompt and
+                               generation threads alike), on the latency sample
+        "fastest_threads": {"prompt", "generate", "overall"}: the count with the lowest p50 for each
+        "cached_prefix": {latency_ms_p50, latency_ms_p95, prompt_ms_p50, prompt_tokens_mean, saving_ms_p50,
+                          identical_pct}: the sample again from a restored system-prompt state (llama.cpp
+                          state save/restore) at evaluate.threads, and the share of answers identical to
+                          the uncached path
         "bench_tokens_per_s": float,          llama-bench -p 0 -n bench_n_gen on the same file/threads
         "bench_ratio": float,                 tokens_per_s / bench_tokens_per_s
         "size_mb": float,                     file size, 10^6 bytes
@@ -70,6 +78,8 @@ class Params:
     base_cases: int = 200  # the untuned base model's stratified sub-sample of those cases; 0: all of them
     parallel: int = 16  # sequences decoded together for exact match (1: one case at a time)
     latency_cases: int = 100  # stratified sub-sample timed one case at a time from an empty cache (as `fix`)
+    latency_threads: list[int] = field(default_factory=lambda: [1, 2])  # thread counts the latency is measured at
+    cached_prefix: bool = True  # also time the sample from a restored system-prompt state (advice to `fix`)
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
     omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
@@ -90,6 +100,8 @@ class Params:
             problems.append(f"base_cases: must be >= 0 (0: every evaluated case), got {self.base_cases}")
         if self.parallel < 1:
             problems.append(f"parallel: must be >= 1, got {self.parallel}")
+        if any(t < 1 for t in self.latency_threads):
+            problems.append(f"latency_threads: every count must be >= 1, got {self.latency_threads}")
         if self.latency_cases < 1:
             problems.append(f"latency_cases: must be >= 1, got {self.latency_cases}")
         if self.threads < 1:
@@ -177,9 +189,11 @@ def exact_and_speed(
         max_tokens=params.max_tokens,
         seed=seed,
         parallel=params.parallel,
+        latency_threads=params.latency_threads,
+        cached_head=params.cached_prefix,
         progress=progress,
     )
-    m = exact.score(sample, ran.answers) | exact.speed(ran.timed)
+    m = exact.score(sample, ran.answers) | exact.speed(ran.timed) | exact.latency(ran)
     m |= {
         "batch_agreement": ran.agreement,
         "batch_disagreements": len(ran.disagreements),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,8 @@ class ModelRun:
     agreement: float | None  # share of the latency sample where both paths gave the same answer
     disagreements: list[dict]  # {"id", "batched", "single"} for each case where they differ
     seconds: float  # wall time of the batched pass
+    by_threads: dict[int, list[Correction]] = field(default_factory=dict)  # the latency sample per thread count
+    cached: list[Correction] = field(default_factory=list)  # the sample from a restored system-prompt state
 
 
 def run_model(
@@ -36,12 +38,16 @@ def run_model(
     max_tokens: int,
     seed: int,
     parallel: int,
+    latency_threads: list[int] = (),
+    cached_head: bool = False,
     progress: Progress = noop_progress,
 ) -> ModelRun:
     """Answer every case batched (`parallel` sequences at once), then time `timed` one case at a time.
 
     The timed cases are also the check that batching does not change answers: each is answered both
     ways and compared (batched float arithmetic may flip a near-tie; it is counted, not assumed away).
+    They are timed again at each of `latency_threads` (prompt and generation threads alike) and, with
+    `cached_head`, from the restored state of their shell's system prompt at `threads`.
     """
     task = f"exact match {name}"
     with load(gguf, threads=threads, n_ctx=n_ctx, max_tokens=max_tokens, seed=seed) as model:
@@ -55,6 +61,12 @@ def run_model(
         seconds = time.perf_counter() - t0
         progress(task, len(cases), len(cases))
         single = [model.correct(c.shell, c.command) for c in timed]
+        by_threads = {threads: single}
+        for t in (t for t in latency_threads if t != threads):
+            model.set_threads(t, t)
+            by_threads[t] = [model.correct(c.shell, c.command) for c in timed]
+        model.set_threads(threads, threads)
+        cached = [model.correct(c.shell, c.command, cached_head=True) for c in timed] if cached_head else []
     by_id = {c.id: a.text for c, a in zip(cases, answers, strict=True)}
     differ = [
         {"id": c.id, "batched": by_id[c.id], "single": s.text}
@@ -70,7 +82,44 @@ def run_model(
         round(1 - len(differ) / compared, 4) if compared else None,
         differ,
         seconds,
+        dict(sorted(by_threads.items())),
+        cached,
     )
+
+
+def latency(run: ModelRun) -> dict:
+    """Latency split into prompt (to the first token) and generation, per thread count; the fastest count
+    for each phase (llama.cpp sets them apart: n_threads_batch and n_threads); and what a restored
+    system-prompt state saves, with whether its answers equal the uncached ones."""
+    p50 = lambda xs: round(float(np.percentile(xs, 50)), 1)  # noqa: E731
+    by = {
+        str(t): speed(timed)
+        | {
+            "prompt_ms_p50": p50([c.first_token_ms for c in timed]),
+            "generate_ms_p50": p50([c.latency_ms - c.first_token_ms for c in timed]),
+        }
+        for t, timed in run.by_threads.items()
+    }
+    out: dict = {"latency_by_threads": by}
+    if by:
+        out["fastest_threads"] = {
+            "prompt": int(min(by, key=lambda t: by[t]["prompt_ms_p50"])),
+            "generate": int(min(by, key=lambda t: by[t]["generate_ms_p50"])),
+            "overall": int(min(by, key=lambda t: by[t]["latency_ms_p50"])),
+        }
+    if run.cached:
+        plain = speed(run.timed)
+        same = sum(a.text == b.text for a, b in zip(run.cached, run.timed, strict=True))
+        cached = speed(run.cached)
+        out["cached_prefix"] = {
+            "latency_ms_p50": cached["latency_ms_p50"],
+            "latency_ms_p95": cached["latency_ms_p95"],
+            "prompt_ms_p50": p50([c.first_token_ms for c in run.cached]),
+            "prompt_tokens_mean": round(float(np.mean([c.prompt_tokens for c in run.cached])), 1),
+            "saving_ms_p50": round(plain["latency_ms_p50"] - cached["latency_ms_p50"], 1),
+            "identical_pct": round(100 * same / len(run.cached), 2),
+        }
+    return out
 
 
 def is_exact(prediction: str, expected: str) -> bool:

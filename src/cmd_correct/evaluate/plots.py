@@ -1,7 +1,7 @@
 """Plot data for `dvc plots` (JSON, declared in dvc.yaml) and the same figures as PNG.
 
 - by_shell/<model>.json: exact match per shell of each model (a bar chart each in dvc plots)
-- quant_tradeoff.json: size vs exact match and vs KLD, one row per GGUF (scatter plots)
+- quant_tradeoff.json: size vs exact match and vs KLD, latency vs exact match, one row per GGUF (scatters)
 - exact_match_by_shell.png, quant_tradeoff.png: matplotlib renderings of the same data
 Training curves are the train stage's own dvclive plots (reports/train/plots/metrics).
 """
@@ -38,6 +38,7 @@ def write(plots_dir: Path, metrics: dict, variants: list[str]) -> list[Path]:
             "size_mb": metrics[v]["size_mb"],
             "exact_match": metrics[v]["exact_match"],
             "kld_mean": metrics[v].get("kld_mean", 0.0 if v == "f16" else None),
+            "latency_ms_p50": metrics[v].get("latency_ms_p50"),
         }
         for v in variants
     ]
@@ -70,15 +71,19 @@ def _png(plots_dir: Path, models: dict, trade: list[dict]) -> list[Path]:
     fig.savefig(out[-1], dpi=100, metadata={"Software": None})
     plt.close(fig)
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(13, 3.5))
     for row in trade:
         a1.scatter(row["size_mb"], row["exact_match"])
         a1.annotate(row["model"], (row["size_mb"], row["exact_match"]), fontsize="small")
         if row["kld_mean"] is not None:
             a2.scatter(row["size_mb"], row["kld_mean"])
             a2.annotate(row["model"], (row["size_mb"], row["kld_mean"]), fontsize="small")
+        if row["latency_ms_p50"] is not None:
+            a3.scatter(row["latency_ms_p50"], row["exact_match"])
+            a3.annotate(row["model"], (row["latency_ms_p50"], row["exact_match"]), fontsize="small")
     a1.set(xlabel="size (MB)", ylabel="exact match", title="Size vs exact match")
     a2.set(xlabel="size (MB)", ylabel="KLD mean vs f16", title="Size vs KLD")
+    a3.set(xlabel="latency p50 (ms)", ylabel="exact match", title="Latency vs exact match")
     fig.tight_layout()
     out.append(plots_dir / "quant_tradeoff.png")
     fig.savefig(out[-1], dpi=100, metadata={"Software": None})
