@@ -44,9 +44,9 @@ class Params:
     """Thresholds of the `gates:` section; params.yaml explains each chosen value."""
 
     quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # metrics.json variants to gate
-    exact_match_min: float = 0.32  # overall exact match of each gated variant
+    exact_match_min: float = 0.41  # overall exact match of each gated variant
     exact_match_by_shell_min: dict[str, float] = field(
-        default_factory=lambda: {"bash": 0.37, "zsh": 0.30, "powershell": 0.16, "cmd": 0.16, "fish": 0.06, "tcsh": 0.06}
+        default_factory=lambda: {"bash": 0.46, "zsh": 0.37, "powershell": 0.22, "cmd": 0.21, "fish": 0.22, "tcsh": 0.19}
     )  # per shell
     kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.06, "Q5_K_M": 0.03, "Q8_0": 0.01})
     ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})

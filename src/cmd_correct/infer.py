@@ -165,6 +165,7 @@ class Corrector:
         requests: Sequence[tuple[str, str]],
         *,
         parallel: int,
+        share_prefix: bool = True,
         progress: Callable[[int], None] | None = None,
     ) -> list[Answer]:
         """Greedy corrections of (shell, command) pairs, `parallel` sequences decoded together.
@@ -186,14 +187,14 @@ class Corrector:
         shells = sorted({shell for shell, _ in requests})
         heads = {sh: self._head(sh) for sh in shells}  # the shared system-prompt tokens per shell
         skip = [
-            len(heads[sh]) if p[: len(heads[sh])] == heads[sh] else 0
+            len(heads[sh]) if share_prefix and p[: len(heads[sh])] == heads[sh] else 0
             for (sh, _), p in zip(requests, prompts, strict=True)
         ]
         parallel = max(1, min(parallel, len(prompts)))
         head_seq = {sh: parallel + k for k, sh in enumerate(shells)}  # sequence ids after the decoding ones
         per_seq = max(map(len, prompts)) + self.max_tokens + 1
         n_batch = max(per_seq, sum(map(len, heads.values())), 8 * parallel + max(map(len, prompts)))
-        cp = llama_cpp.llama_context_default_params()
+        cp = llama_cpp.llama_context_params.from_buffer_copy(self.llm.context_params)  # as `correct`'s context
         cp.n_ctx = per_seq * parallel + sum(map(len, heads.values()))
         cp.n_batch = cp.n_ubatch = n_batch
         cp.n_seq_max = parallel + len(shells)
