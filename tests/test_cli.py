@@ -46,7 +46,9 @@ def test_no_progress_silences_transformers_and_huggingface_hub_bars(tmp_path):
         "    import tqdm; list(tqdm.tqdm(range(3), desc='plain'))\n"
         "import os; print(os.environ['HF_HUB_DISABLE_PROGRESS_BARS'], os.environ['TQDM_DISABLE'])\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE")}
+    # .ci/run itself sets CMD_CORRECT_NO_PROGRESS=1: the loud run must not inherit it
+    quiet_vars = ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE", "CMD_CORRECT_NO_PROGRESS")
+    env = {k: v for k, v in os.environ.items() if k not in quiet_vars}
     quiet = subprocess.run(
         [sys.executable, "-c", script], env={**env, "CMD_CORRECT_NO_PROGRESS": "1"}, capture_output=True, text=True
     )
