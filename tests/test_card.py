@@ -129,3 +129,18 @@ def test_missing_optional_metrics_render_as_na_not_a_crash() -> None:
     c = card.build(_inputs(metrics=metrics, quant_meta=None))
     assert "| Q4_K_M | 20.0% | n/a |" in c.text
     assert [r.metric_config for r in c.data.eval_results] == [None]
+
+
+def test_latency_split_lists_each_thread_count_and_the_cached_prefix_only_when_swept() -> None:
+    metrics = copy.deepcopy(METRICS)
+    assert "Latency by thread count" not in card.body(_inputs(metrics=metrics))  # one count, nothing cached
+    metrics["Q4_K_M"]["latency_by_threads"] = {
+        "1": {"latency_ms_p50": 273, "latency_ms_p95": 513, "prompt_ms_p50": 150, "generate_ms_p50": 120},
+        "2": {"latency_ms_p50": 401, "latency_ms_p95": 771, "prompt_ms_p50": 120, "generate_ms_p50": 280},
+    }
+    metrics["Q4_K_M"]["cached_prefix"] = {"latency_ms_p50": 222, "latency_ms_p95": 460, "prompt_ms_p50": 99}
+    text = card.body(_inputs(metrics=metrics))
+    section = text[text.index("### Latency by thread count") :]
+    assert "| Q4_K_M | 1 | uncached | 273 | 513 | 150 | 120 |" in section
+    assert "| Q4_K_M | 2 | uncached | 401 | 771 | 120 | 280 |" in section
+    assert "| Q4_K_M | 2 | system prompt restored | 222 | 460 | 99 | |" in section

@@ -1,12 +1,13 @@
 """evaluate: metrics.json, plots and predictions on the tiny pipeline (real tools), parsers pinned on captured text."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from cmd_correct import baseline, contract, evaluate, infer, paths
-from cmd_correct.errors import DataErrors, ToolError
+from cmd_correct.errors import DataErrors, ParamsError, ToolError
 from cmd_correct.evaluate import bench, cases, exact, perplexity, thefuck_baseline
 from cmd_correct.evaluate.cases import Case
 
@@ -35,6 +36,8 @@ TINY_EVAL = evaluate.Params(
     ppl_chunks=4,
     bench_n_gen=4,
     bench_reps=1,
+    latency_threads=[1, 2],
+    latency_sweep=["f16"],
 )
 
 
@@ -102,6 +105,34 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert m["settings"]["parallel"] == 4 and m["settings"]["latency_cases"] == m["f16"]["latency_cases"] == 12
     assert 0 <= m["f16"]["batch_agreement"] <= 1
     assert m["f16"]["size_mb"] == round(paths.f16_gguf(tiny_f16_dir).stat().st_size / 1e6, 2)
+
+
+@pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
+def test_only_the_latency_sweep_variants_are_timed_per_thread_count_and_cached(evaluated):
+    from conftest import TINY_QUANT_TYPES
+
+    m = evaluated[0].metrics
+    assert set(m["f16"]["latency_by_threads"]) == {"1", "2"} and "cached_prefix" in m["f16"]
+    for q in TINY_QUANT_TYPES:
+        assert set(m[q]["latency_by_threads"]) == {"1"} and "cached_prefix" not in m[q]
+        assert m[q]["latency_ms_p50"] == m[q]["latency_by_threads"]["1"]["latency_ms_p50"]
+
+
+def test_a_latency_sweep_naming_no_variant_is_refused(tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path):
+    bad = dataclasses.replace(TINY_EVAL, latency_sweep=["Q5_K_S"])
+    with pytest.raises(ParamsError) as e:
+        evaluate.run(
+            bad,
+            f16_dir=tiny_f16_dir,
+            quant_dir=tiny_quant_dir,
+            baseline_dir=None,
+            final_dir=tiny_final_dir,
+            metrics_path=tmp_path / "metrics.json",
+            report_dir=tmp_path / "report",
+            seed=7,
+        )
+    assert e.value.problems[0].startswith("evaluate.latency_sweep: Q5_K_S")
+    assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "report").exists()
 
 
 @pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)

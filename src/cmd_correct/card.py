@@ -120,6 +120,28 @@ def _variant_table(metrics: dict) -> str:
     return "\n".join(rows)
 
 
+def _latency_split(metrics: dict) -> str:
+    """Per thread count: latency p50/p95 and its prompt/generation split; then what a cached system prompt saves."""
+    rows = []
+    for k, m in metrics.items():
+        by = m.get("latency_by_threads") if isinstance(m, dict) else None
+        if not by or len(by) < 2 and "cached_prefix" not in m:
+            continue
+        for t, r in by.items():
+            cells = [r.get(f) for f in ("latency_ms_p50", "latency_ms_p95", "prompt_ms_p50", "generate_ms_p50")]
+            rows.append(f"| {k} | {t} | uncached | " + " | ".join(_num(v, ".0f") for v in cells) + " |")
+        if c := m.get("cached_prefix"):
+            rows.append(
+                f"| {k} | {(metrics.get('settings') or {}).get('threads', '')} | system prompt restored "
+                f"| {_num(c.get('latency_ms_p50'), '.0f')} | {_num(c.get('latency_ms_p95'), '.0f')} "
+                f"| {_num(c.get('prompt_ms_p50'), '.0f')} | |"
+            )
+    if not rows:
+        return ""
+    head = "| variant | threads | prompt state | p50 ms | p95 ms | prompt p50 ms | generation p50 ms |"
+    return "\n".join([head, "|---" * 7 + "|", *rows])
+
+
 def _breakdown(metrics: dict, key: str, label: str) -> str:
     variants = [k for k, v in metrics.items() if isinstance(v, dict) and isinstance(v.get(key), dict)]
     baselines = {
@@ -251,6 +273,14 @@ def _evaluation(inp: CardInputs) -> list[str]:
             "An answer that is the reference up to quoting, spacing, the order of safe bundled flags or "
             "PowerShell's case also counts here (the gates judge exact match).",
             equivalent,
+        ]
+    if split := _latency_split(inp.metrics):
+        parts += [
+            "### Latency by thread count",
+            "One correction at a time from an empty cache, on the latency sample. llama.cpp sets prompt and "
+            "generation threads apart (`n_threads_batch`, `n_threads`): take each from its fastest row. A "
+            "restored system-prompt state (llama.cpp state save/load) skips the shared prefix of every prompt.",
+            split,
         ]
     if baselines := _baselines(inp.metrics):
         parts += ["### Baselines on the same split", baselines]

@@ -31,7 +31,8 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "exact_match_seconds": float,         wall time of the batched pass over every case
         "latency_by_threads": {"<n>": {latency_ms_p50, latency_ms_p95, prompt_ms_p50, generate_ms_p50,
                                tokens_per_s, ...}} at each evaluate.latency_threads count (prompt and
-                               generation threads alike), on the latency sample
+                               generation threads alike), on the latency sample; variants outside
+                               evaluate.latency_sweep: at evaluate.threads only, and no cached_prefix
         "fastest_threads": {"prompt", "generate", "overall"}: the count with the lowest p50 for each
         "cached_prefix": {latency_ms_p50, latency_ms_p95, prompt_ms_p50, prompt_tokens_mean, saving_ms_p50,
                           identical_pct}: the sample again from a restored system-prompt state (llama.cpp
@@ -80,6 +81,8 @@ class Params:
     latency_cases: int = 100  # stratified sub-sample timed one case at a time from an empty cache (as `fix`)
     latency_threads: list[int] = field(default_factory=lambda: [1, 2])  # thread counts the latency is measured at
     cached_prefix: bool = True  # also time the sample from a restored system-prompt state (advice to `fix`)
+    latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # variants timed at every
+    # latency_threads count and from a cached prefix; the others once, at `threads` (keeps evaluate's minutes)
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
     omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
@@ -189,8 +192,8 @@ def exact_and_speed(
         max_tokens=params.max_tokens,
         seed=seed,
         parallel=params.parallel,
-        latency_threads=params.latency_threads,
-        cached_head=params.cached_prefix,
+        latency_threads=params.latency_threads if name in params.latency_sweep else (),
+        cached_head=params.cached_prefix and name in params.latency_sweep,
         progress=progress,
     )
     m = exact.score(sample, ran.answers) | exact.speed(ran.timed) | exact.latency(ran)
@@ -256,6 +259,8 @@ def run(
     io.check_output(report_dir, stage="evaluate", inputs=inputs, recognise=REPORT_FILES)
     io.check_output(metrics_path, stage="evaluate", kind="file", recognise=_is_metrics)
     models = variants(f16_dir, quant_dir)
+    if unknown := [n for n in params.latency_sweep if n not in models]:
+        raise ParamsError(paths.PARAMS, [f"evaluate.latency_sweep: {', '.join(unknown)} not among {', '.join(models)}"])
     all_cases = cases.load_cases(final_dir / "test.jsonl")
     sample = cases.stratified_sample(all_cases, params.n_cases, seed)
     timed = cases.stratified_sample(sample, params.latency_cases, seed)
