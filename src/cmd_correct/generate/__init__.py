@@ -32,9 +32,17 @@ from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import CmdCorrectError, ParamsError
 from ..io import check_output
+from . import mistakes
 from .mutations import near_key, within_one_edit
 from .templates import Builder
 from .writer import write_dataset
+
+# The categories each family's mix may name (mistakes.py adds the field's classes to the first six).
+CATEGORIES = {
+    "single": ("typo", "flag", "sudo", "quoting", "redirect", "foreign", *mistakes.SINGLE),
+    "tools": ("typo", "subcommand", "flag", "sudo", *mistakes.TOOLS),
+    "chained": ("and-chain", "pipe", "chain-operator"),
+}
 
 
 def _shells() -> dict[str, float]:
@@ -52,16 +60,34 @@ class Params:
     family_weights: dict[str, float] = field(default_factory=_families)  # target share per family (sums to 1)
     single_categories: dict[str, float] = field(
         default_factory=lambda: {
-            "typo": 0.3,
-            "flag": 0.15,
-            "sudo": 0.1,
-            "quoting": 0.1,
-            "redirect": 0.1,
-            "foreign": 0.25,
+            "typo": 0.22,
+            "flag": 0.11,
+            "sudo": 0.07,
+            "quoting": 0.07,
+            "redirect": 0.07,
+            "foreign": 0.23,
+            "directory-arg": 0.07,
+            "mkdir-parents": 0.03,
+            "cd-glued": 0.02,
+            "prompt-prefix": 0.04,
+            "keyboard-layout": 0.02,
+            "script-path": 0.04,
+            "sed-unterminated": 0.01,
         }
-    )  # mix in `single`
+    )  # mix in `single` (a category a shell lacks is redrawn: mkdir-parents, cd-glued, sed-unterminated)
     tools_categories: dict[str, float] = field(
-        default_factory=lambda: {"typo": 0.45, "subcommand": 0.2, "flag": 0.2, "sudo": 0.15}
+        default_factory=lambda: {
+            "typo": 0.33,
+            "subcommand": 0.14,
+            "flag": 0.14,
+            "sudo": 0.10,
+            "python-version": 0.06,
+            "file-extension": 0.05,
+            "other-verb": 0.06,
+            "arg-order": 0.05,
+            "doubled-word": 0.04,
+            "glued-subcommand": 0.03,
+        }
     )  # mix in `tools`
     chained_categories: dict[str, float] = field(
         default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
@@ -96,6 +122,9 @@ class Params:
         ):
             if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
                 problems.append(f"{name}: needs at least one positive weight")
+            unknown = sorted(set(mix) - set(CATEGORIES[name.split("_")[0]]))
+            if unknown:
+                problems.append(f"{name}: unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}")
         for name in ("trivial_share", "second_typo_share", "missing_pipe_share", "capitalised_share",
                      "short_flag_double_dash"):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
