@@ -8,8 +8,11 @@ and params give byte-identical files. One JSON object per line:
   id          str   stable: shell + hash of the input, unique in the dataset
   shell       str   one of contract.SHELLS
   family      str   one of contract.FAMILIES (single, chained, natural, tools)
-  category    str   typo | flag | subcommand | sudo | quoting | redirect | foreign | and-chain | pipe |
-                    chain-operator | nl
+  category    str   single: typo | flag | sudo | quoting | redirect | foreign | directory-arg |
+                    mkdir-parents | cd-glued | prompt-prefix | keyboard-layout | script-path |
+                    sed-unterminated; tools: typo | subcommand | flag | sudo | python-version |
+                    file-extension | other-verb | arg-order | doubled-word | glued-subcommand;
+                    chained: and-chain | pipe | chain-operator; natural: nl
   tool        str   the program the command is about ("shell" for shell-native commands)
   command     str   the broken input, or the natural-language request
   correction  str   the fixed command in that shell's own syntax; never equal to `command`
@@ -17,6 +20,20 @@ and params give byte-identical files. One JSON object per line:
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
   template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+
+Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
+command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
+whether its fix needs the error output, and the category above that generates it. Classes whose fix
+needs the error output or the machine's state (which branch has no upstream, which path exists, which
+package is missing) are left out: the consumer contract gives the model the command alone.
+
+Already-valid inputs: the fix CLI asks the model only after a command failed, so no row maps a command
+to itself (generate redraws such pairs, validate refuses them) and the data never teaches "return it
+unchanged". What the rows do teach is to leave the right parts alone: a correction changes only the
+broken words (a command, subcommand or flag word, a pasted prompt, a missing space, -r or -p) and keeps
+every value the user typed (file, branch, package, host, message) as typed; slot values are never
+mutated. The one exception is keyboard-layout, where the whole line, values included, was typed in
+the other layout.
 """
 
 from __future__ import annotations
@@ -92,7 +109,7 @@ class Params:
     chained_categories: dict[str, float] = field(
         default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
     )  # mix in `chained`
-    trivial_share: float = 0.02  # chance a one-character edit is kept as is (otherwise a second slip is added)
+    trivial_share: float = 0.02  # chance a one-character slip of typo/flag rows is kept (else a second slip is added)
     second_typo_share: float = 0.35  # typo rows that get a second slip (common, and keeps 1-char edits rare)
     missing_pipe_share: float = 0.2  # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
     capitalised_share: float = 0.3  # natural-language requests that start with a capital letter
@@ -200,7 +217,7 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
                 if row is None or row["command"] == row["correction"]:
                     continue
                 if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
-                    continue  # one-character edits only through the trivial_share allowance
+                    continue  # one-character edits only by trivial_share or a class whose real slip is one
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
                 if key in seen or per_target[row["correction"]] >= cap:
                     continue

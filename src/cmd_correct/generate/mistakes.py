@@ -481,7 +481,8 @@ def _directory_arg(b, rng):
         }[kind]
     broken, fixed = rng.choice(forms)
     command, correction = _fill(broken, rng, v), _fill(fixed, rng, v)
-    error = err.DIRECTORY_ARG[kind].format(arg=v["dir"] + ("/" if broken.endswith("/") else ""))
+    arg = next(w for w in command.split() if w.startswith(v["dir"]))  # as typed, a trailing / included
+    error = err.DIRECTORY_ARG[kind].format(arg=arg)
     edit = (
         "cat-directory" if kind in ("cat", "type") else "hard-link-directory" if kind == "ln" else "missing-recursive"
     )
@@ -794,6 +795,13 @@ def _glued_subcommand(b, rng):
     edit = "missing-space" if not joiner else "hyphen-for-space"
     return _row(b, "tools", "glued-subcommand", tool, command, correct, edit, err.not_found(sh, glued))
 
+
+# The shells where each class exists (elsewhere its builder returns None); the rest exist in all six.
+WHERE: dict[str, tuple[str, ...]] = {
+    "mkdir-parents": _POSIX,
+    "cd-glued": (*_POSIX, "powershell"),
+    "sed-unterminated": _POSIX,
+}
 
 Build = Callable[[object, random.Random], dict | None]
 SINGLE: dict[str, Build] = {
