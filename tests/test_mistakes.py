@@ -124,6 +124,8 @@ def test_messages_follow_the_argument_and_the_shell():
     for r in draw("powershell", "script-path"):
         assert r["correction"] == ".\\" + r["command"]
         assert r["error"] == err.not_found("powershell", r["command"]) + err.PS_SCRIPT_HERE.format(name=r["command"])
+    sudo = [r for r in draw("bash", "glued-subcommand", 2000) if r["command"].startswith("sudo ")]
+    assert sudo and all(r["error"] == f"sudo: {r['command'].split()[1]}: command not found" for r in sudo)
     layout = [r for r in draw("bash", "keyboard-layout") if r["edit"] == "wrong-layout"]
     assert layout and all(r["command"] == r["correction"].translate(mistakes.RU_LAYOUT) for r in layout)
     assert all(r["error"] == err.not_found("bash", r["command"].split(" ")[0]) for r in layout)

@@ -775,6 +775,11 @@ def _doubled_word(b, rng):
     return _row(b, "tools", "doubled-word", tool, command, correct, "doubled-command", err.subcommand(tool, tool))
 
 
+# Programs whose second word is no subcommand, and hyphenated names that are real programs (they run).
+_NOT_SUBCOMMANDS = ("java", "watch")
+_REAL_HYPHENATED = frozenset({"docker-compose", "cargo-fmt", "cargo-clippy", "git-lfs", "apt-get"})
+
+
 def _glued_subcommand(b, rng):
     sh = b.shell
     if sh in _POSIX and rng.random() < 0.2:
@@ -783,7 +788,7 @@ def _glued_subcommand(b, rng):
                     err.not_found(sh, f"man{page}"))  # fmt: skip
     pool = [
         (t, s) for t, s in b.tools
-        if s.split()[0] == t and len(s.split()) > 1 and s.split()[1].isalpha() and t not in ("docker", "apt")
+        if s.split()[0] == t and len(s.split()) > 1 and s.split()[1].isalpha() and t not in _NOT_SUBCOMMANDS
     ] + ([("apt", s) for t, s in b.tools if s.startswith("sudo apt ")] if sh in _POSIX else [])  # fmt: skip
     tool, template = rng.choice(pool)
     correct = _fill(template, rng)
@@ -791,9 +796,12 @@ def _glued_subcommand(b, rng):
     i = 1 if words[0] == "sudo" else 0
     joiner = rng.choice(("", "-"))
     glued = words[i] + joiner + words[i + 1]
+    if glued in _REAL_HYPHENATED:
+        return None
     command = " ".join(words[:i] + [glued] + words[i + 2 :])
     edit = "missing-space" if not joiner else "hyphen-for-space"
-    return _row(b, "tools", "glued-subcommand", tool, command, correct, edit, err.not_found(sh, glued))
+    error = f"sudo: {glued}: command not found" if i else err.not_found(sh, glued)  # sudo looks the name up
+    return _row(b, "tools", "glued-subcommand", tool, command, correct, edit, error)
 
 
 # The shells where each class exists (elsewhere its builder returns None); the rest exist in all six.
