@@ -12,7 +12,7 @@ from conftest import DATA_ROWS, DATA_SEED
 
 from cmd_correct import contract, generate, params
 from cmd_correct.errors import ParamsError
-from cmd_correct.generate import shellerrors
+from cmd_correct.generate import mistakes, shellerrors
 from cmd_correct.generate.mutations import ADJACENT, typo, within_one_edit
 from cmd_correct.generate.writer import FIELDS
 from cmd_correct.io import sha256_file
@@ -84,9 +84,16 @@ def test_one_character_edits_are_rare(rows: list[dict]):
 
 
 def test_trivial_share_zero_means_none(tmp_path: Path):
-    """With no allowance, not a single row is a one-character edit."""
+    """With no allowance, no slip the generator adds is a one-character edit; the only ones left are the
+    mistake classes whose real slip is one character (cd.., npminstall, sed 's/a/b')."""
     generate.run(generate.Params(rows=1200, trivial_share=0.0), 3, tmp_path / "g")
-    assert not any(within_one_edit(r["command"], r["correction"]) for r in load(tmp_path / "g"))
+    one = [r for r in load(tmp_path / "g") if within_one_edit(r["command"], r["correction"])]
+    assert one and {r["category"] for r in one} <= set(mistakes.SINGLE) | set(mistakes.TOOLS)
+    p = generate.Params(rows=1200, trivial_share=0.0)
+    p.single_categories = {k: w for k, w in p.single_categories.items() if k not in mistakes.SINGLE}
+    p.tools_categories = {k: w for k, w in p.tools_categories.items() if k not in mistakes.TOOLS}
+    generate.run(p, 3, tmp_path / "h")
+    assert not any(within_one_edit(r["command"], r["correction"]) for r in load(tmp_path / "h"))
 
 
 @pytest.mark.parametrize(

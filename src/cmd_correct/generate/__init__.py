@@ -8,8 +8,11 @@ and params give byte-identical files. One JSON object per line:
   id          str   stable: shell + hash of the input, unique in the dataset
   shell       str   one of contract.SHELLS
   family      str   one of contract.FAMILIES (single, chained, natural, tools)
-  category    str   typo | flag | subcommand | sudo | quoting | redirect | foreign | and-chain | pipe |
-                    chain-operator | nl
+  category    str   single: typo | flag | sudo | quoting | redirect | foreign | directory-arg |
+                    mkdir-parents | cd-glued | prompt-prefix | keyboard-layout | script-path |
+                    sed-unterminated; tools: typo | subcommand | flag | sudo | python-version |
+                    file-extension | other-verb | arg-order | doubled-word | glued-subcommand;
+                    chained: and-chain | pipe | chain-operator; natural: nl
   tool        str   the program the command is about ("shell" for shell-native commands)
   command     str   the broken input, or the natural-language request
   correction  str   the fixed command in that shell's own syntax; never equal to `command`
@@ -17,6 +20,20 @@ and params give byte-identical files. One JSON object per line:
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
   template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+
+Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
+command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
+whether its fix needs the error output, and the category above that generates it. Classes whose fix
+needs the error output or the machine's state (which branch has no upstream, which path exists, which
+package is missing) are left out: the consumer contract gives the model the command alone.
+
+Already-valid inputs: the fix CLI asks the model only after a command failed, so no row maps a command
+to itself (generate redraws such pairs, validate refuses them) and the data never teaches "return it
+unchanged". What the rows do teach is to leave the right parts alone: a correction changes only the
+broken words (a command, subcommand or flag word, a pasted prompt, a missing space, -r or -p) and keeps
+every value the user typed (file, branch, package, host, message) as typed; slot values are never
+mutated. The one exception is keyboard-layout, where the whole line, values included, was typed in
+the other layout.
 """
 
 from __future__ import annotations
@@ -32,9 +49,17 @@ from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import CmdCorrectError, ParamsError
 from ..io import check_output
+from . import mistakes
 from .mutations import near_key, within_one_edit
 from .templates import Builder
 from .writer import write_dataset
+
+# The categories each family's mix may name (mistakes.py adds the field's classes to the first six).
+CATEGORIES = {
+    "single": ("typo", "flag", "sudo", "quoting", "redirect", "foreign", *mistakes.SINGLE),
+    "tools": ("typo", "subcommand", "flag", "sudo", *mistakes.TOOLS),
+    "chained": ("and-chain", "pipe", "chain-operator"),
+}
 
 
 def _shells() -> dict[str, float]:
@@ -52,21 +77,39 @@ class Params:
     family_weights: dict[str, float] = field(default_factory=_families)  # target share per family (sums to 1)
     single_categories: dict[str, float] = field(
         default_factory=lambda: {
-            "typo": 0.3,
-            "flag": 0.15,
-            "sudo": 0.1,
-            "quoting": 0.1,
-            "redirect": 0.1,
-            "foreign": 0.25,
+            "typo": 0.22,
+            "flag": 0.11,
+            "sudo": 0.07,
+            "quoting": 0.07,
+            "redirect": 0.07,
+            "foreign": 0.23,
+            "directory-arg": 0.07,
+            "mkdir-parents": 0.03,
+            "cd-glued": 0.02,
+            "prompt-prefix": 0.04,
+            "keyboard-layout": 0.02,
+            "script-path": 0.04,
+            "sed-unterminated": 0.01,
         }
-    )  # mix in `single`
+    )  # mix in `single` (a category a shell lacks is redrawn: mkdir-parents, cd-glued, sed-unterminated)
     tools_categories: dict[str, float] = field(
-        default_factory=lambda: {"typo": 0.45, "subcommand": 0.2, "flag": 0.2, "sudo": 0.15}
+        default_factory=lambda: {
+            "typo": 0.33,
+            "subcommand": 0.14,
+            "flag": 0.14,
+            "sudo": 0.10,
+            "python-version": 0.06,
+            "file-extension": 0.05,
+            "other-verb": 0.06,
+            "arg-order": 0.05,
+            "doubled-word": 0.04,
+            "glued-subcommand": 0.03,
+        }
     )  # mix in `tools`
     chained_categories: dict[str, float] = field(
         default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
     )  # mix in `chained`
-    trivial_share: float = 0.02  # chance a one-character edit is kept as is (otherwise a second slip is added)
+    trivial_share: float = 0.02  # chance a one-character slip of typo/flag rows is kept (else a second slip is added)
     second_typo_share: float = 0.35  # typo rows that get a second slip (common, and keeps 1-char edits rare)
     missing_pipe_share: float = 0.2  # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
     capitalised_share: float = 0.3  # natural-language requests that start with a capital letter
@@ -96,6 +139,9 @@ class Params:
         ):
             if not mix or any(w < 0 for w in mix.values()) or sum(mix.values()) <= 0:
                 problems.append(f"{name}: needs at least one positive weight")
+            unknown = sorted(set(mix) - set(CATEGORIES[name.split("_")[0]]))
+            if unknown:
+                problems.append(f"{name}: unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}")
         for name in ("trivial_share", "second_typo_share", "missing_pipe_share", "capitalised_share",
                      "short_flag_double_dash"):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
@@ -171,7 +217,7 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
                 if row is None or row["command"] == row["correction"]:
                     continue
                 if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
-                    continue  # one-character edits only through the trivial_share allowance
+                    continue  # one-character edits only by trivial_share or a class whose real slip is one
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
                 if key in seen or per_target[row["correction"]] >= cap:
                     continue

@@ -108,3 +108,79 @@ def foreign(shell: str, words: list[str]) -> str | None:
         var = name.split("=", 1)[0]
         return f"fish: Unsupported use of '='. In fish, please use 'set {var} {name.split('=', 1)[1]}'."
     return None
+
+
+# ---- the field's mistake classes (generate/mistakes.py): what the tool or shell prints -----------------
+
+# A directory given to a command that wants a file or -r ({arg} is the directory as typed).
+DIRECTORY_ARG = {
+    "rm": "rm: cannot remove '{arg}': Is a directory",
+    "cp": "cp: -r not specified; omitting directory '{arg}'",
+    "grep": "grep: {arg}: Is a directory",
+    "cat": "cat: {arg}: Is a directory",
+    "scp": "scp: {arg}: not a regular file",
+    "ln": "ln: {arg}: hard link not allowed for directory",
+    "git": "fatal: not removing '{arg}' recursively without -r",
+    "Remove-Item": (
+        "The item at C:\\Users\\user\\{arg} has children and the Recurse parameter was not specified. If you "
+        "continue, all children will be removed with the item. Are you sure you want to continue?"
+    ),
+    "rmdir": "The directory is not empty.",
+    "type": "Access is denied.",
+}
+MKDIR_PARENTS = "mkdir: cannot create directory '{path}': No such file or directory"
+SED_UNTERMINATED = "sed: -e expression #1, char {n}: unterminated `s' command"
+
+# A prompt pasted with the command: what each shell makes of the prompt's first word.
+_PROMPT = {
+    "fish": "fish: Expected a variable name after this $.",
+    "tcsh": "Illegal variable name.",
+    "powershell": (
+        'Get-Process : Cannot find a process with the name "{name}". Verify the process name and call the cmdlet again.'
+    ),
+}
+
+# PowerShell 5.1's suggestion after 'not recognized'; its closing 'See "get-help about_Command_Precedence"'
+# sentence is left off to stay within validate.max_error_chars.
+PS_SCRIPT_HERE = (
+    "\n\nSuggestion [3,General]: The command {name} was not found, but does exist in the current location. "
+    "Windows PowerShell does not load commands from the current location by default. If you trust this command, "
+    'instead type: ".\\{name}".'
+)
+
+PYTHON = {
+    "store-stub": (
+        "Python was not found; run without arguments to install from the Microsoft Store, or disable this "
+        "shortcut from Settings > Manage App Execution Aliases."
+    ),
+    "no-module": "{python}: No module named {module}",
+    "print": "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?",
+    "cant-open": "{python}: can't open file '{arg}': [Errno 2] No such file or directory",
+}
+JAVA_CLASS = "Error: Could not find or load main class {arg}\nCaused by: java.lang.ClassNotFoundException: {arg}"
+JAVAC_NAME = "error: Class names, '{arg}', are only accepted if annotation processing is explicitly requested\n1 error"
+GO_NOT_IN_STD = "package {arg} is not in std ({root}{sep}{arg})"
+
+# A verb from another package manager or tool ({verb} as typed).
+OTHER_VERB = {
+    "apt-get": "E: Invalid operation {verb}",
+    "brew": (
+        "Error: This command updates brew itself, and does not take formula names.\nUse `brew upgrade {arg}` instead."
+    ),
+    "pacman": "error: no operation specified (use -h for help)",
+    "git": "error: unknown subcommand: `{verb}'",
+    "hdfs": "{verb}: Unknown command\nDid you mean -{verb}?  This command begins with a dash.",
+}
+ARG_ORDER = {
+    "service": "{verb}: unrecognized service",
+    "chmod": "chmod: invalid mode: '{arg}'\nTry 'chmod --help' for more information.",
+    "git-flag": "fatal: option '{arg}' must come before non-option arguments",
+}
+GIT_CLONE_TWICE = "fatal: Too many arguments.\n\nusage: git clone [<options>] [--] <repo> [<dir>]"
+
+
+def prompt(shell: str, word: str) -> str:
+    """What `shell` prints when a pasted prompt's first word (`$`, `user@host:~$`, `PS`, `C:\\>`) runs."""
+    if shell in ("bash", "zsh", "cmd"):
+        return not_found(shell, word)
+    return _PROMPT[shell].format(name=word)

@@ -13,6 +13,7 @@ import re
 from typing import Protocol
 
 from . import catalogue as cat
+from . import mistakes
 from . import shellerrors as err
 from .mutations import TYPOS, flag_mistake, typo, within_one_edit
 
@@ -364,6 +365,8 @@ class Builder:
     # ---- families -----------------------------------------------------------------------------
     def single(self, category: str, rng: random.Random) -> dict | None:
         """Shell-native commands in the shell's own syntax (cmdlets, builtins), broken one way."""
+        if category in mistakes.SINGLE:
+            return mistakes.SINGLE[category](self, rng)
         if category == "foreign":
             return self._foreign(rng)
         if category == "sudo":
@@ -384,6 +387,8 @@ class Builder:
 
     def tools_row(self, category: str, rng: random.Random) -> dict | None:
         """Top-100 CLI tools: typos, wrong subcommands, wrong flags, missing sudo."""
+        if category in mistakes.TOOLS:
+            return mistakes.TOOLS[category](self, rng)
         if category == "sudo":
             return self._sudo(rng, "tools")
         pool = {"flag": self.flagged, "subcommand": self.subs}.get(category, self.tools)
