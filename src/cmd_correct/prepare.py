@@ -30,7 +30,9 @@ from .validate import data_hashes, read_rows
 
 @dataclass
 class Params:
-    split: dict[str, float] = field(default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05})  # shares
+    split: dict[str, float] = field(
+        default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05}
+    )  # share per split of rows (generate draws slot-value lanes) and groups
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
     show: int = operational(20)  # problems printed in full; the rest are counted

@@ -17,6 +17,10 @@ and params give byte-identical files. One JSON object per line:
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
   template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+  split       str | null  the split the row's slot values come from (train | valid | test; drawn per row
+                    with prepare.split's shares); null when the row has none: prepare places it by group
+  slots       dict  slot name -> the value the row shows (`{file}` -> "src/api/handlers.go"); values are
+                    composed by generate/slots.py, so they rarely repeat, and no value is in two splits
 """
 
 from __future__ import annotations
