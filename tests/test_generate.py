@@ -297,7 +297,9 @@ def test_the_input_shows_every_value_of_the_correction(wide: list[dict]):
 def test_slot_values_are_plain_words(wide: list[dict]):
     # Unquoted in some template: no space, quote, expansion or control character (msg/pat sit in quotes).
     forbidden = set(" \"'`$!%&|;<>*?\t")
+    longest = generate.Params().max_chars
     for r in wide:
+        assert len(r["command"]) <= longest and len(r["correction"]) <= longest
         for name, value in r["slots"].items():
             bad = forbidden - {" "} if name in ("msg", "pat") else forbidden
             assert not set(value) & bad, (name, value)
