@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import DATA_ROWS, DATA_SEED
 
-from cmd_correct import contract, generate, params
+from cmd_correct import contract, generate, params, prepare
 from cmd_correct.errors import ParamsError
-from cmd_correct.generate import mistakes, shellerrors
+from cmd_correct.generate import mistakes, shellerrors, slots
 from cmd_correct.generate.mutations import ADJACENT, typo, within_one_edit
 from cmd_correct.generate.writer import FIELDS
 from cmd_correct.io import sha256_file
@@ -242,3 +243,119 @@ def test_refuses_a_folder_that_holds_other_things(tmp_path: Path, capsys: pytest
     out = tmp_path / "gen"  # its own earlier output is replaced as before
     assert cli.main(["generate", str(out), "--params", str(tmp_path / "params.yaml")]) == 0
     assert cli.main(["generate", str(out), "--params", str(tmp_path / "params.yaml")]) == 0
+
+
+# ---- open-ended slot values, kept apart between splits ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """20k rows: enough to see whether slot values repeat."""
+    out = tmp_path_factory.mktemp("wide") / "g"
+    generate.run(generate.Params(rows=20_000), DATA_SEED, out)
+    return load(out)
+
+
+def test_slot_values_rarely_repeat(wide: list[dict]):
+    values: dict[str, list[str]] = {}
+    for r in wide:
+        for name, value in r["slots"].items():
+            values.setdefault(name, []).append(value)
+    share = {name: len(set(v)) / len(v) for name, v in values.items()}
+    # The old closed lists had 30 files, 20 folders, 15 branches and messages: a share of 0.01 or less here.
+    for name, low in {
+        "file": 0.9,
+        "dir": 0.7,
+        "branch": 0.85,
+        "msg": 0.9,
+        "url": 0.95,
+        "image": 0.6,
+        "pod": 0.9,
+    }.items():
+        assert share[name] >= low, (name, share[name])
+    assert len(set(values["file"])) > 3000 and len(set(values["dir"])) > 1500
+    assert sum(len(set(v)) for v in values.values()) > 12_000  # 20k rows
+
+
+def test_no_test_value_is_seen_in_train(wide: list[dict]):
+    lanes = slots.Lanes(DATA_SEED, prepare.Params().split)
+    seen: dict[str, set] = {}
+    home: dict[str, str | None] = {}
+    for r in wide:
+        assert (r["split"] is None) == (not r["slots"])  # a lane exactly when the row shows slot values
+        for value in r["slots"].values():
+            assert lanes.lane(value) == r["split"]  # every value from the row's own lane
+            seen.setdefault(r["split"], set()).add(value)
+        assert home.setdefault(r["correction"], r["split"]) == r["split"]  # one correct command, one split
+    assert not seen["test"] & seen["train"] and not seen["valid"] & seen["train"] and not seen["test"] & seen["valid"]
+    rows = {s: sum(r["split"] == s for r in wide) for s in ("train", "valid", "test")}
+    assert 0.03 < rows["test"] / len(wide) < 0.07 and 0.03 < rows["valid"] / len(wide) < 0.07
+
+
+def test_the_input_shows_every_value_of_the_correction(wide: list[dict]):
+    """Nothing to guess: a request names every file, host or branch its answer uses."""
+    for r in wide:
+        for value in r["slots"].values():
+            assert value in r["command"], r
+    downloads = [r for r in wide if "-OutFile" in r["correction"] and r["family"] == "natural"]
+    assert downloads and all(r["correction"].endswith(r["slots"]["url"].rsplit("/", 1)[-1]) for r in downloads)
+
+
+def test_slot_values_are_plain_words(wide: list[dict]):
+    # Unquoted in some template: no space, quote, expansion or control character (msg/pat sit in quotes).
+    forbidden = set(" \"'`$!%&|;<>*?\t")
+    longest = generate.Params().max_chars
+    for r in wide:
+        assert len(r["command"]) <= longest and len(r["correction"]) <= longest
+        for name, value in r["slots"].items():
+            bad = forbidden - {" "} if name in ("msg", "pat") else forbidden
+            assert not set(value) & bad, (name, value)
+            assert value == value.strip() and len(value) <= 90
+        if r["shell"] in ("bash", "zsh", "fish", "tcsh"):
+            assert not any("\\" in v for k, v in r["slots"].items() if k in ("file", "dir")), r
+    ps = [v for r in wide if r["shell"] == "powershell" for k, v in r["slots"].items() if k == "npmpkg"]
+    assert ps and not any(v.startswith("@") for v in ps)  # PowerShell reads a leading @ as splatting
+
+
+def test_plan_reads_kind_and_form_from_the_template():
+    plan = slots.plan
+    assert plan("mv {file} old_{file}")["file"] == slots.Spec("", "bare")
+    assert plan('export PATH="$PATH:$HOME/{dir}"')["dir"].form == "rel"
+    assert plan("scp {user}@{server}:~/{file} .")["file"].form == "rel"
+    assert plan("cd {dir}")["dir"].form == "any"
+    assert plan("python {file}")["file"].kind == "py"
+    conda = plan("conda create -n {dir} python={version}")
+    assert (conda["dir"].kind, conda["version"].kind) == ("env", "python")
+    assert "bad" not in plan("git: '{bad}' is not a git command")  # not a slot: left as written
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_values_fit_their_template(seed: int):
+    lanes = slots.Lanes(seed, {"train": 1.0})
+    rng = random.Random(seed)
+    posix, ps = slots.Where("bash", False), slots.Where("powershell", True)
+    for _ in range(300):
+        assert "/" not in lanes.value("file", slots.plan("mv {file} old_{file}")["file"], rng, "train", posix)
+        assert lanes.value("file", slots.plan("python {file}")["file"], rng, "train", posix).endswith(".py")
+        assert not lanes.value("dir", slots.Spec("", "rel"), rng, "train", posix).startswith(("/", "~"))
+        assert "/" not in lanes.value("dir", slots.plan("conda activate {dir}")["dir"], rng, "train", posix)
+        assert "/" not in lanes.value("dir", slots.Spec("", "any"), rng, "train", ps)  # C:\Users\..., src\api
+        assert " " in lanes.value("msg", slots.Spec("spaced", "any"), rng, "train", posix)
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", lanes.value("ns", slots.Spec("", "any"), rng, "train", posix))
+
+
+def test_lanes_split_values_by_their_shares_and_a_tiny_vocabulary_gives_no_value(monkeypatch):
+    lanes = slots.Lanes(42, {"train": 0.9, "valid": 0.05, "test": 0.05})
+    got = Counter(lanes.lane(f"value-{i}") for i in range(20_000))
+    assert abs(got["test"] / 20_000 - 0.05) < 0.01 and abs(got["train"] / 20_000 - 0.9) < 0.01
+    again = slots.Lanes(42, {"train": 0.9, "valid": 0.05, "test": 0.05})
+    assert all(lanes.lane(f"v{i}") == again.lane(f"v{i}") for i in range(100))  # a value's lane is stable
+    moved = slots.Lanes(43, {"train": 0.9, "valid": 0.05, "test": 0.05})
+    assert any(lanes.lane(f"v{i}") != moved.lane(f"v{i}") for i in range(100))  # and depends on the seed
+    only = "py"
+    lane = lanes.lane(only)
+    other = next(s for s in ("train", "valid", "test") if s != lane)
+    monkeypatch.setitem(slots.GENERATORS, "ext", lambda rng, spec, where: only)
+    assert lanes.value("ext", slots.Spec("", "any"), random.Random(0), lane, slots.Where("bash", False)) == only
+    with pytest.raises(slots.NoValue):
+        lanes.value("ext", slots.Spec("", "any"), random.Random(0), other, slots.Where("bash", False))

@@ -90,7 +90,7 @@ def test_stage_can_be_restored_from_the_run_cache(name):
 # (nested dataclasses too), a dotted key is that field. dvc.yaml must list exactly these less the operational
 # ones (fields marked `params.operational()`), so a timeout or a Kaggle poll interval reruns nothing.
 READS = {
-    "generate": ("base.seed", "generate"),
+    "generate": ("base.seed", "generate", "prepare.split"),
     "validate": ("validate", "generate.shell_weights", "generate.family_weights"),
     "prepare": ("base.seed", "prepare"),
     "base": ("base.model", "base.revision"),  # base.seed is read by the others, not this stage

@@ -196,3 +196,17 @@ def test_refuses_an_output_folder_it_did_not_write(small_generated: Path, valida
     assert err.value.path == str(out) and (out / "thesis.tex").read_text() == "mine"
     with pytest.raises(OutputError):  # the generated folder itself: an input
         prepare.run(prepare.Params(), DATA_SEED, small_generated, validation, small_generated)
+
+
+def test_rows_go_to_the_split_their_slot_values_come_from(final: Path, small_generated: Path):
+    """Issue 14: a row's slot values come from one split's lane, and prepare puts the row in that split."""
+    gen = source(small_generated)
+    values = {s: set() for s in ("train", "valid", "test")}
+    for split in values:
+        for r in rows(final, split):
+            g = gen[r["id"]]
+            assert split == (g["split"] or prepare.assign(g["template"], DATA_SEED, prepare.Params().split))
+            values[split].update(g["slots"].values())
+    assert values["test"] and not values["test"] & values["train"] and not values["valid"] & values["train"]
+    meta = json.loads((final / "meta.json").read_text())
+    assert 0 < meta["placed_by_lane"]["test"] <= meta["rows"]["test"]

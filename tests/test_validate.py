@@ -217,7 +217,7 @@ def test_an_empty_family_file_is_a_file_error(small_generated: Path, tmp_path: P
     shutil.copytree(small_generated, gen)
     (gen / "natural.jsonl").write_text("")
     with pytest.raises(DataErrors) as exc:
-        run(gen, tmp_path / "v.json", tolerance=1.0, family_min={})
+        run(gen, tmp_path / "v.json", tolerance=1.0, family_min={}, max_trivial_share=1.0)
     assert [(p.path, p.line, p.reason) for p in exc.value.problems] == [
         (str(gen / "natural.jsonl"), None, "empty file (no rows)")
     ]
@@ -272,3 +272,67 @@ def test_refuses_to_replace_or_delete_a_file_it_did_not_write(small_generated: P
     assert err.value.path == str(notes) and notes.read_text() == "mine"
     with pytest.raises(OutputError):
         run(small_generated, small_generated / "tools.jsonl")  # an input
+
+
+# -- issue 14: open-ended slot values, kept apart between splits ----------------------------------------
+
+
+def test_records_distinct_slot_values_and_their_overlap(small_generated: Path, tmp_path: Path):
+    m = json.loads((run(small_generated, tmp_path / "v.json") and tmp_path / "v.json").read_text())["slots"]
+    assert m["overlap"] == 0 and m["rows"] == sum(m["rows_by_split"].values()) > DATA_ROWS // 2
+    assert {"file", "dir", "branch", "url", "host", "image", "msg"} <= set(m["per_slot"])
+    file = m["per_slot"]["file"]
+    assert file["distinct"] > 0.9 * file["rows"] and file["overlap"] == 0
+    assert sum(file["distinct_by_split"].values()) == file["distinct"] and file["distinct_by_split"]["test"] > 0
+
+
+def _slotted(rows: list[dict], split: str, skip: int = 0) -> int:
+    return [i for i, r in enumerate(rows) if r["split"] == split and r["slots"]][skip]
+
+
+def _leak(rows: list[dict]) -> int:
+    """A train row that also shows a test row's value: the later of the two is named."""
+    test, train = _slotted(rows, "test"), _slotted(rows, "train")
+    name, value = next(iter(rows[test]["slots"].items()))
+    rows[train]["slots"] = {**rows[train]["slots"], name: value}
+    rows[train]["command"] += f" {value}"
+    return max(test, train)
+
+
+def _unknown_split(rows: list[dict]) -> int:
+    rows[i := _slotted(rows, "train")]["split"] = "holdout"
+    return i
+
+
+def _no_split(rows: list[dict]) -> int:
+    rows[i := _slotted(rows, "train")]["split"] = None
+    return i
+
+
+def _not_in_row(rows: list[dict]) -> int:
+    rows[i := _slotted(rows, "train")]["slots"]["file"] = "never-typed.txt"
+    return i
+
+
+def _two_splits(rows: list[dict]) -> int:
+    a, b = _slotted(rows, "train"), _slotted(rows, "test")
+    rows[b].update(correction=rows[a]["correction"], template=rows[a]["template"], slots={})
+    return max(a, b)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [(_leak, "slots"), (_unknown_split, "split"), (_no_split, "split"), (_not_in_row, "slots"), (_two_splits, "split")],
+)
+def test_refuses_slot_values_that_would_blur_the_splits(edit, field, small_generated: Path, tmp_path: Path):
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "natural.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    i = edit(rows)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataErrors) as exc:
+        run(gen, tmp_path / "v.json")
+    assert any((p.path, p.line, p.field) == (str(path), i + 1, field) for p in exc.value.problems), [
+        str(p) for p in exc.value.problems
+    ]

@@ -3,8 +3,10 @@
 Usage: python -m cmd_correct prepare GENERATED_DIR VALIDATION_JSON OUT_DIR [--params params.yaml]
 
 Rows are split by group (`template`: one per correct command), so no correct command appears in two
-splits; a hand-edited row whose correction (as the scorer compares it) also lives in another split is
-refused, and so is data whose files differ from the ones VALIDATION_JSON judged. Writes
+splits; a row that names its `split` goes there (generate names the lane its slot values come from, so
+test holds file names, branches, hosts... that train never showed). A hand-edited row whose correction
+(as the scorer compares it) also lives in another split is refused, and so is data whose files differ
+from the ones VALIDATION_JSON judged. Writes
 OUT_DIR/{train,valid,test}.jsonl with {"messages", "shell", "family", "category", "id", "error"}
 (`messages` = contract.messages: what mlx-lm and the torch trainer read), calibration.txt (ChatML
 conversations from train only, for imatrix), heldout.txt (from test only, for perplexity/KLD) and meta.json.
@@ -28,7 +30,9 @@ from .validate import data_hashes, read_rows
 
 @dataclass
 class Params:
-    split: dict[str, float] = field(default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05})  # shares
+    split: dict[str, float] = field(
+        default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05}
+    )  # share per split of rows (generate draws slot-value lanes) and groups
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
     show: int = operational(20)  # problems printed in full; the rest are counted
@@ -53,6 +57,11 @@ class Result:
 def _unit(seed: int, key: str) -> float:
     """A stable pseudo-random number in [0, 1) for `key` (independent of row order)."""
     return int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:13], 16) / 16**13
+
+
+def place(row: dict, seed: int, split: dict[str, float]) -> str:
+    """A row's split: the one it names (its slot values' lane), else its group's."""
+    return row.get("split") or assign(row["template"], seed, split)
 
 
 def assign(template: str, seed: int, split: dict[str, float]) -> str:
@@ -105,7 +114,7 @@ def run(
     problems = _unjudged(Path(gen_dir), Path(validation), verdict.get("data_sha256"))
     rows, more = read_rows(gen_dir, progress, "prepare: read")
     problems += more
-    placed = [(path, line, row, assign(row["template"], seed, params.split)) for path, line, row in rows]
+    placed = [(path, line, row, place(row, seed, params.split)) for path, line, row in rows]
     homes: dict[str, dict[str, str]] = {}  # correction as the scorer compares it -> split -> first place there
     for path, line, row, name in placed:
         homes.setdefault(contract.normalise_target(row["correction"]), {}).setdefault(name, f"{path}:{line}")
@@ -133,6 +142,7 @@ def run(
             with (tmp / fname).open("w", encoding="utf-8") as f:
                 f.writelines(contract.render_conversation(r["shell"], r["command"], r["correction"]) for r in chosen)
         groups = {name: len({r["template"] for r in splits[name]}) for name in SPLITS}
+        by_lane = {name: sum(r["split"] is not None for r in splits[name]) for name in SPLITS}
         shells = {name: {s: sum(r["shell"] == s for r in splits[name]) for s in contract.SHELLS} for name in SPLITS}
         write_meta(
             tmp,
@@ -142,6 +152,7 @@ def run(
             validation_sha256=sha256_file(validation),
             rows=counts,
             groups=groups,
+            placed_by_lane=by_lane,
             shells=shells,
             calibration_conversations=len(texts[CALIBRATION]),
             heldout_conversations=len(texts[HELDOUT]),

@@ -7,12 +7,15 @@ empty or null correction, a correction equal to its input, a multi-line command 
 characters in any field (C0/C1 but tab, so ANSI escapes and a bare CR; U+2028/2029), special-token text
 (ChatML markers and the like) in a command or correction, a command or correction longer than
 `max_chars` or an error longer than `max_error_chars`, exact duplicates (same shell and input),
-duplicate ids, and one correction (as the scorer compares it) under two split groups (`template`).
+duplicate ids, one correction (as the scorer compares it) under two split groups (`template`) or two
+splits (`split`), and slot values (`slots`) that are not text of the row, that have no split, or that
+one split shares with another (the test must measure copying values train never showed).
 File checks: every family file present, UTF-8 and not empty. Dataset checks: share per shell and per
 family within `tolerance` of generate's targets, family minimums, the one-character-edit share, and
 the near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
 (the first `show`, plus counts per field) and no VALIDATION_JSON is left behind. On success
-VALIDATION_JSON also records the sha256 of every file it judged (`data_sha256`; prepare checks them).
+VALIDATION_JSON also records the sha256 of every file it judged (`data_sha256`; prepare checks them) and,
+under `slots`, the distinct values per slot and their overlap between splits (0 when the data is sound).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .errors import DataError, DataErrors
 from .generate.mutations import near_key, within_one_edit
 from .io import check_output, iter_jsonl_lenient, sha256_file, write_json
 from .params import operational
+from .paths import SPLITS
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
 SCHEMA: dict[str, tuple[type, ...]] = {
@@ -43,6 +47,8 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "edit": (str,),
     "error": (str, type(None)),
     "template": (str,),
+    "split": (str, type(None)),  # the split the row's slot values belong to; null: prepare places it by group
+    "slots": (dict,),  # slot name -> the value the row shows (generate.slots); {} when none
 }
 # C0 and C1 controls but tab and newline (a newline is its own "spans lines" problem), which covers ANSI
 # escapes and a bare \r, plus the Unicode line and paragraph separators that split lines elsewhere.
@@ -56,7 +62,7 @@ class Params:
     family_min: dict[str, float] = field(default_factory=lambda: {"chained": 0.20, "natural": 0.30})  # floors
     max_trivial_share: float = 0.05  # most rows whose correction is a one-character edit of the input
     max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
-    max_chars: int = 200  # longest command or correction (150k default rows: at most 101, p99 71)
+    max_chars: int = 200  # longest command or correction (150k default rows: at most 160 = generate.max_chars, p99 113)
     max_error_chars: int = 500  # longest error message (150k default rows: at most 249)
     show: int = operational(20)  # problems printed in full; the rest are counted
 
@@ -118,6 +124,19 @@ def check_row(
         elif family is not None and fam != family:
             out.append(DataError(path, line, "family", f"{fam!r} row in the {family!r} file"))
     cmd, fix = row.get("command"), row.get("correction")
+    split, slots = row.get("split"), row.get("slots")
+    if isinstance(split, str) and split not in SPLITS:
+        out.append(DataError(path, line, "split", f"unknown split {split!r} (one of {', '.join(SPLITS)} or null)"))
+    if isinstance(slots, dict):
+        if slots and "split" in row and split is None:
+            out.append(DataError(path, line, "split", "null, but the row has slot values: they need their split"))
+        for name, value in slots.items():
+            if not isinstance(value, str) or not value.strip():
+                out.append(DataError(path, line, "slots", f"{name}: expected a non-empty string, got {value!r}"))
+            elif isinstance(cmd, str) and isinstance(fix, str) and value not in cmd and value not in fix:
+                out.append(
+                    DataError(path, line, "slots", f"{name} value {value!r} is in neither command nor correction")
+                )
     if isinstance(cmd, str) and isinstance(fix, str):
         if cmd.strip() == fix.strip():
             out.append(DataError(path, line, "correction", "equals the input (null correction)"))
@@ -224,16 +243,65 @@ class Counts:
 
 
 def template_conflicts(rows: list[tuple]) -> list[DataError]:
-    """Rows whose correction (as the scorer compares it) already stands under another split group."""
+    """Rows whose correction (as the scorer compares it) already stands under another split group or split."""
     problems = []
-    group_of: dict[str, tuple[str, str]] = {}  # correction as the scorer compares it -> (template, first place)
+    group_of: dict[str, tuple[str, str | None, str]] = {}  # correction -> (template, split, first place)
     for path, line, r in rows:
         key = contract.normalise_target(r["correction"])
-        template, first = group_of.setdefault(key, (r["template"], f"{path}:{line}"))
+        template, split, first = group_of.setdefault(key, (r["template"], r["split"], f"{path}:{line}"))
         if template != r["template"]:  # prepare splits by template: this correction could land in two splits
             reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
             problems.append(DataError(path, line, "template", reason))
+        elif split != r["split"]:
+            reason = f"{r['split']!r}, but the same correction is in split {split!r} at {first}"
+            problems.append(DataError(path, line, "split", reason))
     return problems
+
+
+def slot_leaks(rows: list[tuple]) -> list[DataError]:
+    """Rows holding a slot value that a row of another split holds too (whatever the slot)."""
+    problems = []
+    home: dict[str, tuple[str, str]] = {}  # value -> (split, first place)
+    for path, line, r in rows:
+        for name, value in r["slots"].items():
+            split, first = home.setdefault(value, (r["split"], f"{path}:{line}"))
+            if split != r["split"]:
+                reason = f"{name} value {value!r} is in the {r['split']} split and in {split} at {first}"
+                problems.append(DataError(path, line, "slots", reason))
+    return problems
+
+
+def slot_metrics(rows: list[tuple]) -> dict:
+    """Distinct values per slot, per split, and the values found in more than one split (expected 0)."""
+    splits_of: dict[str, set] = {}
+    per: dict[str, dict] = {}
+    with_slots = Counter()
+    for _, _, r in rows:
+        if r["slots"]:
+            with_slots[r["split"]] += 1
+        for name, value in r["slots"].items():
+            splits_of.setdefault(value, set()).add(r["split"])
+            slot = per.setdefault(name, {"rows": 0, "values": set(), "by_split": {s: set() for s in SPLITS}})
+            slot["rows"] += 1
+            slot["values"].add(value)
+            slot["by_split"][r["split"]].add(value)
+    shared = {v for v, where in splits_of.items() if len(where) > 1}
+    return {
+        "rows": sum(with_slots.values()),
+        "rows_by_split": {s: with_slots[s] for s in SPLITS},
+        "distinct": len(splits_of),
+        "overlap": len(shared),
+        "per_slot": {
+            name: {
+                "rows": slot["rows"],
+                "distinct": len(slot["values"]),
+                "distinct_share": round(len(slot["values"]) / slot["rows"], 6),
+                "distinct_by_split": {s: len(v) for s, v in slot["by_split"].items()},
+                "overlap": len(slot["values"] & shared),
+            }
+            for name, slot in sorted(per.items())
+        },
+    }
 
 
 def dataset_problems(
@@ -293,6 +361,7 @@ def metrics(
         "family_target": dict(family_targets),
         "category_count": dict(sorted(counts.categories.items())),
         "tolerance": params.tolerance,
+        "slots": slot_metrics(rows),
     }
 
 
@@ -310,7 +379,7 @@ def run(
     hashes = data_hashes(gen_dir)  # before reading: a file edited during the run then fails prepare's check
     limits = {"command": params.max_chars, "correction": params.max_chars, "error": params.max_error_chars}
     rows, problems = read_rows(gen_dir, progress, "validate", limits=limits)
-    problems += template_conflicts(rows)
+    problems += template_conflicts(rows) + slot_leaks(rows)
     counts = Counts.of(rows)
     problems += dataset_problems(params, counts, shell_targets, family_targets, gen_dir)
     if problems:

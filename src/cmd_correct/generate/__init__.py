@@ -20,6 +20,10 @@ and params give byte-identical files. One JSON object per line:
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
   template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+  split       str | null  the split the row's slot values come from (train | valid | test; drawn per row
+                    with prepare.split's shares); null when the row has none: prepare places it by group
+  slots       dict  slot name -> the value the row shows (`{file}` -> "src/api/handlers.go"); values are
+                    composed by generate/slots.py, so they rarely repeat, and no value is in two splits
 
 Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
 command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
@@ -51,6 +55,7 @@ from ..errors import CmdCorrectError, ParamsError
 from ..io import check_output
 from . import mistakes
 from .mutations import near_key, within_one_edit
+from .slots import Lanes, NoValue
 from .templates import Builder
 from .writer import write_dataset
 
@@ -118,12 +123,15 @@ class Params:
     )  # how a long flag goes wrong: -verbose, --verbsoe, --verbosing (shares sum to 1)
     short_flag_double_dash: float = 0.5  # short flags written --f; the rest get the wrong case (-F)
     max_per_target: int = 120  # most rows sharing one correct command (split across shells by weight): diversity
+    max_chars: int = 160  # longest command or correction kept (long slot values can add up in a chain)
     max_draws: int = 60  # draws allowed per wanted row before a shell/family cell counts as exhausted
 
     def validate(self) -> list[str]:
         problems = []
         if self.rows < 1:
             problems.append("rows: must be >= 1")
+        if self.max_chars < 20:
+            problems.append("max_chars: must be >= 20")
         for name, weights, keys in (
             ("shell_weights", self.shell_weights, contract.SHELLS),
             ("family_weights", self.family_weights, contract.FAMILIES),
@@ -176,15 +184,30 @@ def allocate(total: int, shell_weights: dict[str, float], family_weights: dict[s
     return counts
 
 
-def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noop_progress) -> Result:
-    """Generate the dataset into `out_dir` (replaced atomically; refused unless it is generate's own)."""
+def run(
+    params: Params,
+    seed: int,
+    out_dir: str | Path,
+    progress: Progress = noop_progress,
+    *,
+    split: dict[str, float] | None = None,
+) -> Result:
+    """Generate the dataset into `out_dir` (replaced atomically; refused unless it is generate's own).
+
+    `split` (prepare.split; its default when None) gives the shares of the slot-value lanes."""
     check_output(out_dir, stage="generate")
+    if split is None:
+        from ..prepare import Params as PrepareParams
+
+        split = PrepareParams().split
+    lanes = Lanes(seed, split)
     counts = allocate(params.rows, params.shell_weights, params.family_weights)
     mixes = {"single": params.single_categories, "tools": params.tools_categories, "chained": params.chained_categories}
     families: dict[str, list[dict]] = {f: [] for f in contract.FAMILIES}
+    homes: dict[str, str | None] = {}  # correction as the scorer compares it -> the lane of its first row
     done = 0
     for shell in contract.SHELLS:
-        builder = Builder(shell, params)
+        builder = Builder(shell, params, lanes)
         seen: set[tuple[str, str]] = set()
         per_target: Counter = Counter()
         cap = max(3, math.ceil(params.max_per_target * params.shell_weights[shell]))
@@ -197,33 +220,45 @@ def run(params: Params, seed: int, out_dir: str | Path, progress: Progress = noo
             got, draws, limit = 0, 0, params.max_draws * max(want, 1)
             while got < want:
                 draws += 1
-                builder.allowed_trivial = False
+                builder.begin(rng)
                 if draws > limit:
                     raise ExhaustedError(
                         f"generate: only {got} of {want} distinct {shell}/{family} rows after "
                         f"{limit} draws; lower generate.rows or add templates"
                     )
-                if family == "natural":
-                    row = builder.natural(rng)
-                else:
-                    category = rng.choices(cats, weights)[0]
-                    row = (
-                        builder.single(category, rng)
-                        if family == "single"
-                        else builder.tools_row(category, rng)
-                        if family == "tools"
-                        else builder.chained(category, rng)
-                    )
+                try:
+                    if family == "natural":
+                        row = builder.natural(rng)
+                    else:
+                        category = rng.choices(cats, weights)[0]
+                        row = (
+                            builder.single(category, rng)
+                            if family == "single"
+                            else builder.tools_row(category, rng)
+                            if family == "tools"
+                            else builder.chained(category, rng)
+                        )
+                except NoValue:  # a tiny vocabulary with no value in this draw's lane
+                    continue
                 if row is None or row["command"] == row["correction"]:
+                    continue
+                if max(len(row["command"]), len(row["correction"])) > params.max_chars:
+                    continue
+                slots = builder.slots_of(row)
+                if slots is None:
                     continue
                 if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
                     continue  # one-character edits only by trivial_share or a class whose real slip is one
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
                 if key in seen or per_target[row["correction"]] >= cap:
                     continue
+                lane = builder.lane if slots else None  # no slot value: prepare places it by its group
+                target = contract.normalise_target(row["correction"])
+                if homes.setdefault(target, lane) != lane:
+                    continue  # one correct command, one split
                 seen.add(key)
                 per_target[row["correction"]] += 1
-                row["family"] = family
+                row.update(family=family, split=lane, slots=slots)
                 rows.append(row)
                 got += 1
                 done += 1
@@ -249,7 +284,10 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     prm = params_mod.section("generate", raw, path=args.params, cls=Params)
+    from ..prepare import Params as PrepareParams
+
+    split = params_mod.section("prepare", raw, path=args.params, cls=PrepareParams).split
     with progress_bar() as progress:
-        result = run(prm, base_seed(raw, args.params), args.out_dir, progress)
+        result = run(prm, base_seed(raw, args.params), args.out_dir, progress, split=split)
     print(f"generate: {result.rows} rows -> {result.out_dir}")
     return 0

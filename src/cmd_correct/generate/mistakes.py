@@ -444,8 +444,9 @@ def _row(b, family, category, tool, command, correction, edit, error):
     return tpl._row(b.shell, family, category, tool, command, correction, edit, error)
 
 
-def _fill(template: str, rng: random.Random, values: dict | None = None) -> str:
-    return tpl.fill(template, rng, {} if values is None else values)[0]
+def _fill(b, template: str, rng: random.Random, values: dict | None = None) -> str:
+    """`template` with its slots filled from the builder's lane (values shared through `values`)."""
+    return b.fill(template, rng, {} if values is None else values)[0]
 
 
 def _directory_arg(b, rng):
@@ -480,7 +481,7 @@ def _directory_arg(b, rng):
             "git": [("git rm {dir}", "git rm -r {dir}")],
         }[kind]
     broken, fixed = rng.choice(forms)
-    command, correction = _fill(broken, rng, v), _fill(fixed, rng, v)
+    command, correction = _fill(b, broken, rng, v), _fill(b, fixed, rng, v)
     arg = next(w for w in command.split() if w.startswith(v["dir"]))  # as typed, a trailing / included
     error = err.DIRECTORY_ARG[kind].format(arg=arg)
     edit = (
@@ -496,8 +497,8 @@ def _mkdir_parents(b, rng):
     depth = rng.choice((1, 2, 2))
     path = "{dir}/" + "/".join(rng.sample(NESTED, depth))
     flags = rng.choice(("", "", "-v "))
-    command = _fill(f"mkdir {flags}{path}", rng, v)
-    correction = _fill(f"mkdir -p{flags and ' ' + flags.strip()} {path}", rng, v)
+    command = _fill(b, f"mkdir {flags}{path}", rng, v)
+    correction = _fill(b, f"mkdir -p{flags and ' ' + flags.strip()} {path}", rng, v)
     missing = command.split()[-1]
     return _row(b, "single", "mkdir-parents", "shell", command, correction, "missing-parents",
                 err.MKDIR_PARENTS.format(path=missing))  # fmt: skip
@@ -514,8 +515,8 @@ def _cd_glued(b, rng):
                  ("~/{dir}", "~/{dir}"), ("/tmp", "/tmp"), ("/etc", "/etc"), ("/var/log", "/var/log")]  # fmt: skip
     glued, arg = rng.choice(forms)
     v: dict[str, str] = {}
-    command = _fill(f"cd{glued}", rng, v)
-    return _row(b, "single", "cd-glued", "shell", command, _fill(f"cd {arg}", rng, v), "missing-space",
+    command = _fill(b, f"cd{glued}", rng, v)
+    return _row(b, "single", "cd-glued", "shell", command, _fill(b, f"cd {arg}", rng, v), "missing-space",
                 err.not_found(sh, command))  # fmt: skip
 
 
@@ -523,16 +524,16 @@ def _body(b, rng) -> tuple[str, str]:
     """A correct command for this shell: a shell-native action or a tool command; (tool, text)."""
     if rng.random() < 0.5:
         template = tpl.action_template(rng.choice(b.actions), b.shell)
-        return "shell", _fill(template, rng)
+        return "shell", _fill(b, template, rng)
     tool, template = rng.choice(b.tools)
-    return tool, _fill(template, rng)
+    return tool, _fill(b, template, rng)
 
 
 def _prompt_prefix(b, rng):
     sh = b.shell
     tool, correct = _body(b, rng)
     if sh in _POSIX:
-        user, host = rng.choice(cat.SLOTS["user"]), rng.choice(cat.SLOTS["server"])
+        user, host = _fill(b, "{user}", rng), _fill(b, "{server}", rng)
         prefix = rng.choice(("$", "$", "$", f"{user}@{host}:~$") + ((f"[{user}@{host} ~]$",) if sh == "bash" else ()))
         error = "bash: [: missing `]'" if prefix.startswith("[") else err.prompt(sh, prefix)
     elif sh == "powershell":
@@ -573,7 +574,7 @@ def _script_path(b, rng):
         name = rng.choice(SCRIPTS)
         v: dict[str, str] = {}
         tail = rng.choice(("", "", " {dir}", " --help"))
-        command = _fill(name + tail, rng, v)
+        command = _fill(b, name + tail, rng, v)
         return _row(b, "single", "script-path", "shell", command, "./" + command, "missing-dot-slash",
                     err.not_found(sh, name))  # fmt: skip
     if sh == "powershell":
@@ -588,11 +589,13 @@ def _sed_unterminated(b, rng):
     if b.shell not in _POSIX:
         return None
     v: dict[str, str] = {}
-    pat = rng.choice([p for p in cat.SLOTS["pat"] if "'" not in p])
+    pat = _fill(b, "{pat}", rng)
+    if "'" in pat or "/" in pat:
+        return None
     expr = f"s/{pat}/{rng.choice(REPLACEMENTS)}"
     opt = rng.choice(("", "-i ", "-n ", "-E "))
-    command = _fill(f"sed {opt}'{expr}' {{file}}", rng, v)
-    correction = _fill(f"sed {opt}'{expr}/' {{file}}", rng, v)
+    command = _fill(b, f"sed {opt}'{expr}' {{file}}", rng, v)
+    correction = _fill(b, f"sed {opt}'{expr}/' {{file}}", rng, v)
     return _row(b, "single", "sed-unterminated", "sed", command, correction, "unterminated-s",
                 err.SED_UNTERMINATED.format(n=len(expr)))  # fmt: skip
 
@@ -603,13 +606,13 @@ def _python_version(b, rng):
     if sh in _POSIX:
         kind = rng.choice(("python", "python", "pip", "module", "print"))
         if kind == "python":
-            tail = _fill(rng.choice((rng.choice(PY_FILES), "-m venv .venv", "-m http.server {port}",
+            tail = _fill(b, rng.choice((rng.choice(PY_FILES), "-m venv .venv", "-m http.server {port}",
                                      "-m pip install {pypkg}",
                                      "-m pytest", "--version", rng.choice(PY_FILES) + " --help")), rng)  # fmt: skip
             return _row(b, "tools", "python-version", "python", f"python {tail}", f"python3 {tail}", "python2-name",
                         err.not_found(sh, "python"))  # fmt: skip
         if kind == "pip":
-            tail = _fill(rng.choice(("install {pypkg}", "install -r requirements.txt", "install --upgrade {pypkg}",
+            tail = _fill(b, rng.choice(("install {pypkg}", "install -r requirements.txt", "install --upgrade {pypkg}",
                                      "uninstall {pypkg}", "list", "freeze")), rng)  # fmt: skip
             return _row(b, "tools", "python-version", "pip", f"pip {tail}", f"pip3 {tail}", "pip2-name",
                         err.not_found(sh, "pip"))  # fmt: skip
@@ -617,14 +620,14 @@ def _python_version(b, rng):
     else:
         kind = rng.choice(("store", "store", "module", "print"))
         if kind == "store":
-            tail = _fill(rng.choice((rng.choice(PY_FILES), "-m venv .venv", "-m pip install {pypkg}", "--version",
+            tail = _fill(b, rng.choice((rng.choice(PY_FILES), "-m venv .venv", "-m pip install {pypkg}", "--version",
                                      "-m http.server {port}")), rng)  # fmt: skip
             return _row(b, "tools", "python-version", "python", f"python3 {tail}", f"py {tail}", "python3-on-windows",
                         py["store-stub"])  # fmt: skip
         python = "python"
     fixed = "python3" if sh in _POSIX else python
     if kind == "module":
-        port = rng.choice(cat.SLOTS["port"])
+        port = _fill(b, "{port}", rng)
         error = (
             err.not_found(sh, "python")
             if python == "python" and sh in _POSIX
@@ -634,7 +637,7 @@ def _python_version(b, rng):
         )
         return _row(b, "tools", "python-version", "python", f"{python} -m SimpleHTTPServer {port}",
                     f"{fixed} -m http.server {port}", "python2-module", error)  # fmt: skip
-    msg = rng.choice(cat.SLOTS["msg"])
+    msg = _fill(b, "{msg}", rng)
     command = f"{python} -c \"print '{msg}'\""
     error = err.not_found(sh, "python") if python == "python" and sh in _POSIX else py["print"]
     return _row(
@@ -682,7 +685,7 @@ def _other_verb(b, rng):
         error, tool = err.OTHER_VERB["apt-get"].format(verb=verb), "apt"
     elif kind == "brew":
         form, fixed = "brew update {brewpkg}", "brew upgrade {brewpkg}"
-        _fill(form, rng, v)
+        _fill(b, form, rng, v)
         error, tool = err.OTHER_VERB["brew"].format(arg=v["brewpkg"]), "brew"
     elif kind == "pacman":
         form, fixed = rng.choice((
@@ -708,7 +711,8 @@ def _other_verb(b, rng):
         remote = rng.choice(("origin", "upstream", "fork", "backup"))
         form, fixed = f"git remote delete {remote}", f"git remote remove {remote}"
         error, tool = err.OTHER_VERB["git"].format(verb="delete"), "git"
-    return _row(b, "tools", "other-verb", tool, _fill(form, rng, v), _fill(fixed, rng, v), "other-tool-verb", error)
+    command, correction = _fill(b, form, rng, v), _fill(b, fixed, rng, v)
+    return _row(b, "tools", "other-verb", tool, command, correction, "other-tool-verb", error)
 
 
 def _arg_order(b, rng):
@@ -721,13 +725,13 @@ def _arg_order(b, rng):
     if kind == "systemctl":
         verb = rng.choice(("restart", "start", "stop", "enable", "reload", "status"))
         sudo = "" if verb == "status" else "sudo "
-        svc = rng.choice(cat.SLOTS["svc"])
+        svc = _fill(b, "{svc}", rng)
         command, correction = f"{sudo}systemctl {svc} {verb}", f"{sudo}systemctl {verb} {svc}"
         return _row(b, "tools", "arg-order", "systemctl", command, correction, "swapped-arguments",
                     err.subcommand("systemctl", svc))  # fmt: skip
     if kind == "service":
         verb = rng.choice(("restart", "start", "stop", "status", "reload"))
-        svc = rng.choice(cat.SLOTS["svc"])
+        svc = _fill(b, "{svc}", rng)
         return _row(b, "tools", "arg-order", "service", f"sudo service {verb} {svc}", f"sudo service {svc} {verb}",
                     "swapped-arguments", err.ARG_ORDER["service"].format(verb=verb))  # fmt: skip
     if kind == "chmod":
@@ -738,24 +742,24 @@ def _arg_order(b, rng):
         verb, res = rng.choice((("get", "pods"), ("get", "svc"), ("get", "deployments"), ("describe", "pod {pod}"),
                                 ("delete", "pod {pod}"), ("logs", "{pod}"), ("get", "nodes")))  # fmt: skip
         ns = rng.choice(("", "", " -n {ns}"))
-        command = _fill(f"kubectl {res} {verb}{ns}", rng, v)
-        return _row(b, "tools", "arg-order", "kubectl", command, _fill(f"kubectl {verb} {res}{ns}", rng, v),
+        command = _fill(b, f"kubectl {res} {verb}{ns}", rng, v)
+        return _row(b, "tools", "arg-order", "kubectl", command, _fill(b, f"kubectl {verb} {res}{ns}", rng, v),
                     "swapped-arguments", err.subcommand("kubectl", command.split()[1]))  # fmt: skip
     if kind == "docker":
         verb = rng.choice(("logs", "stop", "restart", "start", "rm", "inspect"))
-        command = _fill(f"docker {{container}} {verb}", rng, v)
-        return _row(b, "tools", "arg-order", "docker", command, _fill(f"docker {verb} {{container}}", rng, v),
+        command = _fill(b, f"docker {{container}} {verb}", rng, v)
+        return _row(b, "tools", "arg-order", "docker", command, _fill(b, f"docker {verb} {{container}}", rng, v),
                     "swapped-arguments", err.subcommand("docker", v["container"]))  # fmt: skip
     if kind == "git":
         verb = rng.choice(("push", "pull", "fetch"))
         remote = rng.choice(("origin", "upstream"))
-        command = _fill(f"git {remote} {verb} {{branch}}", rng, v)
-        return _row(b, "tools", "arg-order", "git", command, _fill(f"git {verb} {remote} {{branch}}", rng, v),
+        command = _fill(b, f"git {remote} {verb} {{branch}}", rng, v)
+        return _row(b, "tools", "arg-order", "git", command, _fill(b, f"git {verb} {remote} {{branch}}", rng, v),
                     "swapped-arguments", err.subcommand("git", remote))  # fmt: skip
     verb, flag = rng.choice((("log", "--oneline"), ("log", "-p"), ("diff", "--stat"), ("log", "--stat"),
                              ("diff", "--staged"), ("log", "--follow")))  # fmt: skip
-    command = _fill(f"git {verb} {{file}} {flag}", rng, v)
-    return _row(b, "tools", "arg-order", "git", command, _fill(f"git {verb} {flag} {{file}}", rng, v),
+    command = _fill(b, f"git {verb} {{file}} {flag}", rng, v)
+    return _row(b, "tools", "arg-order", "git", command, _fill(b, f"git {verb} {flag} {{file}}", rng, v),
                 "flag-after-path", err.ARG_ORDER["git-flag"].format(arg=flag))  # fmt: skip
 
 
@@ -765,12 +769,12 @@ _DOUBLE_TOOLS = ("git", "docker", "kubectl", "npm", "cargo", "pip", "helm", "go"
 def _doubled_word(b, rng):
     if rng.random() < 0.25:
         v: dict[str, str] = {}
-        correct = _fill("git clone {repo}", rng, v)
+        correct = _fill(b, "git clone {repo}", rng, v)
         return _row(b, "tools", "doubled-word", "git", "git clone " + correct, correct, "doubled-command",
                     err.GIT_CLONE_TWICE)  # fmt: skip
     pool = [(t, s) for t, s in b.tools if t in _DOUBLE_TOOLS and s.split()[0] == t]
     tool, template = rng.choice(pool)
-    correct = _fill(template, rng)
+    correct = _fill(b, template, rng)
     command = f"{tool} {correct}"
     return _row(b, "tools", "doubled-word", tool, command, correct, "doubled-command", err.subcommand(tool, tool))
 
@@ -791,7 +795,7 @@ def _glued_subcommand(b, rng):
         if s.split()[0] == t and len(s.split()) > 1 and s.split()[1].isalpha() and t not in _NOT_SUBCOMMANDS
     ] + ([("apt", s) for t, s in b.tools if s.startswith("sudo apt ")] if sh in _POSIX else [])  # fmt: skip
     tool, template = rng.choice(pool)
-    correct = _fill(template, rng)
+    correct = _fill(b, template, rng)
     words = correct.split(" ")
     i = 1 if words[0] == "sudo" else 0
     joiner = rng.choice(("", "-"))

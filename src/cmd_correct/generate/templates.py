@@ -10,12 +10,14 @@ import functools
 import hashlib
 import random
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from . import catalogue as cat
 from . import mistakes
 from . import shellerrors as err
 from .mutations import TYPOS, flag_mistake, typo, within_one_edit
+from .slots import Lanes, Spec, Where, plan
 
 
 class Mix(Protocol):
@@ -30,6 +32,7 @@ class Mix(Protocol):
 
 
 _SLOT = re.compile(r"\{(\w+)\}")
+Pick = Callable[[str, Spec, random.Random], str]  # (slot name, what it must look like, rng) -> value
 
 # Habits carried over from other tools (svn aliases, other package managers): wrong -> right subcommand.
 WRONG_SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -177,16 +180,21 @@ NL_FRAMES = (
 )
 
 
-def fill(template: str, rng: random.Random, values: dict[str, str] | None = None) -> tuple[str, list[bool]]:
-    """Render `template`; return the command and, per word, whether it is literal (safe to mutate)."""
+def fill(
+    template: str, rng: random.Random, values: dict[str, str] | None = None, *, pick: Pick
+) -> tuple[str, list[bool]]:
+    """Render `template`; return the command and, per word, whether it is literal (safe to mutate).
+
+    A slot already in `values` keeps its value (one row, one file name); a new one comes from `pick`."""
     values = {} if values is None else values
+    specs = plan(template)
 
     def sub(m: re.Match) -> str:
         name = m.group(1)
-        if name not in cat.SLOTS:
+        if name not in specs:
             return m.group(0)
         if name not in values:
-            values[name] = rng.choice(cat.SLOTS[name])
+            values[name] = pick(name, specs[name], rng)
         return values[name]
 
     words = _template_words(template)
@@ -271,10 +279,14 @@ def program_of(command: str) -> str:
 class Builder:
     """Draws rows for one shell; holds the tables so each draw is a few dict lookups."""
 
-    def __init__(self, shell: str, mix: Mix):
+    def __init__(self, shell: str, mix: Mix, lanes: Lanes | None = None):
         self.shell = shell
         self.mix = mix  # the generate params that shape the mistakes (shares of each variant)
         self.allowed_trivial = False  # set when the last draw kept a one-character edit on purpose
+        self.lanes = lanes or Lanes(0, {"train": 1.0})
+        self.lane = self.lanes.names[0]  # the split this draw's slot values come from (see begin)
+        self.values: dict[str, str] = {}  # this draw's slot values, shared by every template of the row
+        self.used: dict[str, str] = {}  # the values drawn (not derived) in this draw
         self.tools = tool_templates(shell)
         self.actions = [a for a in cat.ACTIONS if action_template(a, shell)]
         self.sudo = [(t, s) for t, s in self.tools if s.startswith("sudo ")]
@@ -290,6 +302,40 @@ class Builder:
         runners = ("npm", "make", "cargo", "python", "go", "pytest", "mvn", "gradle", "dotnet", "docker", "terraform")
         self.redirectable = [t for t in self.tools if t[1].split()[0] in runners]  # commands worth logging
         self.pipes = cat.PIPES["posix" if shell in cat.POSIX else shell]
+        # Templates written for this Windows shell only: their paths use its own style (C:\\, backslashes).
+        self.native = set(self.pipes) if shell in cat.WINDOWS else set()
+        if shell in cat.WINDOWS:
+            self.native.update(action_template(a, shell) for a in self.actions)
+
+    # ---- slot values --------------------------------------------------------------------------
+    def begin(self, rng: random.Random) -> None:
+        """Start a draw: pick its lane (the split its slot values come from) and forget the last values."""
+        self.lane = self.lanes.draw_lane(rng)
+        self.values, self.used = {}, {}
+        self.allowed_trivial = False
+
+    def fill(self, template: str, rng: random.Random, values: dict[str, str] | None = None):
+        """`fill` with this draw's lane and shell; values are shared across the row unless given."""
+        where = Where(self.shell, template in self.native)
+        return fill(
+            template, rng, self.values if values is None else values, pick=lambda n, s, r: self._draw(n, s, r, where)
+        )
+
+    def _draw(self, name: str, spec: Spec, rng: random.Random, where: Where) -> str:
+        value = self.lanes.value(name, spec, rng, self.lane, where)
+        self.used[name] = value
+        return value
+
+    def slots_of(self, row: dict) -> dict[str, str] | None:
+        """The drawn values the row shows, or None when its correction holds one its input never shows
+        (a request that does not name the file the answer writes cannot be answered by copying)."""
+        out = {}
+        for name, value in self.used.items():
+            if value in row["correction"] and value not in row["command"]:
+                return None
+            if value in row["correction"] or value in row["command"]:
+                out[name] = value
+        return out
 
     # ---- helpers ------------------------------------------------------------------------------
     def _typo_words(
@@ -377,7 +423,7 @@ class Builder:
             return self._redirect(rng)
         action = rng.choice(self.actions)
         template = action_template(action, self.shell)
-        words_s, literal = fill(template, rng)
+        words_s, literal = self.fill(template, rng)
         words = split_words(words_s)
         if len(literal) != len(words):
             literal = [False] * len(words)
@@ -395,7 +441,7 @@ class Builder:
         if not pool:
             return None
         tool, template = rng.choice(pool)
-        words_s, literal = fill(template, rng)
+        words_s, literal = self.fill(template, rng)
         words = split_words(words_s)
         if len(literal) != len(words):
             literal = [False] * len(words)
@@ -408,9 +454,12 @@ class Builder:
     def natural(self, rng: random.Random) -> dict | None:
         """A natural-language request -> the command in this shell's syntax."""
         phrase, template, tool = rng.choice(self.nl)
-        values: dict[str, str] = {}
-        correction, _ = fill(template, rng, values)
-        request, _ = fill(phrase, rng, values)
+        if "file" in plan(template) and "file" not in plan(phrase) and "url" in plan(phrase):
+            # "download {url}": the file it is saved as is the URL's own name, as a user would keep it
+            url = self._draw("url", Spec("file", "any"), rng, Where(self.shell, template in self.native))
+            self.values.update(url=url, file=url.rsplit("/", 1)[-1])
+        correction, _ = self.fill(template, rng)
+        request, _ = self.fill(phrase, rng)
         request = rng.choice(NL_FRAMES).format(request)
         if rng.random() < self.mix.capitalised_share:
             request = request[:1].upper() + request[1:]
@@ -418,9 +467,8 @@ class Builder:
 
     def chained(self, category: str, rng: random.Random) -> dict | None:
         """Chains (&&, fish `; and`, PowerShell `; if ($?)`) and pipelines with one part broken."""
-        values: dict[str, str] = {}
         if category == "pipe":
-            correct, literal = fill(rng.choice(self.pipes), rng, values)
+            correct, literal = self.fill(rng.choice(self.pipes), rng)
             words = split_words(correct)
             if len(literal) != len(words):
                 literal = [False] * len(words)
@@ -435,7 +483,7 @@ class Builder:
         rendered, lits = [], []
         for p in parts:
             t = action_template(p[1:], self.shell) if p.startswith("@") else p
-            text, lit = fill(t, rng, values)
+            text, lit = self.fill(t, rng)
             rendered.append(text)
             lits.append(lit)
         correct = join_chain(self.shell, rendered)
@@ -535,7 +583,7 @@ class Builder:
         if not self.sudo:
             return None
         tool, template = rng.choice(self.sudo)
-        correct, literal = fill(template, rng)
+        correct, literal = self.fill(template, rng)
         words = split_words(correct)
         command = " ".join(words[1:])
         return _row(
@@ -552,12 +600,13 @@ class Builder:
     def _quoting(self, rng):
         if not self.quoted:
             return None
-        values = {
-            "msg": rng.choice([m for m in cat.SLOTS["msg"] if " " in m]),
-            "pat": rng.choice([p for p in cat.SLOTS["pat"] if p.strip() == p]),
-        }
-        correct, _ = fill(rng.choice(self.quoted), rng, values)
-        quoted = f'"{values["msg"]}"' if f'"{values["msg"]}"' in correct else f'"{values["pat"]}"'
+        template = rng.choice(self.quoted)
+        name = "msg" if '"{msg}"' in template else "pat"
+        where = Where(self.shell, template in self.native)
+        # A message with a space (unquoted, it splits); a pattern without an edge space (visible).
+        self.values[name] = self._draw(name, Spec("spaced" if name == "msg" else "", "any"), rng, where)
+        correct, _ = self.fill(template, rng)
+        quoted = f'"{self.values[name]}"'
         if quoted not in correct:
             return None
         inner = quoted[1:-1]
@@ -576,8 +625,8 @@ class Builder:
     def _redirect(self, rng):
         pool = self.redirectable
         tool, template = rng.choice(pool)
-        base, _ = fill(template, rng)
-        out = rng.choice(("out.log", "build.log", "errors.txt", "output.txt", "run.log"))
+        base, _ = self.fill(template, rng)
+        out = self._draw("out", Spec("log", "any"), rng, Where(self.shell, self.shell in cat.WINDOWS))
         if self.shell == "tcsh":
             correct, command, error = f"{base} >& {out}", f"{base} 2>&1 > {out}", "Ambiguous output redirect."
         elif self.shell == "powershell":
@@ -600,9 +649,8 @@ class Builder:
             other = action_template(action, "bash")
         if not other or other == mine:
             return None
-        values: dict[str, str] = {}
-        correct, _ = fill(mine, rng, values)
-        command, _ = fill(other, rng, values)
+        correct, _ = self.fill(mine, rng)
+        command, _ = self.fill(other, rng)
         if command == correct or within_one_edit(command, correct):
             return None
         words = split_words(command)

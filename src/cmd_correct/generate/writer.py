@@ -11,7 +11,9 @@ from .. import contract
 from ..io import atomic_dir, write_jsonl, write_meta
 from ..params import recorded
 
-FIELDS = ("id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "template")
+FIELDS = (
+    "id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "template", "split", "slots",
+)  # fmt: skip
 
 
 def row_id(shell: str, command: str) -> str:
