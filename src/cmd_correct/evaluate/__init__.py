@@ -151,6 +151,14 @@ def _is_metrics(path: Path) -> bool:
     return isinstance(found, dict) and {"settings", "baselines"} <= set(found)
 
 
+DECODING = ("threads", "n_ctx", "max_tokens", "parallel")  # the fields `decoding()` reads
+
+
+def decoding(params: Params) -> dict:
+    """How the evaluation model decodes (`exact.run_model`'s keywords): the same for every variant and baseline."""
+    return {name: getattr(params, name) for name in DECODING}
+
+
 def sample_seed(raw: dict, path: str | Path) -> int:
     """base.seed, which picks the evaluation sample (evaluate and baseline must agree on it)."""
     value = (raw.get("base") or {}).get("seed")
@@ -184,14 +192,11 @@ def exact_and_speed(
         info["gguf"],
         sample,
         timed=timed,
-        threads=params.threads,
-        n_ctx=params.n_ctx,
-        max_tokens=params.max_tokens,
         seed=seed,
-        parallel=params.parallel,
         latency_threads=params.latency_threads,
         cached_head=params.cached_prefix,
         progress=progress,
+        **decoding(params),
     )
     m = exact.score(sample, ran.answers) | exact.speed(ran.timed) | exact.latency(ran)
     m |= {
