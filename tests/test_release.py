@@ -190,8 +190,11 @@ def test_refuses_a_version_older_than_the_last_release(repo: Path) -> None:
     assert "not newer than the last release 0.11.0-rc.10" in _refusal(repo, version="0.11.0-rc.9", dry_run=True)
 
 
-def test_gate_compares_against_the_release_tags() -> None:
-    assert gate.Params().ref_tag_glob == release.TAG_PREFIX + "*"  # the tag prefix is release's, gate follows it
+def test_gate_compares_against_the_release_tags(repo: Path) -> None:
+    # One tag prefix (gate.TAG_PREFIX): the tags release makes are the ones the gate takes as its reference.
+    _sh(repo, "git", "tag", release.TAG_PREFIX + "0.1.0")
+    _sh(repo, "git", "tag", "other@v9.0.0")
+    assert gate.latest_release_tag(repo) == release.TAG_PREFIX + "0.1.0"
 
 
 def test_refuses_without_hf_token_unless_dry_run(repo: Path) -> None:

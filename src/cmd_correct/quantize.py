@@ -73,8 +73,9 @@ FALLBACK_SUMMARY = re.compile(r"WARNING: (\d+) of (\d+) tensor\(s\) required fal
 
 @dataclass
 class Params:
-    types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # llama-quantize types to produce
-    use_imatrix: bool = True  # weight quantization errors by the imatrix (better low-bit quality)
+    # any llama-quantize types, e.g. [Q4_K_M, Q5_K_M, Q8_0]; each is evaluated
+    types: list[str] = field(default_factory=lambda: ["Q4_K_M"])
+    use_imatrix: bool = True  # weight the quantization error by the imatrix
     threads: int = operational(2)  # CPU threads (each block is quantized alone: the same bytes at any count)
     timeout_s: int = operational(3600)  # give up on one llama-quantize run after this many seconds
 

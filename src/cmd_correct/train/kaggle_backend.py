@@ -52,17 +52,20 @@ class KaggleParams:
     # Names, visibility, internet and waiting say where and how the kernel runs, not what it trains: operational
     # (no params deps). `accelerator` (the GPU's numerics) and `upload_base` (which base copy it trains on): deps.
     kernel_slug: str = operational("cmd-correct-train")  # kernel name under the user's account
-    dataset_slug: str = operational("cmd-correct-data")  # dataset holding the train/valid splits, params and wheel
-    dataset_license: str = operational("CC0-1.0")  # license of that (private) dataset; Kaggle requires one
-    accelerator: str = "NvidiaTeslaT4"  # Kaggle machine shape (GPU type) of the kernel run
-    internet: bool = operational(True)  # kernel internet: pip installs our wheel's dependencies, Hub ids download
+    # private dataset: train/valid splits, params, our wheel (+ base.zip)
+    dataset_slug: str = operational("cmd-correct-data")
+    dataset_license: str = operational("CC0-1.0")  # license of that dataset; Kaggle requires one
+    accelerator: str = "NvidiaTeslaT4"  # machine shape of the kernel run (T4 x1: 16 GB, fp16, no bf16)
+    internet: bool = operational(True)  # pip installs our wheel's dependencies; Hub base models download
     private: bool = operational(True)  # keep the kernel private
-    upload_base: bool = False  # attach models/base to the dataset instead of rebuilding it in the kernel
-    session_timeout: int = operational(0)  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
-    poll_interval: float = operational(30.0)  # seconds between status polls (doubles up to poll_max)
+    # attach models/base to the dataset (false: rebuild it in the kernel; a local base.model is always attached)
+    upload_base: bool = False
+    session_timeout: int = operational(0)  # kernel run limit in seconds (0: Kaggle's own, 12 h on GPU)
+    poll_interval: float = operational(30.0)  # seconds between status polls, doubling up to poll_max
     poll_max: float = operational(300.0)  # longest wait between polls
-    timeout: float = operational(12.5 * 3600.0)  # give up waiting for the dataset or the kernel (GPU sessions: 12 h)
-    call_timeout: float = operational(900.0)  # give up on one kaggle client call (an upload or download) after this
+    # give up waiting for the dataset or the kernel (12.5 h: past a GPU session)
+    timeout: float = operational(12.5 * 3600.0)
+    call_timeout: float = operational(900.0)  # give up on one kaggle client call (upload, download) after 15 min
 
     def validate(self) -> list[str]:
         problems = []
