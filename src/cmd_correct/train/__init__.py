@@ -104,7 +104,7 @@ def run(
         report_dir=report_dir,
         progress=progress,
     )
-    # Like mlx-lm's adapter_config.json: everything needed to know how this adapter was trained.
+    # Like mlx-lm's adapter_config.json: how this adapter was trained; fuse checks the adapter against it.
     io.write_json(
         adapter_dir / TRAIN_CONFIG,
         {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **recorded(params)},
