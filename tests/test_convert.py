@@ -11,7 +11,7 @@ from cmd_correct.errors import ModelError
 
 def test_convert_writes_a_validated_f16_gguf_and_meta(tiny_f16_dir, tiny_model_dir):
     assert sorted(p.name for p in tiny_f16_dir.iterdir()) == ["meta.json", "model-f16.gguf"]
-    info = gguf.validate(paths.f16_gguf(tiny_f16_dir))
+    info = gguf.verify(paths.f16_gguf(tiny_f16_dir))
     assert info.architecture == "llama"
     assert info.name == convert.Params().name
     assert info.tokenizer == "gpt2" and info.n_vocab == 49152

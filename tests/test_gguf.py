@@ -19,14 +19,14 @@ def test_truncated_gguf_is_refused(f16_copy):
     data = f16_copy.read_bytes()
     f16_copy.write_bytes(data[: len(data) // 2])  # an interrupted download or copy
     with pytest.raises(ModelError, match=rf"{f16_copy}: .*(not a readable GGUF|llama.cpp could not load)"):
-        gguf.validate(f16_copy)
+        gguf.verify(f16_copy)
 
 
 def test_bad_magic_is_refused(f16_copy):
     with f16_copy.open("r+b") as f:
         f.write(b"XXXX")
     with pytest.raises(ModelError, match="bad magic"):
-        gguf.validate(f16_copy)
+        gguf.verify(f16_copy)
 
 
 def test_garbage_header_is_refused(f16_copy):
@@ -34,17 +34,17 @@ def test_garbage_header_is_refused(f16_copy):
     data[8:64] = b"\xff" * 56  # tensor and metadata counts become absurd
     f16_copy.write_bytes(bytes(data))
     with pytest.raises(ModelError, match=str(f16_copy)):
-        gguf.validate(f16_copy)
+        gguf.verify(f16_copy)
 
 
 def test_wrong_tensor_count_is_refused(tiny_f16_dir):
     with pytest.raises(ModelError, match="tensors, expected 999"):
-        gguf.validate(paths.f16_gguf(tiny_f16_dir), expect_tensors=999, load=False)
+        gguf.verify(paths.f16_gguf(tiny_f16_dir), expect_tensors=999, load=False)
 
 
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(ModelError, match="file not found"):
-        gguf.validate(tmp_path / "nope.gguf")
+        gguf.verify(tmp_path / "nope.gguf")
 
 
 def test_failed_tool_raises_tool_error_with_its_output(tmp_path):

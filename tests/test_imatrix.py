@@ -10,7 +10,7 @@ from cmd_correct.errors import DataError
 
 def test_imatrix_writes_a_gguf_imatrix_and_meta(tiny_imatrix_dir):
     assert sorted(p.name for p in tiny_imatrix_dir.iterdir()) == ["imatrix.gguf", "meta.json"]
-    facts = gguf.validate_imatrix(paths.imatrix_gguf(tiny_imatrix_dir))
+    facts = gguf.verify_imatrix(paths.imatrix_gguf(tiny_imatrix_dir))
     assert facts["keys"]["imatrix.chunk_count"] == 4
     meta = json.loads((tiny_imatrix_dir / "meta.json").read_text())
     assert meta["chunks"] == 4 and meta["params"]["ctx"] == 64 and set(meta["inputs"]) == {"f16", "calibration"}

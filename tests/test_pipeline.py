@@ -97,7 +97,7 @@ READS = {
     "train": ("base.seed", "train"),
     "fuse": ("fuse",),
     "convert": ("convert.outtype", "convert.name", "convert.timeout_s"),
-    "convert_base": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
+    "base_gguf": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
     "imatrix": ("imatrix",),
     "quantize": ("quantize",),
     "baseline": ("base.seed", *(f"evaluate.{k}" for k in baseline.PARAMS_READ)),

@@ -19,7 +19,7 @@ from . import io, paths
 from . import params as params_mod
 from .base import check_model_dir
 from .cli import Progress, noop_progress
-from .gguf import GGUFInfo, run_tool, toolchain, validate
+from .gguf import GGUFInfo, run_tool, toolchain, verify
 from .params import operational
 
 
@@ -61,7 +61,7 @@ def run(
             ticks=False,
         )
         progress("validate gguf", 0, 1)
-        info = validate(out)
+        info = verify(out)
         progress("validate gguf", 1, 1)
         io.write_meta(
             tmp,
@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     p = parser("convert", __doc__)
     p.add_argument("model_dir", type=Path, help="HF model folder (models/fused or models/base)")
     p.add_argument("out_dir", type=Path, help="output folder (models/f16)")
-    p.add_argument("--base", action="store_true", help="name the GGUF convert.base_name (the baseline)")
+    p.add_argument(
+        "--base", action="store_true", help="name the GGUF convert.base_name: the untuned base model (stage base_gguf)"
+    )
     args = p.parse_args(argv)
     params = params_mod.section("convert", path=args.params)
     with progress_bar() as progress:

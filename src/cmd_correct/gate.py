@@ -152,16 +152,16 @@ def _limit_row(params: Params, metrics: dict, dotted: str, op: str, limit: float
 def check_gguf(path: Path) -> str | None:
     """None if `path` is a valid model GGUF, else the reason it is not.
 
-    Uses the evaluation stage's full validator (cmd_correct.gguf.validate: metadata, tokenizer, chat template,
+    Uses the evaluation stage's full validator (cmd_correct.gguf.verify: metadata, tokenizer, chat template,
     llama.cpp loads it); if that module is absent, falls back to a header check (magic, version, counts).
     """
     try:
-        from .gguf import validate as full_validate
+        from .gguf import verify as full_verify
     except ImportError:
-        full_validate = None
-    if full_validate is not None:
+        full_verify = None
+    if full_verify is not None:
         try:
-            full_validate(path)
+            full_verify(path)
         except CmdCorrectError as exc:  # ModelError for a bad file, ToolError when llama.cpp is not built
             return str(exc)
         return None

@@ -1,4 +1,6 @@
-"""Shared GGUF plumbing: run a llama.cpp tool with progress, and validate every GGUF we write.
+"""Shared GGUF plumbing: run a llama.cpp tool with progress, and verify every GGUF we write.
+
+`verify` and `verify_imatrix` check GGUF files (the `validate` stage checks the dataset, not these).
 
 Validation reads the file with the *vendored* gguf-py (the PyPI `gguf` of the same version number is
 older) in a child process, so neither that package nor a crashing llama.cpp load can take the stage
@@ -208,7 +210,7 @@ def _magic_problem(path: Path) -> str | None:
     return None
 
 
-def validate(
+def verify(
     path: str | Path,
     *,
     expect_tensors: int | None = None,
@@ -263,7 +265,7 @@ def validate(
     )
 
 
-def validate_imatrix(path: str | Path) -> dict:
+def verify_imatrix(path: str | Path) -> dict:
     """Check an imatrix GGUF (tensors of importance data, chunk count recorded); returns its header facts."""
     path = Path(path)
     if problem := _magic_problem(path):

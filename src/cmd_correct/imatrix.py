@@ -16,7 +16,7 @@ from . import contract, io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import DataError
-from .gguf import run_tool, toolchain, validate_imatrix
+from .gguf import run_tool, toolchain, verify_imatrix
 from .params import operational
 
 
@@ -103,7 +103,7 @@ def run(params: Params, f16_dir: Path, final_dir: Path, out_dir: Path, *, progre
             total=params.chunks if params.chunks > 0 else None,
             timeout=params.timeout_s,
         )
-        facts = validate_imatrix(out)
+        facts = verify_imatrix(out)
         chunks = int(facts["keys"]["imatrix.chunk_count"])
         io.write_meta(
             tmp,

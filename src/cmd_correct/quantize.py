@@ -18,7 +18,7 @@ from . import io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
-from .gguf import GGUFInfo, inspect, run_tool, toolchain, validate
+from .gguf import GGUFInfo, inspect, run_tool, toolchain, verify
 from .params import operational
 
 # The type names llama-quantize 0.3.36's vendored llama.cpp accepts (tools/quantize/quantize.cpp).
@@ -152,7 +152,7 @@ def run(
             out = paths.quant_gguf(qtype, tmp)
             args = [*(["--imatrix", imatrix] if imatrix else []), f16, out, qtype, params.threads]
             ran = run_tool("llama-quantize", args, timeout=params.timeout_s, task=f"quantize {qtype}")
-            info = validate(out, expect_tensors=n_tensors)
+            info = verify(out, expect_tensors=n_tensors)
             done.append(
                 Quantized(qtype, paths.quant_gguf(qtype, Path(out_dir)), info, parse_fallbacks(ran.output), ran.seconds)
             )
