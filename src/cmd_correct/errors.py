@@ -56,11 +56,14 @@ def _param_of(problem: str) -> str | None:
 
 
 class ToolError(CmdCorrectError, RuntimeError):
-    """An external tool (llama.cpp, kaggle, dvc, git) failed or is missing: `tool` names it."""
+    """An external tool (llama.cpp, kaggle, dvc, git) failed or is missing: `tool` names it, `path` the file
+    or folder involved and `param` the setting at fault, where there is one."""
 
-    def __init__(self, message: str, *, tool: str | None = None, path: str | Path | None = None):
+    def __init__(
+        self, message: str, *, tool: str | None = None, path: str | Path | None = None, param: str | None = None
+    ):
         super().__init__(message)
-        self.tool, self.path = tool, None if path is None else str(path)
+        self.tool, self.path, self.param = tool, None if path is None else str(path), param
 
 
 class ToolchainError(ToolError):
@@ -82,24 +85,38 @@ class OutputError(CmdCorrectError, OSError):
 
 
 class ModelError(CmdCorrectError, ValueError):
-    """A model file or folder is missing, corrupt or not what the stage expects: `path` names it, `field`
-    the setting or key at fault where there is one (`train.target_modules`, `rank`)."""
+    """A model file or folder is missing, corrupt or not what the stage expects: `path` names it, `field` the
+    key inside it at fault (`peft_type`, `rank`), `param` the params key (`base.revision`), `problems` every
+    problem found where one check collects several."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        field: str | None = None,
+        param: str | None = None,
+        problems: list[str] | tuple[str, ...] = (),
+    ):
         super().__init__(message)
-        self.path, self.field = None if path is None else str(path), field
+        self.path, self.field, self.param = None if path is None else str(path), field, param
+        self.problems = tuple(problems)
 
 
 class GateError(CmdCorrectError, RuntimeError):
-    """At least one quality gate failed."""
+    """At least one quality gate failed: `failures` names the failing metrics."""
+
+    def __init__(self, message: str, *, failures: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failures = tuple(failures)
 
 
 class ReleaseError(CmdCorrectError, RuntimeError):
-    """A release precondition is not met, or the upload could not be verified (`path`: the file at fault)."""
+    """A release precondition is not met, or the upload could not be verified: `problems` lists each reason."""
 
-    def __init__(self, message: str, *, path: str | Path | None = None):
+    def __init__(self, message: str, *, problems: list[str] | tuple[str, ...] = ()):
         super().__init__(message)
-        self.path = None if path is None else str(path)
+        self.problems = tuple(problems)
 
 
 class ExhaustedError(CmdCorrectError, RuntimeError):

@@ -187,7 +187,7 @@ def header_problem(path: Path) -> str | None:
 def _git(repo: Path, *args: str) -> str:
     r = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
     if r.returncode != 0:
-        raise ToolError(f"git {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}")
+        raise ToolError(f"git {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}", tool="git")
     return r.stdout.strip()
 
 
@@ -205,19 +205,20 @@ def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict
     """`dvc metrics diff <ref> --json --all` for one file: {dotted key: {"old": .., "new": ..}}."""
     dvc = shutil.which("dvc")
     if dvc is None:
-        raise ToolError("dvc not found on PATH (install the `data` extra)")
+        raise ToolError("dvc not found on PATH (install the `data` extra)", tool="dvc")
     target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
     r = subprocess.run(
         [dvc, "metrics", "diff", ref, "--json", "--all", "--targets", target], cwd=repo, capture_output=True, text=True
     )
     if r.returncode != 0:
         raise ToolError(
-            f"dvc metrics diff {ref}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}"
+            f"dvc metrics diff {ref}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}",
+            tool="dvc",
         )
     try:
         out = json.loads(r.stdout or "{}")
     except json.JSONDecodeError as e:
-        raise ToolError(f"dvc metrics diff {ref}: unreadable JSON ({e.msg})") from None
+        raise ToolError(f"dvc metrics diff {ref}: unreadable JSON ({e.msg})", tool="dvc") from None
     return out.get(target, {})
 
 
@@ -329,5 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run(params, metrics_path=args.metrics, quant_dir=args.quant_dir, repo=Path.cwd(), ref=args.ref)
     render(result)
     if not result.passed:
-        raise GateError(f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures))
+        raise GateError(
+            f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures),
+            failures=[r.metric for r in result.failures],
+        )
     return 0

@@ -95,13 +95,13 @@ class Corrector:
         llama_cpp = import_llama_cpp()
         path = Path(model_path)
         if not path.is_file():
-            raise ModelError(f"{path}: model file not found")
+            raise ModelError(f"{path}: model file not found", path=path)
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, seed=seed, verbose=False
             )
         except ValueError as e:  # llama-cpp-python's "Failed to load model from file"
-            raise ModelError(f"{path}: llama.cpp could not load it: {e}") from None
+            raise ModelError(f"{path}: llama.cpp could not load it: {e}", path=path) from None
         self.path, self.threads, self.max_tokens = path, threads, max_tokens
         self._states: dict = {}  # shell -> saved state after its system prompt (head_state)
         im_end = self.llm.tokenize(contract.IM_END.encode(), add_bos=False, special=True)

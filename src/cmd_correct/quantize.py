@@ -109,7 +109,10 @@ def parse_fallbacks(output: str) -> Fallbacks:
     summary = FALLBACK_SUMMARY.search(output)
     count = int(summary.group(1)) if summary else len(hits)
     if count != len(hits):
-        raise ModelError(f"llama-quantize reported {count} fallbacks but listed {len(hits)}: output format changed?")
+        raise ModelError(
+            f"llama-quantize reported {count} fallbacks but listed {len(hits)}: output format changed?",
+            field="fallbacks",
+        )
     return Fallbacks(
         count=count,
         of=int(summary.group(2)) if summary else None,
@@ -140,10 +143,14 @@ def run(
     io.check_output(out_dir, stage="quantize", inputs=inputs)  # before any work: never over someone's GGUF
     f16 = paths.f16_gguf(Path(f16_dir))
     if not f16.is_file():
-        raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
+        raise ModelError(f"{f16}: f16 GGUF not found (run convert)", path=f16)
     imatrix = paths.imatrix_gguf(Path(imatrix_dir)) if params.use_imatrix and imatrix_dir else None
     if params.use_imatrix and (imatrix is None or not imatrix.is_file()):
-        raise ModelError(f"{imatrix}: imatrix not found (run imatrix, or set quantize.use_imatrix: false)")
+        raise ModelError(
+            f"{imatrix}: imatrix not found (run imatrix, or set quantize.use_imatrix: false)",
+            path=imatrix,
+            param="quantize.use_imatrix",
+        )
     n_tensors = inspect(f16)["n_tensors"]
     done: list[Quantized] = []
     with io.atomic_dir(out_dir, stage="quantize", inputs=inputs) as tmp:

@@ -263,7 +263,9 @@ def run(
     """Check every precondition, build the card, then write the dry-run bundle or upload, verify and tag."""
     problems = preconditions(params, gates, raw, inp, version=version, dry_run=dry_run, token=token)
     if problems:
-        raise ReleaseError(f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems))
+        raise ReleaseError(
+            f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems), problems=problems
+        )
     repo_id = params.test_repo_id if tier == "test" else params.repo_id
     git_sha = _run(["git", "rev-parse", "HEAD"], inp.repo).stdout.strip()
     lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
@@ -403,7 +405,7 @@ def _upload(
             if f.blob_id != git_blob_sha1(data):  # a regular (non-LFS) file: the Hub gives its git blob id
                 problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_blob_sha1(data)[:12]}")
     if problems:
-        raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems))
+        raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems), problems=problems)
     progress("release", 3, 4)
     return info.commit_url
 

@@ -131,13 +131,13 @@ def variants(f16_dir: Path, quant_dir: Path) -> dict[str, dict]:
     """{"f16": {...}, "<TYPE>": {...}}: each GGUF to evaluate with what its stage recorded."""
     f16 = paths.f16_gguf(f16_dir)
     if not f16.is_file():
-        raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
+        raise ModelError(f"{f16}: f16 GGUF not found (run convert)", path=f16)
     out = {"f16": {"gguf": f16}}
     meta = io.read_json(Path(quant_dir) / "meta.json")
     for qtype, info in meta.get("types", {}).items():
         gguf = paths.quant_gguf(qtype, quant_dir)
         if not gguf.is_file():
-            raise ModelError(f"{gguf}: listed in {quant_dir}/meta.json but missing (rerun quantize)")
+            raise ModelError(f"{gguf}: listed in {quant_dir}/meta.json but missing (rerun quantize)", path=gguf)
         out[qtype] = {"gguf": gguf, "fallback_tensors": info.get("fallback_tensors")}
     return out
 

@@ -27,7 +27,7 @@ def base_tokenizer(base_dir: Path):
     from transformers import AutoTokenizer
 
     if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)", path=base_dir / "config.json")
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     data.check_template(tokenizer)
     return tokenizer
