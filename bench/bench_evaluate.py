@@ -19,19 +19,20 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from cmd_correct import infer, paths  # noqa: E402
+from cmd_correct import base, evaluate, infer, paths  # noqa: E402
 from cmd_correct.evaluate import cases, exact  # noqa: E402
 
 
 def main() -> int:
+    ev, seed = evaluate.Params(), base.Params().seed  # the pipeline's defaults, read from their one home
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--gguf", type=Path, default=paths.f16_gguf())
     ap.add_argument("--final", type=Path, default=paths.FINAL)
-    ap.add_argument("--cases", type=int, default=1000)
-    ap.add_argument("--parallel", type=int, nargs="+", default=[16])
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-tokens", type=int, default=64)
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--cases", type=int, default=ev.n_cases)
+    ap.add_argument("--parallel", type=int, nargs="+", default=[ev.parallel])
+    ap.add_argument("--threads", type=int, default=ev.threads)
+    ap.add_argument("--max-tokens", type=int, default=ev.max_tokens)
+    ap.add_argument("--seed", type=int, default=seed)
     args = ap.parse_args()
     picked = cases.stratified_sample(cases.load_cases(args.final / "test.jsonl"), args.cases, args.seed)
     reqs = [(c.shell, c.command) for c in picked]

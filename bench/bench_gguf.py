@@ -59,7 +59,7 @@ def main() -> int:
                 base_gguf_dir=work / "f16",
                 final_dir=args.final,
                 out_dir=work / "baseline",
-                seed=raw["base"]["seed"],
+                seed=params.base_seed(raw, args.params),
                 generated_dir=args.generated if args.generated.is_dir() else None,
             ),
         )
@@ -73,7 +73,7 @@ def main() -> int:
                 final_dir=args.final,
                 metrics_path=work / "metrics.json",
                 report_dir=work / "report",
-                seed=raw["base"]["seed"],
+                seed=params.base_seed(raw, args.params),
             ),
         )
     m = res.metrics

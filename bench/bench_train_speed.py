@@ -48,9 +48,9 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
-    from cmd_correct import params
+    from cmd_correct import params, paths
 
-    train = params.load(Path("params.yaml"))["train"]
+    train = params.load(paths.PARAMS)["train"]
     common = {k: train[k] for k in ("rank", "alpha", "dropout", "target_modules", "lr", "batch_size", "max_length")}
     common |= {"iters": args.steps, "warmup": 2, "eval_interval": 10**6, "eval_batches": 1, "log_interval": 10}
     common |= {"checkpoint_interval": 0, "threads": args.threads, "backend": "torch"}

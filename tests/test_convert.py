@@ -11,7 +11,7 @@ from cmd_correct.errors import ModelError
 
 def test_convert_writes_a_validated_f16_gguf_and_meta(tiny_f16_dir, tiny_model_dir):
     assert sorted(p.name for p in tiny_f16_dir.iterdir()) == ["meta.json", "model-f16.gguf"]
-    info = gguf.validate(paths.f16_gguf(tiny_f16_dir))
+    info = gguf.verify(paths.f16_gguf(tiny_f16_dir))
     assert info.architecture == "llama"
     assert info.name == convert.Params().name
     assert info.tokenizer == "gpt2" and info.n_vocab == 49152
@@ -40,11 +40,13 @@ def test_model_without_chat_template_is_refused_before_converting(tiny_model_dir
     (model / "chat_template.jinja").unlink(missing_ok=True)
     cfg = model / "tokenizer_config.json"
     cfg.write_text(json.dumps({k: v for k, v in json.loads(cfg.read_text()).items() if k != "chat_template"}))
-    with pytest.raises(ModelError, match="no chat template"):
+    with pytest.raises(ModelError) as err:
         convert.run(convert.Params(), model, tmp_path / "out")
+    assert err.value.path == str(model) and [p for p in err.value.problems if p.startswith("no chat template")]
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_model_folder_names_the_stage_to_run(tmp_path):
-    with pytest.raises(ModelError, match="model folder not found"):
+    with pytest.raises(ModelError, match="run the stage that writes it") as err:
         convert.run(convert.Params(), tmp_path / "fused", tmp_path / "out")
+    assert err.value.path == str(tmp_path / "fused") and not err.value.problems

@@ -178,4 +178,4 @@ def test_operational_knobs_rerun_no_stage_and_real_keys_do(tmp_path: Path):
     repo.put({"evaluate.threads": 1})  # latency metrics, and the baseline's answers, depend on it
     assert sorted(repo.repro()) == ["baseline", "evaluate"]
     repo.put({"convert.outtype": "bf16"})
-    assert sorted(repo.repro()) == ["convert", "convert_base"]
+    assert sorted(repo.repro()) == ["base_gguf", "convert"]

@@ -196,12 +196,15 @@ def test_kld_parser_on_captured_q4_k_m_run():
 
 
 def test_parsers_refuse_output_without_results():
-    with pytest.raises(ToolError, match="Final estimate"):
+    with pytest.raises(ToolError) as err:
         perplexity.parse_ppl("perplexity: tokenizing the input ..\n")
-    with pytest.raises(ToolError, match="at least 100 scored tokens"):
+    assert err.value.tool == "llama-perplexity"
+    with pytest.raises(ToolError, match="at least 100 scored tokens") as err:  # the message says the fix
         perplexity.parse_kld("  3      4.8 ±  0.2   0.04 ±  0.005\n")
-    with pytest.raises(ToolError, match="kld_mean"):
+    assert err.value.tool == "llama-perplexity"
+    with pytest.raises(ToolError, match="kld_mean") as err:  # names the statistics it could not read
         perplexity.parse_kld("====== KL divergence statistics ======\nMean PPL(Q)                   :  10.0 ±  0.1\n")
+    assert err.value.tool == "llama-perplexity"
 
 
 def test_bench_parser_on_captured_json():

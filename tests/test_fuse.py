@@ -79,8 +79,9 @@ def test_bfloat16_output(tiny_model_dir, adapter_dir, tmp_path):
 
 def test_missing_adapter_is_a_model_error(tiny_model_dir, tmp_path):
     (tmp_path / "adapter").mkdir()
-    with pytest.raises(ModelError, match="adapter_model.safetensors"):
+    with pytest.raises(ModelError) as err:
         fuse.run(fuse.Params(), tiny_model_dir, tmp_path / "adapter", tmp_path / "fused")
+    assert err.value.path == str(tmp_path / "adapter" / "adapter_config.json")
     assert not (tmp_path / "fused").exists()
 
 
@@ -92,3 +93,19 @@ def test_cli(tiny_model_dir, adapter_dir, tmp_path, capsys):
     assert cli.main(["fuse", str(tiny_model_dir), str(adapter_dir), str(tmp_path / "f"), "--params", str(p)]) == 0
     assert json.loads(capsys.readouterr().out)["out"] == str(tmp_path / "f")
     assert (tmp_path / "f" / "meta.json").is_file()
+
+
+def test_adapter_unlike_its_train_config_is_refused(tiny_model_dir, adapter_dir, tmp_path):
+    # train_config.json is read back: an adapter folder mixing two runs (rank 16 said, r 8 saved) stops fuse.
+    import shutil
+
+    mixed = tmp_path / "adapter"
+    shutil.copytree(adapter_dir, mixed)
+    said = {"rank": 8, "alpha": 16.0, "target_modules": ["v_proj", "q_proj", "down_proj"]}
+    io.write_json(mixed / "train_config.json", said)
+    fuse.check_adapter(mixed)  # the same settings, in another order: fine
+    io.write_json(mixed / "train_config.json", said | {"rank": 16})
+    with pytest.raises(ModelError) as err:
+        fuse.run(fuse.Params(), tiny_model_dir, mixed, tmp_path / "fused")
+    assert err.value.path == str(mixed) and err.value.field == "rank"
+    assert not (tmp_path / "fused").exists()

@@ -165,7 +165,7 @@ def test_gguf_validity(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.slow
 def test_real_gguf_passes_the_full_validator(work: Path) -> None:
-    """The embedded SmolLM2 GGUF (a real llama.cpp model file) through cmd_correct.gguf.validate."""
+    """The embedded SmolLM2 GGUF (a real llama.cpp model file) through cmd_correct.gguf.verify."""
     from cmd_correct import base, toolchain
 
     try:

@@ -10,7 +10,7 @@ from cmd_correct.errors import DataError
 
 def test_imatrix_writes_a_gguf_imatrix_and_meta(tiny_imatrix_dir):
     assert sorted(p.name for p in tiny_imatrix_dir.iterdir()) == ["imatrix.gguf", "meta.json"]
-    facts = gguf.validate_imatrix(paths.imatrix_gguf(tiny_imatrix_dir))
+    facts = gguf.verify_imatrix(paths.imatrix_gguf(tiny_imatrix_dir))
     assert facts["keys"]["imatrix.chunk_count"] == 4
     meta = json.loads((tiny_imatrix_dir / "meta.json").read_text())
     assert meta["chunks"] == 4 and meta["params"]["ctx"] == 64 and set(meta["inputs"]) == {"f16", "calibration"}
@@ -23,14 +23,16 @@ def test_heldout_conversation_in_calibration_is_refused(tiny_f16_dir, tiny_final
     leaked = contract.render_conversation("fish", "gti status", "git status")
     (final / paths.HELDOUT).write_text(heldout + leaked)
     (final / paths.CALIBRATION).write_text((tiny_final_dir / paths.CALIBRATION).read_text() + leaked)
-    with pytest.raises(DataError, match=r"calibration.txt:\d+: 1 held-out conversation"):
+    with pytest.raises(DataError, match="1 held-out conversation") as err:
         imatrix.run(imatrix.Params(ctx=64, chunks=2), tiny_f16_dir, final, tmp_path / "out")
+    assert err.value.path == str(final / paths.CALIBRATION) and isinstance(err.value.line, int)
     assert not (tmp_path / "out").exists()
 
 
 def test_missing_calibration_text_is_refused(tiny_f16_dir, tmp_path):
-    with pytest.raises(DataError, match="calibration text missing"):
+    with pytest.raises(DataError) as err:
         imatrix.run(imatrix.Params(), tiny_f16_dir, tmp_path, tmp_path / "out")
+    assert err.value.path == str(tmp_path / paths.CALIBRATION)
 
 
 def test_conversations_split_at_system_turns():

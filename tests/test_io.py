@@ -46,8 +46,9 @@ def test_iter_jsonl_names_file_and_line(tmp_path):
 def test_iter_jsonl_refuses_non_objects(tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("[1, 2]\n")
-    with pytest.raises(DataError, match=r"rows.jsonl:1: expected a JSON object, got list"):
+    with pytest.raises(DataError) as err:
         list(io.iter_jsonl(path))
+    assert (err.value.path, err.value.line, err.value.field) == (str(path), 1, None)
 
 
 def test_write_json_is_stable(tmp_path):
@@ -107,8 +108,9 @@ def test_atomic_dir_replaces_its_own_stage_output_but_not_another_stages(tmp_pat
     with io.atomic_dir(ours, stage="generate") as d:
         (d / "new.jsonl").write_text("{}\n")
     assert sorted(p.name for p in ours.iterdir()) == ["new.jsonl"]
-    with pytest.raises(OutputError, match="names stage 'convert'"):
+    with pytest.raises(OutputError, match="names stage 'convert'") as err:  # says whose folder it is
         io.check_output(theirs, stage="quantize")
+    assert err.value.path == str(theirs)
     assert (theirs / "model-f16.gguf").read_bytes() == b"GGUF"
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -141,8 +143,9 @@ def test_an_existing_file_is_never_replaced_by_a_folder(tmp_path):
     # Regression: `--out models/quant` over a file deleted it (it was a DVC-tracked GGUF).
     target = tmp_path / "quant"
     target.write_bytes(b"GGUF")
-    with pytest.raises(OutputError, match="is a file"), io.atomic_dir(target, stage="quantize"):
+    with pytest.raises(OutputError) as err, io.atomic_dir(target, stage="quantize"):
         pass
+    assert err.value.path == str(target)
     assert target.read_bytes() == b"GGUF"
 
 
@@ -200,10 +203,12 @@ def test_a_file_output_replaces_only_its_own_stage_file(tmp_path):
     ours.write_text(json.dumps({"stage": "validate", "verdict": "pass"}))
     theirs.write_text(json.dumps({"mine": 1}))
     assert io.check_output(ours, stage="validate", kind="file") == ours
-    with pytest.raises(OutputError, match="not a previous output of `validate`"):
+    with pytest.raises(OutputError) as err:
         io.check_output(theirs, stage="validate", kind="file")
-    with pytest.raises(OutputError, match="is a folder"):
+    assert err.value.path == str(theirs)
+    with pytest.raises(OutputError) as err:
         io.check_output(tmp_path, stage="validate", kind="file")
+    assert err.value.path == str(tmp_path)
 
 
 def test_a_replaced_output_folder_keeps_dvcs_gitignore(tmp_path):

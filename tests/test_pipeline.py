@@ -101,7 +101,7 @@ READS = {
     "train": ("base.seed", "train"),
     "fuse": ("fuse",),
     "convert": ("convert.outtype", "convert.name", "convert.timeout_s"),
-    "convert_base": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
+    "base_gguf": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
     "imatrix": ("imatrix",),
     "quantize": ("quantize",),
     "baseline": ("base.seed", *(f"evaluate.{k}" for k in baseline.PARAMS_READ)),
@@ -131,20 +131,32 @@ def test_stage_params_are_exactly_the_keys_that_change_its_outputs(name):
     assert all(key in DEP_KEYS for key in listed), f"{name}: whole sections or operational keys listed"
 
 
-def test_baseline_params_read_is_what_its_code_reads():
-    # baseline reads part of `evaluate:`; the attributes its code takes from `params` are exactly PARAMS_READ.
-    import ast
+def test_baseline_params_read_is_what_its_code_reads(tmp_path, monkeypatch):
+    # baseline reads part of `evaluate:`: a run (model and thefuck stubbed) touches exactly PARAMS_READ, shared
+    # helpers (evaluate.decoding) included, so dvc.yaml's baseline params cannot miss a key its code reads.
+    from cmd_correct import contract, evaluate
+    from cmd_correct.evaluate import exact, thefuck_baseline
 
-    from cmd_correct import evaluate
+    class Recorder:
+        def __init__(self, inner):
+            self.inner, self.read = inner, set()
 
-    tree = ast.parse(Path(baseline.__file__).read_text(encoding="utf-8"))
-    used = {
-        node.attr
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "params"
-    }
+        def __getattr__(self, name):
+            self.read.add(name)
+            return getattr(self.inner, name)
+
+    def fake_run_model(name, gguf, cases, *, timed, **kwargs):
+        return exact.ModelRun(name, [c.expected for c in cases], [], [], None, [], 0.0)
+
+    monkeypatch.setattr(exact, "run_model", fake_run_model)
+    monkeypatch.setattr(exact, "speed", lambda timed: {"latency_ms_p50": 0.0, "latency_ms_p95": 0.0})
+    monkeypatch.setattr(thefuck_baseline, "suggest", lambda cases, **kw: {})
+    rows = [{"messages": contract.messages("bash", "sl", "ls"), "shell": "bash", "family": "single", "id": "a"}]
+    io.write_jsonl(tmp_path / "final" / "test.jsonl", rows)
+    recorder = Recorder(evaluate.Params())
+    baseline.run(recorder, base_gguf_dir=tmp_path, final_dir=tmp_path / "final", out_dir=tmp_path / "out", seed=1)
     fields = {f.name for f in dataclasses.fields(evaluate.Params)}
-    assert used & fields == set(baseline.PARAMS_READ)
+    assert recorder.read & fields == set(baseline.PARAMS_READ)
     assert len(baseline.PARAMS_READ) == len(set(baseline.PARAMS_READ))
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from cmd_correct import gate, release
 from cmd_correct import params as P
-from cmd_correct.errors import ReleaseError
+from cmd_correct.errors import ParamsError, ReleaseError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hub_server import FakeHub, Repo  # noqa: E402
@@ -190,8 +190,11 @@ def test_refuses_a_version_older_than_the_last_release(repo: Path) -> None:
     assert "not newer than the last release 0.11.0-rc.10" in _refusal(repo, version="0.11.0-rc.9", dry_run=True)
 
 
-def test_gate_compares_against_the_release_tags() -> None:
-    assert gate.Params().ref_tag_glob == release.TAG_PREFIX + "*"  # the tag prefix is release's, gate follows it
+def test_gate_compares_against_the_release_tags(repo: Path) -> None:
+    # One tag prefix (gate.TAG_PREFIX): the tags release makes are the ones the gate takes as its reference.
+    _sh(repo, "git", "tag", release.TAG_PREFIX + "0.1.0")
+    _sh(repo, "git", "tag", "other@v9.0.0")
+    assert gate.latest_release_tag(repo) == release.TAG_PREFIX + "0.1.0"
 
 
 def test_refuses_without_hf_token_unless_dry_run(repo: Path) -> None:
@@ -316,8 +319,10 @@ def test_public_tier_tags_on_a_runner_without_git_identity(repo: Path, monkeypat
 def test_upload_that_does_not_verify_is_refused_and_not_tagged(repo: Path) -> None:
     with FakeHub(FAKE_TOKEN) as hub:
         hub.tamper_sha256 = True
-        with pytest.raises(ReleaseError, match="not verified: cmd-correct-smollm2-135m.gguf: remote sha256"):
+        with pytest.raises(ReleaseError) as err:
             _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+    # one problem per tampered file, the released GGUF among them
+    assert "cmd-correct-smollm2-135m.gguf" in {p.split(": ")[0] for p in err.value.problems if "remote sha256" in p}
     assert _sh(repo, "git", "tag", "--list") == ""
 
 
@@ -353,8 +358,9 @@ def test_token_never_reaches_output_files_git_or_the_hub_content(repo: Path, mon
 
 
 def test_release_section_validates() -> None:
-    with pytest.raises(Exception, match="model_name"):
+    with pytest.raises(ParamsError) as err:
         P.build(release.Params, {"model_name": "x.gguf"}, where="release")
+    assert err.value.params == ("release.model_name",)
     assert gate.Params().quant_types == [release.Params().quant_type]
 
 

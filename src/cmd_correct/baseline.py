@@ -22,24 +22,14 @@ from . import io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
-from .evaluate import Params, cases, exact, sample_seed, thefuck_baseline
+from .evaluate import DECODING, Params, cases, decoding, exact, thefuck_baseline
 
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.jsonl"
 # The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
 # dvc.yaml's baseline params are base.seed and these less the operational ones (tests/test_pipeline.py checks
 # both this list against the code here and dvc.yaml against it).
-PARAMS_READ = (
-    "n_cases",
-    "base_cases",
-    "latency_cases",
-    "parallel",
-    "threads",
-    "max_tokens",
-    "n_ctx",
-    "baselines",
-    "timeout_s",
-)
+PARAMS_READ = ("n_cases", "base_cases", "latency_cases", *DECODING, "baselines", "timeout_s")
 
 
 @dataclass(frozen=True)
@@ -64,18 +54,7 @@ def base_model(
     """Exact match of the untuned base on its stratified sub-sample; (metrics, answers by case id)."""
     subset = cases.stratified_sample(sample, params.base_cases, seed)
     timed = cases.stratified_sample(subset, params.latency_cases, seed)
-    ran = exact.run_model(
-        "base",
-        gguf,
-        subset,
-        timed=timed,
-        threads=params.threads,
-        n_ctx=params.n_ctx,
-        max_tokens=params.max_tokens,
-        seed=seed,
-        parallel=params.parallel,
-        progress=progress,
-    )
+    ran = exact.run_model("base", gguf, subset, timed=timed, seed=seed, progress=progress, **decoding(params))
     spd = exact.speed(ran.timed)
     m = exact.score(subset, ran.answers) | {k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")}
     return m | {"batch_agreement": ran.agreement}, dict(zip((c.id for c in subset), ran.answers, strict=True))
@@ -119,7 +98,10 @@ def run(
     answers: dict[str, dict] = {}
     if "base" in params.baselines:
         if base_gguf_dir is None:
-            raise ModelError("evaluate.baselines lists 'base': pass the base model's GGUF folder (models/base-gguf)")
+            raise ModelError(
+                "evaluate.baselines lists 'base': pass the base model's GGUF folder (models/base-gguf)",
+                param="evaluate.baselines",
+            )
         metrics["base"], answers["base"] = base_model(
             params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress
         )
@@ -151,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     params = params_mod.section("evaluate", raw, path=args.params)
-    seed = sample_seed(raw, args.params)
+    seed = params_mod.base_seed(raw, args.params)
     with progress_bar() as progress:
         res = run(
             params,

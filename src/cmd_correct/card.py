@@ -209,7 +209,12 @@ def _intro(inp: CardInputs, file: str) -> list[str]:
 
 def _usage(inp: CardInputs, file: str) -> list[str]:
     """The prompt contract, and how to run the model with `fix`, llama.cpp and llama-cpp-python."""
+    from .evaluate import Params as EvalParams
+
     example = contract.render_prompt("bash", "gti status")
+    # The decoding the numbers were measured with (metrics.json settings; evaluate's defaults before any run).
+    settings, default = inp.metrics.get("settings") or {}, EvalParams()
+    max_tokens, n_ctx = settings.get("max_tokens", default.max_tokens), settings.get("n_ctx", default.n_ctx)
     stops = ", ".join(f"`{s!r}`" for s in contract.STOP)
     return [
         "## Prompt contract",
@@ -222,13 +227,13 @@ def _usage(inp: CardInputs, file: str) -> list[str]:
         f"point it at `{inp.repo_id}` and the model `{inp.model_name}`. It builds the prompt above itself.",
         "## Use it with llama.cpp",
         f"```bash\nhf download {inp.repo_id} {file} --local-dir .\n"
-        f"llama-completion -m {file} --temp 0 -n 64 -e -no-cnv \\\n"
+        f"llama-completion -m {file} --temp 0 -n {max_tokens} -e -no-cnv \\\n"
         f"  -p '{example.replace(chr(10), chr(92) + 'n')}'\n```",
         "or from Python with llama-cpp-python:",
         "```python\nfrom llama_cpp import Llama\n\n"
-        f"llm = Llama.from_pretrained(repo_id={inp.repo_id!r}, filename={file!r}, n_ctx=512, verbose=False)\n"
+        f"llm = Llama.from_pretrained(repo_id={inp.repo_id!r}, filename={file!r}, n_ctx={n_ctx}, verbose=False)\n"
         f"prompt = {example!r}\n"
-        f"out = llm(prompt, max_tokens=64, temperature=0.0, stop={list(contract.STOP)!r})\n"
+        f"out = llm(prompt, max_tokens={max_tokens}, temperature=0.0, stop={list(contract.STOP)!r})\n"
         'print(out["choices"][0]["text"].strip())\n```',
     ]
 

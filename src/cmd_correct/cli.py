@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Iterator
 
 from .errors import CmdCorrectError
+from .paths import PARAMS
 
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -101,7 +102,7 @@ def progress_bar() -> Iterator[Progress]:
 def parser(stage: str, doc: str | None) -> argparse.ArgumentParser:
     """An argparse parser for a stage, with the common `--params` option."""
     p = argparse.ArgumentParser(prog=f"python -m cmd_correct {stage}", description=(doc or "").strip())
-    p.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    p.add_argument("--params", default=str(PARAMS), help=f"params file (default: {PARAMS})")
     return p
 
 

@@ -19,13 +19,14 @@ from . import io, paths
 from . import params as params_mod
 from .base import check_model_dir
 from .cli import Progress, noop_progress
-from .gguf import GGUFInfo, run_tool, toolchain, validate
+from .gguf import GGUFInfo, run_tool, toolchain, verify
 from .params import operational
 
 
 @dataclass
 class Params:
-    outtype: Literal["f16", "bf16", "f32"] = "f16"  # tensor type of the unquantized GGUF that quantize reads
+    # tensor type of the unquantized GGUF (what quantize and the KLD base read)
+    outtype: Literal["f16", "bf16", "f32"] = "f16"
     name: str = "cmd-correct"  # general.name of the fine-tuned model's GGUF (what llama.cpp and the Hub show)
     base_name: str = "cmd-correct-base"  # general.name of the untuned base model's GGUF (the baseline)
     timeout_s: int = operational(1800)  # give up on the convert script after this many seconds
@@ -60,7 +61,7 @@ def run(
             ticks=False,
         )
         progress("validate gguf", 0, 1)
-        info = validate(out)
+        info = verify(out)
         progress("validate gguf", 1, 1)
         io.write_meta(
             tmp,
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     p = parser("convert", __doc__)
     p.add_argument("model_dir", type=Path, help="HF model folder (models/fused or models/base)")
     p.add_argument("out_dir", type=Path, help="output folder (models/f16)")
-    p.add_argument("--base", action="store_true", help="name the GGUF convert.base_name (the baseline)")
+    p.add_argument(
+        "--base", action="store_true", help="name the GGUF convert.base_name: the untuned base model (stage base_gguf)"
+    )
     args = p.parse_args(argv)
     params = params_mod.section("convert", path=args.params)
     with progress_bar() as progress:

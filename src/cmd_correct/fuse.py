@@ -1,7 +1,9 @@
 """fuse: merge the LoRA adapter into the base model -> a plain HF folder (safetensors, tokenizer, chat template).
 
 The merged folder is what llama.cpp's convert_hf_to_gguf.py reads; meta.json records the base and
-adapter hashes so a later stage can tell which pair it came from.
+adapter hashes so a later stage can tell which pair it came from. Like mlx-lm's fuse reading its
+adapter_config, fuse reads the train stage's train_config.json (when the adapter has one) and refuses an
+adapter whose LoRA settings are not the ones it says it was trained with (a folder mixing two runs).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 from . import io
 from .cli import Progress, noop_progress
 from .errors import ModelError
+from .paths import ADAPTER_FILES, TRAIN_CONFIG
 
 # Tokenizer and chat-template files copied from the base folder as they are (byte-identical).
 TOKENIZER_FILES = (
@@ -26,12 +29,12 @@ TOKENIZER_FILES = (
     "vocab.json",
     "merges.txt",
 )
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
 @dataclass
 class Params:
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"  # dtype of the merged weights
+    # merged weights' dtype (convert writes the f16 GGUF from it)
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     max_shard_size: str = "5GB"  # safetensors shard size (one file for small models)
 
 
@@ -41,11 +44,33 @@ class Result:
     meta: dict  # what was written to meta.json
 
 
+# train_config.json field -> adapter_config.json (PEFT) field that must hold the same LoRA setting
+LORA_SETTINGS = {"rank": "r", "alpha": "lora_alpha", "target_modules": "target_modules"}
+
+
 def check_adapter(adapter_dir: Path) -> None:
-    """Raise ModelError unless `adapter_dir` holds a PEFT LoRA adapter."""
+    """Raise ModelError unless `adapter_dir` holds a PEFT LoRA adapter trained as its train_config.json says."""
     missing = [name for name in ADAPTER_FILES if not (adapter_dir / name).is_file()]
     if missing:
-        raise ModelError(f"{adapter_dir}: not a PEFT adapter, missing {', '.join(missing)} (run the train stage)")
+        raise ModelError(
+            f"{adapter_dir}: not a PEFT adapter, missing {', '.join(missing)} (run the train stage)",
+            path=adapter_dir / missing[0],
+        )
+    if not (adapter_dir / TRAIN_CONFIG).is_file():  # a PEFT adapter from elsewhere: nothing to check it against
+        return
+    trained = io.read_json(adapter_dir / TRAIN_CONFIG)
+    peft = io.read_json(adapter_dir / ADAPTER_FILES[0])
+    for ours, theirs in LORA_SETTINGS.items():
+        want, got = trained.get(ours), peft.get(theirs)
+        if isinstance(want, list) and isinstance(got, list):
+            want, got = sorted(want), sorted(got)
+        if want != got:
+            raise ModelError(
+                f"{adapter_dir}: {TRAIN_CONFIG} says {ours} {want!r}, {ADAPTER_FILES[0]} has {theirs} {got!r} "
+                "(the folder mixes two runs: rerun the train stage)",
+                path=adapter_dir,
+                field=ours,
+            )
 
 
 def merged_model(base_dir: Path, adapter_dir: Path, dtype: str = "float32"):
@@ -55,7 +80,7 @@ def merged_model(base_dir: Path, adapter_dir: Path, dtype: str = "float32"):
     from transformers import AutoModelForCausalLM
 
     if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)", path=base_dir / "config.json")
     check_adapter(adapter_dir)
     # Load in the target dtype: a 4B model in fp32 needs 16 GB of RAM. PEFT computes the LoRA delta in
     # fp32 (the adapter's dtype) and adds it to the weight, so a half-precision merge rounds once more.
@@ -81,7 +106,7 @@ def run(
                 shutil.copy2(base_dir / name, tmp / name)
         if not (tmp / "generation_config.json").is_file() and (base_dir / "generation_config.json").is_file():
             shutil.copy2(base_dir / "generation_config.json", tmp / "generation_config.json")
-        adapter_cfg = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+        adapter_cfg = json.loads((adapter_dir / ADAPTER_FILES[0]).read_text(encoding="utf-8"))
         meta = io.write_meta(
             tmp,
             "fuse",

@@ -24,6 +24,8 @@ from .cli import noop_progress
 from .contract import SHELLS
 from .errors import CmdCorrectError, GateError, ToolError
 
+TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version; the gate's reference is one
+
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
 EPS = 1e-9  # float slack: 0.39 - 0.36 is 0.030000000000000027, which is a 0.03 drop
 
@@ -32,28 +34,35 @@ EPS = 1e-9  # float slack: 0.39 - 0.36 is 0.030000000000000027, which is a 0.03 
 class Regression:
     """Largest allowed change against the reference release (same test split, greedy, so changes are real)."""
 
-    exact_match_drop_max: float = 0.03  # overall exact match may fall by at most this (absolute)
-    exact_match_shell_drop_max: float = 0.15  # per shell (absolute); small shells (tcsh ~3%) are noisy
-    kld_mean_increase_max: float = 0.02  # KLD mean vs f16 may rise by at most this
+    # overall exact match may fall by at most this: 30 of evaluate's 1000 cases (~2 standard errors)
+    exact_match_drop_max: float = 0.03
+    exact_match_shell_drop_max: float = 0.15  # per shell: at 1000 cases tcsh has 33 (one case = 0.03), fish 50
+    # KLD mean may rise by at most this: Q4_K_M measured 0.037; Q3_K_M under its name adds 0.06
+    kld_mean_increase_max: float = 0.02
     ppl_ratio_increase_max: float = 0.03  # perplexity ratio vs f16 may rise by at most this
-    latency_ms_p95_increase_pct_max: float = 50.0  # p95 latency may rise by at most this percent
+    # p95 latency may rise by at most this percent (the noisiest metric on shared runners)
+    latency_ms_p95_increase_pct_max: float = 50.0
 
 
 @dataclass
 class Params:
     """Thresholds of the `gates:` section; params.yaml explains each chosen value."""
 
-    quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # metrics.json variants to gate
+    # metrics.json variants that must pass (the released one: release.quant_type)
+    quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])
     exact_match_min: float = 0.41  # overall exact match of each gated variant
     exact_match_by_shell_min: dict[str, float] = field(
         default_factory=lambda: {"bash": 0.46, "zsh": 0.37, "powershell": 0.22, "cmd": 0.21, "fish": 0.22, "tcsh": 0.19}
     )  # per shell
+    # KLD mean vs f16 per quant type, at most
     kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.06, "Q5_K_M": 0.03, "Q8_0": 0.01})
+    # perplexity ratio quant / f16 per quant type, at most
     ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})
     latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
-    gguf_valid: bool = True  # every gated variant's GGUF must pass validation
-    optional: list[str] = field(default_factory=list)  # metrics whose absence is a skip, not a failure
-    ref_tag_glob: str = "cmd-correct@v*"  # release tags; the newest reachable one is the default reference
+    gguf_valid: bool = True  # the gated GGUFs must validate (llama.cpp-readable header and metadata)
+    # metric names whose absence is a skip (e.g. latency_ms_p95); default: none
+    optional: list[str] = field(default_factory=list)
+    # vs the reference release, same test split and greedy decoding
     regression: Regression = field(default_factory=Regression)
 
     def validate(self) -> list[str]:
@@ -143,16 +152,16 @@ def _limit_row(params: Params, metrics: dict, dotted: str, op: str, limit: float
 def check_gguf(path: Path) -> str | None:
     """None if `path` is a valid model GGUF, else the reason it is not.
 
-    Uses the evaluation stage's full validator (cmd_correct.gguf.validate: metadata, tokenizer, chat template,
+    Uses the evaluation stage's full validator (cmd_correct.gguf.verify: metadata, tokenizer, chat template,
     llama.cpp loads it); if that module is absent, falls back to a header check (magic, version, counts).
     """
     try:
-        from .gguf import validate as full_validate
+        from .gguf import verify as full_verify
     except ImportError:
-        full_validate = None
-    if full_validate is not None:
+        full_verify = None
+    if full_verify is not None:
         try:
-            full_validate(path)
+            full_verify(path)
         except CmdCorrectError as exc:  # ModelError for a bad file, ToolError when llama.cpp is not built
             return str(exc)
         return None
@@ -178,12 +187,13 @@ def header_problem(path: Path) -> str | None:
 def _git(repo: Path, *args: str) -> str:
     r = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
     if r.returncode != 0:
-        raise ToolError(f"git {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}")
+        raise ToolError(f"git {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}", tool="git")
     return r.stdout.strip()
 
 
-def latest_release_tag(repo: Path, glob: str) -> str | None:
-    """The highest-version tag matching `glob` that HEAD contains, or None (also before the first commit)."""
+def latest_release_tag(repo: Path, glob: str = TAG_PREFIX + "*") -> str | None:
+    """The highest-version tag matching `glob` (a release tag) that HEAD contains, or None (also before the
+    first commit)."""
     if subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True).returncode:
         _git(repo, "rev-parse", "--git-dir")  # not a git repository at all: that is an error, not "no tag"
         return None
@@ -195,19 +205,20 @@ def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict
     """`dvc metrics diff <ref> --json --all` for one file: {dotted key: {"old": .., "new": ..}}."""
     dvc = shutil.which("dvc")
     if dvc is None:
-        raise ToolError("dvc not found on PATH (install the `data` extra)")
+        raise ToolError("dvc not found on PATH (install the `data` extra)", tool="dvc")
     target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
     r = subprocess.run(
         [dvc, "metrics", "diff", ref, "--json", "--all", "--targets", target], cwd=repo, capture_output=True, text=True
     )
     if r.returncode != 0:
         raise ToolError(
-            f"dvc metrics diff {ref}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}"
+            f"dvc metrics diff {ref}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}",
+            tool="dvc",
         )
     try:
         out = json.loads(r.stdout or "{}")
     except json.JSONDecodeError as e:
-        raise ToolError(f"dvc metrics diff {ref}: unreadable JSON ({e.msg})") from None
+        raise ToolError(f"dvc metrics diff {ref}: unreadable JSON ({e.msg})", tool="dvc") from None
     return out.get(target, {})
 
 
@@ -283,9 +294,9 @@ def run(
     progress("gate", 1, 2)
 
     if ref is None:
-        ref = latest_release_tag(repo, params.ref_tag_glob)
+        ref = latest_release_tag(repo)
     if ref is None:
-        rows.append(Row("regression", "-", f"no reference yet: no {params.ref_tag_glob} tag (first release)", SKIP))
+        rows.append(Row("regression", "-", f"no reference yet: no {TAG_PREFIX}* tag (first release)", SKIP))
     else:
         rows += _regression_rows(params, metrics, dvc_metrics_diff(repo, ref, metrics_path), ref)
     progress("gate", 2, 2)
@@ -319,5 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run(params, metrics_path=args.metrics, quant_dir=args.quant_dir, repo=Path.cwd(), ref=args.ref)
     render(result)
     if not result.passed:
-        raise GateError(f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures))
+        raise GateError(
+            f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures),
+            failures=[r.metric for r in result.failures],
+        )
     return 0

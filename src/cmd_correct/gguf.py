@@ -1,4 +1,6 @@
-"""Shared GGUF plumbing: run a llama.cpp tool with progress, and validate every GGUF we write.
+"""Shared GGUF plumbing: run a llama.cpp tool with progress, and verify every GGUF we write.
+
+`verify` and `verify_imatrix` check GGUF files (the `validate` stage checks the dataset, not these).
 
 Validation reads the file with the *vendored* gguf-py (the PyPI `gguf` of the same version number is
 older) in a child process, so neither that package nor a crashing llama.cpp load can take the stage
@@ -41,7 +43,7 @@ def toolchain() -> tc.Toolchain:
     try:
         return tc.find()
     except tc.ToolchainError as e:
-        raise ToolError(str(e)) from None
+        raise ToolError(str(e), tool=e.tool, path=e.path) from None
 
 
 def run_tool(
@@ -77,7 +79,7 @@ def run_tool(
             env={**chain.env(), **(env or {})},
         )
     except OSError as e:
-        raise ToolError(f"{name}: cannot start: {e}") from None
+        raise ToolError(f"{name}: cannot start: {e}", tool=name) from None
     assert proc.stdout is not None
     try:
         # os.read, not readline: the tools print progress ticks without newlines.
@@ -89,7 +91,7 @@ def run_tool(
                 progress(task, done, total)
             if timeout is not None and time.perf_counter() - start > timeout:
                 proc.kill()
-                raise ToolError(f"{name}: timed out after {timeout:.0f} s: {' '.join(argv)}")
+                raise ToolError(f"{name}: timed out after {timeout:.0f} s: {' '.join(argv)}", tool=name)
         rc = proc.wait()
     finally:
         if proc.poll() is None:
@@ -99,7 +101,7 @@ def run_tool(
     if rc != 0:
         tail = "\n".join(output.strip().splitlines()[-ERROR_TAIL_LINES:])
         why = f"killed by signal {-rc}" if rc < 0 else f"exit code {rc}"
-        raise ToolError(f"{name} failed ({why}): {' '.join(argv)}\n{tail}")
+        raise ToolError(f"{name} failed ({why}): {' '.join(argv)}\n{tail}", tool=name)
     progress(task, total if total is not None else done, total)
     return ToolRun(argv, output, time.perf_counter() - start)
 
@@ -108,7 +110,7 @@ def _tool(chain: tc.Toolchain, name: str) -> Path:
     try:
         return chain.tool(name)
     except tc.ToolchainError as e:
-        raise ToolError(str(e)) from None
+        raise ToolError(str(e), tool=e.tool, path=e.path) from None
 
 
 # Runs in a child with PYTHONPATH=<vendored gguf-py>: prints the header facts validation needs as JSON.
@@ -194,7 +196,7 @@ def inspect(path: str | Path, *, timeout: float = 120) -> dict:
     rc, out, err = _child(_INSPECT, path, env, timeout)
     if rc != 0:
         last = (err.strip().splitlines() or ["no output"])[-1]
-        raise ModelError(f"{path}: not a readable GGUF file: {last}")
+        raise ModelError(f"{path}: not a readable GGUF file: {last}", path=path)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -208,7 +210,7 @@ def _magic_problem(path: Path) -> str | None:
     return None
 
 
-def validate(
+def verify(
     path: str | Path,
     *,
     expect_tensors: int | None = None,
@@ -222,7 +224,7 @@ def validate(
     """
     path = Path(path)
     if problem := _magic_problem(path):
-        raise ModelError(f"{path}: {problem}")
+        raise ModelError(f"{path}: {problem}", path=path)
     facts = inspect(path, timeout=timeout)
     keys = facts["keys"]
     problems = []
@@ -247,7 +249,7 @@ def validate(
             problems.append(f"llama.cpp could not load it: {why}")
         loaded = rc == 0
     if problems:
-        raise ModelError(f"{path}: invalid GGUF: " + "; ".join(problems))
+        raise ModelError(f"{path}: invalid GGUF: " + "; ".join(problems), path=path, problems=problems)
     return GGUFInfo(
         path=str(path),
         size_bytes=path.stat().st_size,
@@ -263,11 +265,11 @@ def validate(
     )
 
 
-def validate_imatrix(path: str | Path) -> dict:
+def verify_imatrix(path: str | Path) -> dict:
     """Check an imatrix GGUF (tensors of importance data, chunk count recorded); returns its header facts."""
     path = Path(path)
     if problem := _magic_problem(path):
-        raise ModelError(f"{path}: {problem}")
+        raise ModelError(f"{path}: {problem}", path=path)
     facts = inspect(path)
     problems = []
     if not facts["keys"].get("imatrix.chunk_count"):
@@ -275,5 +277,5 @@ def validate_imatrix(path: str | Path) -> dict:
     if facts["n_tensors"] == 0:
         problems.append("no importance tensors")
     if problems:
-        raise ModelError(f"{path}: invalid imatrix: " + "; ".join(problems))
+        raise ModelError(f"{path}: invalid imatrix: " + "; ".join(problems), path=path, problems=problems)
     return facts

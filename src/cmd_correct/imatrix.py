@@ -16,14 +16,14 @@ from . import contract, io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import DataError
-from .gguf import run_tool, toolchain, validate_imatrix
+from .gguf import run_tool, toolchain, verify_imatrix
 from .params import operational
 
 
 @dataclass
 class Params:
-    ctx: int = 128  # tokens per chunk (-c): a few whole conversations each; they are ~60 tokens
-    chunks: int = 40  # chunks of calibration text to process (-1: all of it)
+    ctx: int = 128  # tokens per chunk (-c): two or three whole ChatML conversations
+    chunks: int = 40  # chunks processed (-1: all); 40 x 128 tokens took ~70 s on 2 cores
     threads: int = 2  # CPU threads (-t); a dep: llama.cpp promises no equal float sums at another count
     timeout_s: int = operational(3600)  # give up on llama-imatrix after this many seconds
 
@@ -103,7 +103,7 @@ def run(params: Params, f16_dir: Path, final_dir: Path, out_dir: Path, *, progre
             total=params.chunks if params.chunks > 0 else None,
             timeout=params.timeout_s,
         )
-        facts = validate_imatrix(out)
+        facts = verify_imatrix(out)
         chunks = int(facts["keys"]["imatrix.chunk_count"])
         io.write_meta(
             tmp,

@@ -21,8 +21,6 @@ from pathlib import Path
 from . import contract
 from .errors import ModelError
 
-DEFAULT_MAX_TOKENS = 64  # one corrected command; longer answers are cut (and count as wrong)
-
 
 def import_llama_cpp():
     """Import llama_cpp bound to the toolchain's libraries (LLAMA_CPP_LIB_PATH must be set first)."""
@@ -75,27 +73,35 @@ def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
 
 
 class Corrector:
-    """A loaded GGUF that corrects commands with the contract prompt."""
+    """A loaded GGUF that corrects commands with the contract prompt. `threads`, `n_ctx` and `max_tokens`
+    left None take `evaluate.Params`' defaults (their one home: evaluate measures what `fix` runs)."""
 
     def __init__(
         self,
         model_path: str | Path,
         *,
-        threads: int = 2,
-        n_ctx: int = 512,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
+        threads: int | None = None,
+        n_ctx: int | None = None,
+        max_tokens: int | None = None,
         seed: int = 0,
     ):
+        if threads is None or n_ctx is None or max_tokens is None:
+            from .evaluate import Params  # not at import time: evaluate imports this module
+
+            default = Params()
+            threads = default.threads if threads is None else threads
+            n_ctx = default.n_ctx if n_ctx is None else n_ctx
+            max_tokens = default.max_tokens if max_tokens is None else max_tokens
         llama_cpp = import_llama_cpp()
         path = Path(model_path)
         if not path.is_file():
-            raise ModelError(f"{path}: model file not found")
+            raise ModelError(f"{path}: model file not found", path=path)
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, seed=seed, verbose=False
             )
         except ValueError as e:  # llama-cpp-python's "Failed to load model from file"
-            raise ModelError(f"{path}: llama.cpp could not load it: {e}") from None
+            raise ModelError(f"{path}: llama.cpp could not load it: {e}", path=path) from None
         self.path, self.threads, self.max_tokens = path, threads, max_tokens
         self._states: dict = {}  # shell -> saved state after its system prompt (head_state)
         im_end = self.llm.tokenize(contract.IM_END.encode(), add_bos=False, special=True)

@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 import yaml
 
 from .errors import CmdCorrectError, ParamsError
-
-DEFAULT_PATH = Path("params.yaml")
+from .paths import PARAMS as DEFAULT_PATH
 
 # Section name -> "module:Class"; a test loads every section and every overlay through these.
 SECTIONS: dict[str, str] = {
@@ -252,6 +251,11 @@ def section(name: str, raw: dict | None = None, *, path: str | Path = DEFAULT_PA
     if raw is None:
         raw = load(path)
     return build(cls or section_class(name), raw.get(name) or {}, where=name, path=path)
+
+
+def base_seed(raw: dict, path: str | Path = DEFAULT_PATH) -> int:
+    """`base.seed` (typed, its default in `base.Params`): every stage that draws at random reads it here."""
+    return section("base", raw, path=path).seed
 
 
 def flatten(overlay: dict, prefix: str = "") -> dict[str, Any]:

@@ -15,7 +15,7 @@ ADAPTER = Path("models/adapter")  # train: PEFT adapter (+ adapter_config, meta.
 TRAIN_REPORT = Path("reports/train")  # train: dvclive metrics and plots
 FUSED = Path("models/fused")  # fuse: merged HF model
 F16 = Path("models/f16")  # convert: model-f16.gguf + meta.json
-BASE_GGUF = Path("models/base-gguf")  # convert_base: the untuned base model's model-f16.gguf (a baseline)
+BASE_GGUF = Path("models/base-gguf")  # base_gguf (convert --base): the untuned base model's model-f16.gguf (a baseline)
 IMATRIX = Path("models/imatrix")  # imatrix: imatrix.gguf + meta.json
 QUANT = Path("models/quant")  # quantize: model-<TYPE>.gguf per type + meta.json
 BASELINE_REPORT = Path("reports/baseline")  # baseline: the untuned base and thefuck on evaluate's cases
@@ -27,6 +27,8 @@ KAGGLE_KERNEL = Path("kaggle")  # the Kaggle kernel template and entry script (a
 SPLITS = ("train", "valid", "test")
 CALIBRATION = "calibration.txt"  # imatrix text, from the train split only
 HELDOUT = "heldout.txt"  # perplexity/KLD text, from the test split only
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # PEFT's adapter in ADAPTER: what fuse merges
+TRAIN_CONFIG = "train_config.json"  # in ADAPTER: train's resolved config; fuse checks the adapter against it
 
 
 def f16_gguf(folder: Path = F16) -> Path:

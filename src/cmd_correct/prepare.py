@@ -21,7 +21,7 @@ from pathlib import Path
 from . import contract
 from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
-from .errors import DataError, DataErrors
+from .errors import SHOWN, DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
 from .params import operational
 from .paths import CALIBRATION, HELDOUT, SPLITS
@@ -35,7 +35,7 @@ class Params:
     )  # share per split of rows (generate draws slot-value lanes) and groups
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
-    show: int = operational(20)  # problems printed in full; the rest are counted
+    show: int = operational(SHOWN)  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         problems = []
@@ -166,11 +166,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("validation", type=Path, help="validate's metrics (data/validation.json)")
     p.add_argument("out_dir", type=Path, help="output folder (data/final)")
     args = p.parse_args(argv)
-    from .generate import base_seed
-
     raw = params_mod.load(args.params)
     prm = params_mod.section("prepare", raw, path=args.params, cls=Params)
     with progress_bar() as progress:
-        result = run(prm, base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
+        result = run(prm, params_mod.base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
     print("prepare: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + f" -> {result.out_dir}")
     return 0

@@ -18,7 +18,7 @@ from . import io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
-from .gguf import GGUFInfo, inspect, run_tool, toolchain, validate
+from .gguf import GGUFInfo, inspect, run_tool, toolchain, verify
 from .params import operational
 
 # The type names llama-quantize 0.3.36's vendored llama.cpp accepts (tools/quantize/quantize.cpp).
@@ -73,8 +73,9 @@ FALLBACK_SUMMARY = re.compile(r"WARNING: (\d+) of (\d+) tensor\(s\) required fal
 
 @dataclass
 class Params:
-    types: list[str] = field(default_factory=lambda: ["Q4_K_M", "Q4_0", "Q8_0"])  # llama-quantize types to produce
-    use_imatrix: bool = True  # weight quantization errors by the imatrix (better low-bit quality)
+    # any llama-quantize types; each is evaluated (the card's quant table)
+    types: list[str] = field(default_factory=lambda: ["Q4_K_M", "Q4_0", "Q8_0"])
+    use_imatrix: bool = True  # weight the quantization error by the imatrix
     threads: int = operational(2)  # CPU threads (each block is quantized alone: the same bytes at any count)
     timeout_s: int = operational(3600)  # give up on one llama-quantize run after this many seconds
 
@@ -108,7 +109,10 @@ def parse_fallbacks(output: str) -> Fallbacks:
     summary = FALLBACK_SUMMARY.search(output)
     count = int(summary.group(1)) if summary else len(hits)
     if count != len(hits):
-        raise ModelError(f"llama-quantize reported {count} fallbacks but listed {len(hits)}: output format changed?")
+        raise ModelError(
+            f"llama-quantize reported {count} fallbacks but listed {len(hits)}: output format changed?",
+            field="fallbacks",
+        )
     return Fallbacks(
         count=count,
         of=int(summary.group(2)) if summary else None,
@@ -139,10 +143,14 @@ def run(
     io.check_output(out_dir, stage="quantize", inputs=inputs)  # before any work: never over someone's GGUF
     f16 = paths.f16_gguf(Path(f16_dir))
     if not f16.is_file():
-        raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
+        raise ModelError(f"{f16}: f16 GGUF not found (run convert)", path=f16)
     imatrix = paths.imatrix_gguf(Path(imatrix_dir)) if params.use_imatrix and imatrix_dir else None
     if params.use_imatrix and (imatrix is None or not imatrix.is_file()):
-        raise ModelError(f"{imatrix}: imatrix not found (run imatrix, or set quantize.use_imatrix: false)")
+        raise ModelError(
+            f"{imatrix}: imatrix not found (run imatrix, or set quantize.use_imatrix: false)",
+            path=imatrix,
+            param="quantize.use_imatrix",
+        )
     n_tensors = inspect(f16)["n_tensors"]
     done: list[Quantized] = []
     with io.atomic_dir(out_dir, stage="quantize", inputs=inputs) as tmp:
@@ -151,7 +159,7 @@ def run(
             out = paths.quant_gguf(qtype, tmp)
             args = [*(["--imatrix", imatrix] if imatrix else []), f16, out, qtype, params.threads]
             ran = run_tool("llama-quantize", args, timeout=params.timeout_s, task=f"quantize {qtype}")
-            info = validate(out, expect_tensors=n_tensors)
+            info = verify(out, expect_tensors=n_tensors)
             done.append(
                 Quantized(qtype, paths.quant_gguf(qtype, Path(out_dir)), info, parse_fallbacks(ran.output), ran.seconds)
             )

@@ -27,8 +27,8 @@ from . import card as card_mod
 from . import gate, io, paths
 from .cli import Progress, noop_progress
 from .errors import CmdCorrectError, OutputError, ReleaseError
+from .gate import TAG_PREFIX  # release tags are TAG_PREFIX + a semver version (the gate's references)
 
-TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version (gates.ref_tag_glob matches them)
 IMATRIX_IN_REPO = "imatrix/imatrix.gguf"  # not at the root: the `fix` CLI lists root *.gguf as models
 COMMIT_MESSAGE_FILE = "commit_message.txt"
 TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-release@users.noreply.github.com")
@@ -38,15 +38,16 @@ TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-r
 class Params:
     """The `release:` section."""
 
-    repo_id: str = "animeshkundu/cmd-correct"  # public tier
+    repo_id: str = "animeshkundu/cmd-correct"  # public tier (the user's plan)
     test_repo_id: str = "animeshkundu/cmd-correct-test"  # test tier, created private
-    model_name: str = "cmd-correct-smollm2-135m"  # uploaded as <model_name>.gguf at the repo root
+    model_name: str = "cmd-correct-smollm2-135m"  # the GGUF is uploaded as <model_name>.gguf at the repo root
     quant_type: str = "Q4_K_M"  # which models/quant/model-<TYPE>.gguf ships (must be gated)
-    license: str = "apache-2.0"  # card license
-    base_model: str | None = None  # Hub id for the card; None: base.model if a Hub id, else embedded_upstream
+    license: str = "apache-2.0"  # card license (SmolLM2 and Qwen3 are Apache-2.0)
+    base_model: str | None = None  # Hub id for the card; null: base.model if it is a Hub id, else embedded_upstream
     embedded_upstream: dict[str, str] = field(
         default_factory=lambda: {"embedded:smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct"}
     )  # where each embedded base model comes from upstream
+    # added to gguf, llama.cpp and the quant type
     tags: list[str] = field(default_factory=lambda: ["shell", "command-correction", "cmd-correct"])
 
     def validate(self) -> list[str]:
@@ -262,7 +263,9 @@ def run(
     """Check every precondition, build the card, then write the dry-run bundle or upload, verify and tag."""
     problems = preconditions(params, gates, raw, inp, version=version, dry_run=dry_run, token=token)
     if problems:
-        raise ReleaseError(f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems))
+        raise ReleaseError(
+            f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems), problems=problems
+        )
     repo_id = params.test_repo_id if tier == "test" else params.repo_id
     git_sha = _run(["git", "rev-parse", "HEAD"], inp.repo).stdout.strip()
     lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
@@ -402,7 +405,7 @@ def _upload(
             if f.blob_id != git_blob_sha1(data):  # a regular (non-LFS) file: the Hub gives its git blob id
                 problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_blob_sha1(data)[:12]}")
     if problems:
-        raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems))
+        raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems), problems=problems)
     progress("release", 3, 4)
     return info.commit_url
 

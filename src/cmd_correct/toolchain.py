@@ -120,7 +120,7 @@ class Toolchain:
     def tool(self, name: str) -> Path:
         path = self.bin / name
         if not path.exists():
-            raise ToolchainError(f"{path}: llama.cpp tool missing; run `make toolchain`")
+            raise ToolchainError(f"{path}: llama.cpp tool missing; run `make toolchain`", tool=path.name, path=path)
         return path
 
     def env(self) -> dict[str, str]:
@@ -146,7 +146,7 @@ def find() -> Toolchain:
     """The built toolchain for this machine, or a ToolchainError saying how to build it."""
     root = toolchain_dir()
     if not (root / "toolchain.json").exists():
-        raise ToolchainError(f"{root}: llama.cpp toolchain not built; run `make toolchain`")
+        raise ToolchainError(f"{root}: llama.cpp toolchain not built; run `make toolchain`", path=root)
     return Toolchain(root)
 
 
@@ -194,7 +194,7 @@ def build(*, jobs: int | None = None, log: Callable[[str], None] = _silent) -> T
     if (root / "toolchain.json").exists():
         return Toolchain(root)
     if shutil.which("cmake") is None:
-        raise ToolchainError("cmake not found: install it (Debian: apt-get install cmake)")
+        raise ToolchainError("cmake not found: install it (Debian: apt-get install cmake)", tool="cmake")
     work = root.with_name(root.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -210,7 +210,9 @@ def build(*, jobs: int | None = None, log: Callable[[str], None] = _silent) -> T
         subprocess.run(compile_, check=True)
     except subprocess.CalledProcessError as e:  # its own output is above; one line says which step failed
         step = " ".join(str(a) for a in e.cmd[:4])
-        raise ToolchainError(f"toolchain build failed: `{step} ...` exited {e.returncode} (output above)") from None
+        raise ToolchainError(
+            f"toolchain build failed: `{step} ...` exited {e.returncode} (output above)", tool=step
+        ) from None
     # Object files are not needed once linked; the cache keeps binaries, libraries and source.
     for sub in (work / "build").iterdir():
         if sub.name != "bin":

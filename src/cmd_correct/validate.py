@@ -29,7 +29,7 @@ from pathlib import Path
 from . import contract
 from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
-from .errors import DataError, DataErrors
+from .errors import SHOWN, DataError, ValidationError
 from .generate.mutations import near_key, within_one_edit
 from .io import check_output, iter_jsonl_lenient, sha256_file, write_json
 from .params import operational
@@ -64,7 +64,7 @@ class Params:
     max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
     max_chars: int = 200  # longest command or correction (150k default rows: at most 160 = generate.max_chars, p99 113)
     max_error_chars: int = 500  # longest error message (150k default rows: at most 249)
-    show: int = operational(20)  # problems printed in full; the rest are counted
+    show: int = operational(SHOWN)  # problems printed in full; the rest are counted per field
 
     def validate(self) -> list[str]:
         bad = [k for k in self.family_min if k not in contract.FAMILIES]
@@ -77,16 +77,6 @@ class Params:
 class Result:
     rows: int
     metrics: dict
-
-
-class ValidationError(DataErrors):
-    """Validation failed: the first problems in full, then counts per field."""
-
-    def __init__(self, problems: list[DataError], *, shown: int = 20):
-        super().__init__(problems, shown=shown)
-        by_field = Counter(p.field or "row" for p in problems)
-        counts = ", ".join(f"{k}: {v}" for k, v in sorted(by_field.items()))
-        self.args = (f"{self.args[0]}\nproblems per field: {counts}",)
 
 
 def check_row(

@@ -76,23 +76,26 @@ from . import bench, cases, exact, perplexity, plots
 @dataclass
 class Params:
     n_cases: int = 1000  # stratified sample of the test split (by shell x family); 0: the whole split
-    base_cases: int = 200  # the untuned base model's stratified sub-sample of those cases; 0: all of them
+    base_cases: int = 200  # the untuned base model's stratified share of those (it answers in prose)
     parallel: int = 16  # sequences decoded together for exact match (1: one case at a time)
-    latency_cases: int = 100  # stratified sub-sample timed one case at a time from an empty cache (as `fix`)
-    latency_threads: list[int] = field(default_factory=lambda: [1, 2])  # thread counts the latency is measured at
-    cached_prefix: bool = True  # also time the sample from a restored system-prompt state (advice to `fix`)
-    latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])  # variants timed at every
-    # latency_threads count and from a cached prefix; the others once, at `threads` (keeps evaluate's minutes)
+    latency_cases: int = 100  # stratified share timed one case at a time from an empty cache (as `fix`)
+    # thread counts latency is also measured at (1 and this machine's cores)
+    latency_threads: list[int] = field(default_factory=lambda: [1, 2])
+    cached_prefix: bool = True  # also time the latency sample from a restored system-prompt state
+    # variants timed at every latency_threads count and cached; the others once, at `threads`
+    latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
-    omp_wait_policy: Literal["passive", "active"] = "passive"  # active spins and skews latency 10-50x on busy cores
+    # OpenMP threads sleep instead of spinning (spinning skews latency 10-50x)
+    omp_wait_policy: Literal["passive", "active"] = "passive"
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
-    n_ctx: int = 512  # context of the evaluation model (prompt + answer fit in ~120 tokens)
+    n_ctx: int = 512  # context of the evaluation model (prompt + answer < 150 tokens)
     ppl_ctx: int = 128  # llama-perplexity chunk size (-c); KLD scores the second half of each chunk
-    ppl_chunks: int = 40  # chunks of held-out text for perplexity/KLD (-1: all)
+    ppl_chunks: int = 40  # held-out chunks for perplexity/KLD (-1: all); logits file ~100 KB/token
     bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
     bench_reps: int = 3  # llama-bench repetitions
-    baselines: list[Literal["base", "thefuck"]] = field(default_factory=lambda: ["base", "thefuck"])  # to run
-    scratch_dir: str | None = operational(None)  # where the f16 logits file goes (~100 KB per token); None: system temp
+    # the untuned base model (models/base-gguf) and thefuck's rules
+    baselines: list[Literal["base", "thefuck"]] = field(default_factory=lambda: ["base", "thefuck"])
+    scratch_dir: str | None = operational(None)  # folder for the f16 logits file (kept out of DVC); null: system temp
     timeout_s: int = operational(3600)  # give up on one llama.cpp tool run after this many seconds
 
     def validate(self) -> list[str]:
@@ -131,13 +134,13 @@ def variants(f16_dir: Path, quant_dir: Path) -> dict[str, dict]:
     """{"f16": {...}, "<TYPE>": {...}}: each GGUF to evaluate with what its stage recorded."""
     f16 = paths.f16_gguf(f16_dir)
     if not f16.is_file():
-        raise ModelError(f"{f16}: f16 GGUF not found (run convert)")
+        raise ModelError(f"{f16}: f16 GGUF not found (run convert)", path=f16)
     out = {"f16": {"gguf": f16}}
     meta = io.read_json(Path(quant_dir) / "meta.json")
     for qtype, info in meta.get("types", {}).items():
         gguf = paths.quant_gguf(qtype, quant_dir)
         if not gguf.is_file():
-            raise ModelError(f"{gguf}: listed in {quant_dir}/meta.json but missing (rerun quantize)")
+            raise ModelError(f"{gguf}: listed in {quant_dir}/meta.json but missing (rerun quantize)", path=gguf)
         out[qtype] = {"gguf": gguf, "fallback_tensors": info.get("fallback_tensors")}
     return out
 
@@ -154,12 +157,12 @@ def _is_metrics(path: Path) -> bool:
     return isinstance(found, dict) and {"settings", "baselines"} <= set(found)
 
 
-def sample_seed(raw: dict, path: str | Path) -> int:
-    """base.seed, which picks the evaluation sample (evaluate and baseline must agree on it)."""
-    value = (raw.get("base") or {}).get("seed")
-    if not isinstance(value, int):
-        raise ParamsError(path, ["base.seed: required (an integer) for the evaluation sample"])
-    return value
+DECODING = ("threads", "n_ctx", "max_tokens", "parallel")  # the fields `decoding()` reads
+
+
+def decoding(params: Params) -> dict:
+    """How the evaluation model decodes (`exact.run_model`'s keywords): the same for every variant and baseline."""
+    return {name: getattr(params, name) for name in DECODING}
 
 
 def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple[dict, dict[str, dict]]:
@@ -187,14 +190,11 @@ def exact_and_speed(
         info["gguf"],
         sample,
         timed=timed,
-        threads=params.threads,
-        n_ctx=params.n_ctx,
-        max_tokens=params.max_tokens,
         seed=seed,
-        parallel=params.parallel,
         latency_threads=params.latency_threads if name in params.latency_sweep else (),
         cached_head=params.cached_prefix and name in params.latency_sweep,
         progress=progress,
+        **decoding(params),
     )
     m = exact.score(sample, ran.answers) | exact.speed(ran.timed) | exact.latency(ran)
     m |= {
@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             final_dir=args.final_dir,
             metrics_path=args.metrics,
             report_dir=args.report_dir,
-            seed=sample_seed(raw, args.params),
+            seed=params_mod.base_seed(raw, args.params),  # picks the sample: baseline reads the same
             progress=progress,
         )
     m = res.metrics

@@ -17,12 +17,12 @@ def parse_bench_json(text: str) -> dict:
     try:
         rows = json.loads(m.group(0)) if m else None
     except ValueError as e:
-        raise ToolError(f"llama-bench: unreadable JSON results ({e})") from None
+        raise ToolError(f"llama-bench: unreadable JSON results ({e})", tool="llama-bench") from None
     if not isinstance(rows, list):
-        raise ToolError("llama-bench: no JSON results in its output")
+        raise ToolError("llama-bench: no JSON results in its output", tool="llama-bench")
     gen = [r for r in rows if r.get("n_gen", 0) > 0 and r.get("n_prompt", 0) == 0]
     if not gen:
-        raise ToolError("llama-bench: no text-generation result in its JSON")
+        raise ToolError("llama-bench: no text-generation result in its JSON", tool="llama-bench")
     r = gen[0]
     return {
         "tokens_per_s": round(float(r["avg_ts"]), 1),

@@ -31,7 +31,7 @@ def parse_ppl(text: str) -> dict:
     """{"ppl", "ppl_stderr"} from a perplexity (or --kl-divergence-base) run's "Final estimate" line."""
     m = FINAL_PPL.search(text)
     if not m:
-        raise ToolError("llama-perplexity: no 'Final estimate: PPL = ...' line in its output")
+        raise ToolError("llama-perplexity: no 'Final estimate: PPL = ...' line in its output", tool="llama-perplexity")
     return {"ppl": float(m.group(1)), "ppl_stderr": float(m.group(2))}
 
 
@@ -40,7 +40,8 @@ def parse_kld(text: str) -> dict:
     if "KL divergence statistics" not in text:
         raise ToolError(
             "llama-perplexity --kl-divergence printed no statistics: it needs at least 100 scored "
-            "tokens (evaluate.ppl_chunks x ppl_ctx / 2) and enough held-out text for them"
+            "tokens (evaluate.ppl_chunks x ppl_ctx / 2) and enough held-out text for them",
+            tool="llama-perplexity",
         )
     out, missing = {}, []
     for key, pattern in KLD_FIELDS.items():
@@ -50,7 +51,7 @@ def parse_kld(text: str) -> dict:
         else:
             missing.append(key)
     if missing:
-        raise ToolError(f"llama-perplexity --kl-divergence: output lacks {', '.join(missing)}")
+        raise ToolError(f"llama-perplexity --kl-divergence: output lacks {', '.join(missing)}", tool="llama-perplexity")
     return out
 
 

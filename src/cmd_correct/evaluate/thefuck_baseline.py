@@ -59,9 +59,13 @@ def suggest(cases: list[Case], *, timeout: float = 600, progress: Progress = noo
                     timeout=timeout,
                 )
             except subprocess.TimeoutExpired:
-                raise ToolError(f"thefuck baseline ({shell}): timed out after {timeout:.0f} s") from None
+                raise ToolError(
+                    f"thefuck baseline ({shell}): timed out after {timeout:.0f} s", tool="thefuck"
+                ) from None
         if p.returncode != 0:
-            raise ToolError(f"thefuck baseline ({shell}) failed: {(p.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise ToolError(
+                f"thefuck baseline ({shell}) failed: {(p.stderr.strip().splitlines() or ['?'])[-1]}", tool="thefuck"
+            )
         out.update(json.loads(p.stdout.strip().splitlines()[-1]))
     progress("thefuck", len(todo), len(todo))
     return out

@@ -51,7 +51,7 @@ from pathlib import Path
 from .. import contract
 from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
-from ..errors import CmdCorrectError, ParamsError
+from ..errors import ExhaustedError
 from ..io import check_output
 from . import mistakes
 from .mutations import near_key, within_one_edit
@@ -169,10 +169,6 @@ class Result:
     counts: dict[str, dict[str, int]]  # shell -> family -> rows
 
 
-class ExhaustedError(CmdCorrectError, RuntimeError):
-    """The templates cannot produce enough distinct rows for one shell/family cell."""
-
-
 def allocate(total: int, shell_weights: dict[str, float], family_weights: dict[str, float]) -> dict[tuple, int]:
     """Rows per (shell, family), rounding by largest remainder so the cells sum to `total` exactly."""
     cells = [(s, f) for s in contract.SHELLS for f in contract.FAMILIES]
@@ -222,10 +218,7 @@ def run(
                 draws += 1
                 builder.begin(rng)
                 if draws > limit:
-                    raise ExhaustedError(
-                        f"generate: only {got} of {want} distinct {shell}/{family} rows after "
-                        f"{limit} draws; lower generate.rows or add templates"
-                    )
+                    raise ExhaustedError(shell, family, got, want, limit)
                 try:
                     if family == "natural":
                         row = builder.natural(rng)
@@ -270,14 +263,6 @@ def run(
     return Result(Path(out_dir), done, table)
 
 
-def base_seed(raw: dict, path: str | Path) -> int:
-    """`base.seed` from the loaded params file."""
-    seed = (raw.get("base") or {}).get("seed", 42)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ParamsError(path, [f"base.seed: expected int, got {seed!r}"])
-    return seed
-
-
 def main(argv: list[str]) -> int:
     p = parser("generate", __doc__.split("\n\n")[0])
     p.add_argument("out_dir", type=Path, help="output folder (data/generated)")
@@ -288,6 +273,6 @@ def main(argv: list[str]) -> int:
 
     split = params_mod.section("prepare", raw, path=args.params, cls=PrepareParams).split
     with progress_bar() as progress:
-        result = run(prm, base_seed(raw, args.params), args.out_dir, progress, split=split)
+        result = run(prm, params_mod.base_seed(raw, args.params), args.out_dir, progress, split=split)
     print(f"generate: {result.rows} rows -> {result.out_dir}")
     return 0

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from .. import io
 from ..errors import ModelError
+from ..paths import ADAPTER_FILES, TRAIN_CONFIG
 from . import data
 
 CHECKPOINT = "checkpoint"  # the resumable state's folder, inside a backend's checkpoint folder
 STATE = "state.json"  # step, fingerprint, log history and counters of a checkpoint
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # PEFT's adapter, what fuse reads
 # What train's folders hold, so one without meta.json (a run killed before it was written) is still ours.
-ADAPTER_DIR_FILES = (*ADAPTER_FILES, "train_config.json", "meta.json", "kaggle", "mlx")
+ADAPTER_DIR_FILES = (*ADAPTER_FILES, TRAIN_CONFIG, "meta.json", "kaggle", "mlx")
 REPORT_FILES = ("metrics.json", "plots", "report.html", "report.md", "params.yaml", "dvc.yaml", "meta.json")
 
 
@@ -27,7 +27,7 @@ def base_tokenizer(base_dir: Path):
     from transformers import AutoTokenizer
 
     if not (base_dir / "config.json").is_file():
-        raise ModelError(f"{base_dir}: no config.json (run the base stage first)")
+        raise ModelError(f"{base_dir}: no config.json (run the base stage first)", path=base_dir / "config.json")
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     data.check_template(tokenizer)
     return tokenizer

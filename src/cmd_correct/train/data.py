@@ -63,7 +63,8 @@ def check_template(tokenizer) -> None:
     expected = contract.render_prompt(shell, command)
     if rendered != expected:
         raise ModelError(
-            f"the base model's chat template renders {rendered!r}, but the consumer contract sends {expected!r}"
+            f"the base model's chat template renders {rendered!r}, but the consumer contract sends {expected!r}",
+            field="chat_template",
         )
 
 

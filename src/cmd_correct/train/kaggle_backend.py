@@ -52,17 +52,20 @@ class KaggleParams:
     # Names, visibility, internet and waiting say where and how the kernel runs, not what it trains: operational
     # (no params deps). `accelerator` (the GPU's numerics) and `upload_base` (which base copy it trains on): deps.
     kernel_slug: str = operational("cmd-correct-train")  # kernel name under the user's account
-    dataset_slug: str = operational("cmd-correct-data")  # dataset holding the train/valid splits, params and wheel
-    dataset_license: str = operational("CC0-1.0")  # license of that (private) dataset; Kaggle requires one
-    accelerator: str = "NvidiaTeslaT4"  # Kaggle machine shape (GPU type) of the kernel run
-    internet: bool = operational(True)  # kernel internet: pip installs our wheel's dependencies, Hub ids download
+    # private dataset: train/valid splits, params, our wheel (+ base.zip)
+    dataset_slug: str = operational("cmd-correct-data")
+    dataset_license: str = operational("CC0-1.0")  # license of that dataset; Kaggle requires one
+    accelerator: str = "NvidiaTeslaT4"  # machine shape of the kernel run (T4 x1: 16 GB, fp16, no bf16)
+    internet: bool = operational(True)  # pip installs our wheel's dependencies; Hub base models download
     private: bool = operational(True)  # keep the kernel private
-    upload_base: bool = False  # attach models/base to the dataset instead of rebuilding it in the kernel
-    session_timeout: int = operational(0)  # kernel run limit in seconds that Kaggle enforces (0: Kaggle's default)
-    poll_interval: float = operational(30.0)  # seconds between status polls (doubles up to poll_max)
+    # attach models/base to the dataset (false: rebuild it in the kernel; a local base.model is always attached)
+    upload_base: bool = False
+    session_timeout: int = operational(0)  # kernel run limit in seconds (0: Kaggle's own, 12 h on GPU)
+    poll_interval: float = operational(30.0)  # seconds between status polls, doubling up to poll_max
     poll_max: float = operational(300.0)  # longest wait between polls
-    timeout: float = operational(12.5 * 3600.0)  # give up waiting for the dataset or the kernel (GPU sessions: 12 h)
-    call_timeout: float = operational(900.0)  # give up on one kaggle client call (an upload or download) after this
+    # give up waiting for the dataset or the kernel (12.5 h: past a GPU session)
+    timeout: float = operational(12.5 * 3600.0)
+    call_timeout: float = operational(900.0)  # give up on one kaggle client call (upload, download) after 15 min
 
     def validate(self) -> list[str]:
         problems = []
@@ -103,7 +106,9 @@ def credentials() -> tuple[str, str]:
     except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError):
         raise ToolError(
             "train.backend=kaggle needs Kaggle credentials: set KAGGLE_USERNAME and KAGGLE_KEY, or write "
-            f'{path} with {{"username": ..., "key": ...}} (kaggle.com > Settings > API > Create New Token)'
+            f'{path} with {{"username": ..., "key": ...}} (kaggle.com > Settings > API > Create New Token)',
+            tool="kaggle",
+            path=path,
         ) from None
 
 
@@ -154,10 +159,10 @@ class Client:
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.call_timeout)
             except subprocess.TimeoutExpired:
-                raise ToolError(f"kaggle {op}: no answer within {self.call_timeout:.0f} s") from None
+                raise ToolError(f"kaggle {op}: no answer within {self.call_timeout:.0f} s", tool="kaggle") from None
             if proc.returncode != 0 or not out.is_file():
                 tail = scrub((proc.stdout + proc.stderr).strip(), *self.secrets)[-1500:]
-                raise ToolError(f"kaggle {op} failed (exit {proc.returncode}): {tail}")
+                raise ToolError(f"kaggle {op} failed (exit {proc.returncode}): {tail}", tool="kaggle")
             return scrub_obj(json.loads(out.read_text(encoding="utf-8")), self.secrets)  # errors, messages
 
 
@@ -203,7 +208,9 @@ def kernel_source() -> Path:
     folder = Path(__file__).resolve().parents[3] / "kaggle"
     missing = [f for f in KERNEL_FILES if not (folder / f).is_file()]
     if missing:
-        raise ToolError(f"{folder}: missing {', '.join(missing)} (run from a checkout of cmd-correct)")
+        raise ToolError(
+            f"{folder}: missing {', '.join(missing)} (run from a checkout of cmd-correct)", tool="kaggle", path=folder
+        )
     return folder
 
 
@@ -211,7 +218,11 @@ def build_wheel(dest: Path) -> Path:
     """Our package as a wheel (pip, no dependencies), for the kernel to install."""
     root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file():
-        raise ToolError(f"{root}: no pyproject.toml; the kaggle backend needs a source checkout to build a wheel")
+        raise ToolError(
+            f"{root}: no pyproject.toml; the kaggle backend needs a source checkout to build a wheel",
+            tool="pip",
+            path=root,
+        )
     with tempfile.TemporaryDirectory(prefix="cmd-correct-wheel-") as tmp:
         # Build from a copy: an in-tree build would leave build/ and egg-info files in the checkout.
         src = Path(tmp) / "src"
@@ -224,10 +235,10 @@ def build_wheel(dest: Path) -> Path:
         cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", str(dest)]
         proc = subprocess.run([*cmd, str(src)], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise ToolError(f"pip wheel failed: {(proc.stdout + proc.stderr).strip()[-1500:]}")
+            raise ToolError(f"pip wheel failed: {(proc.stdout + proc.stderr).strip()[-1500:]}", tool="pip")
     wheels = sorted(dest.glob("cmd_correct-*.whl"))
     if not wheels:
-        raise ToolError(f"pip wheel wrote no cmd_correct wheel to {dest}")
+        raise ToolError(f"pip wheel wrote no cmd_correct wheel to {dest}", tool="pip", path=dest)
     return wheels[-1]
 
 
@@ -236,7 +247,7 @@ def base_params(base_dir: Path) -> dict:
     meta_path = base_dir / "meta.json"
     params = dict(io.read_json(meta_path).get("params") or {})
     if not params.get("model"):
-        raise ModelError(f"{meta_path}: no params.model; rerun the base stage")
+        raise ModelError(f"{meta_path}: no params.model; rerun the base stage", path=meta_path, field="params.model")
     return params
 
 
@@ -319,7 +330,7 @@ def upload(client: Client, bundle: Path, ref: str, notes: str) -> str:
         else client("dataset_create", folder=str(bundle))
     )
     if (r.get("status") or "").lower() != "ok" or r.get("error"):
-        raise ToolError(f"kaggle dataset {ref}: upload refused: {r.get('error') or r.get('status')}")
+        raise ToolError(f"kaggle dataset {ref}: upload refused: {r.get('error') or r.get('status')}", tool="kaggle")
     return r.get("url") or ""
 
 
@@ -342,7 +353,11 @@ def poll(
             return state
         elapsed = clock() - start
         if elapsed >= timeout:
-            raise ToolError(f"{what}: not finished after {elapsed:.0f} s (train.kaggle.timeout={timeout:.0f})")
+            raise ToolError(
+                f"{what}: not finished after {elapsed:.0f} s (train.kaggle.timeout={timeout:.0f})",
+                tool="kaggle",
+                param="train.kaggle.timeout",
+            )
         progress(what, int(elapsed), int(timeout))
         sleep(min(interval, max(timeout - elapsed, 0.0)))
         interval = min(interval * 2, longest)
@@ -352,33 +367,47 @@ def verify_output(out: Path, manifest: dict, base_dir: Path) -> dict:
     """Check the downloaded kernel output; returns the kernel's result.json. Raises ModelError naming the file."""
     result_path = out / RESULT
     if not result_path.is_file():
-        raise ModelError(f"{out}: the kernel wrote no {RESULT} (see the kernel log)")
+        raise ModelError(f"{out}: the kernel wrote no {RESULT} (see the kernel log)", path=out / RESULT)
     result = io.read_json(result_path)
     if result.get("status") != "ok":
-        raise ModelError(f"{result_path}: the kernel reports status {result.get('status')!r}: {result.get('error')}")
+        raise ModelError(
+            f"{result_path}: the kernel reports status {result.get('status')!r}: {result.get('error')}",
+            path=result_path,
+            field="status",
+        )
     if result.get("bundle") != manifest["id"]:
         raise ModelError(
             f"{result_path}: trained on bundle {result.get('bundle')}, uploaded {manifest['id']} "
-            "(an older kernel run, or the kernel saw an older dataset version; rerun)"
+            "(an older kernel run, or the kernel saw an older dataset version; rerun)",
+            path=result_path,
+            field="bundle",
         )
     adapter = out / "adapter"
     for name in ADAPTER_FILES:
         path = adapter / name
         if not path.is_file():
-            raise ModelError(f"{path}: missing from the kernel output")
+            raise ModelError(f"{path}: missing from the kernel output", path=path)
     for name, digest in (result.get("files") or {}).items():
         path = out / name
         if not path.is_file() or io.sha256_file(path) != digest:
-            raise ModelError(f"{path}: missing or not the file the kernel wrote (sha256 mismatch)")
+            raise ModelError(
+                f"{path}: missing or not the file the kernel wrote (sha256 mismatch)", path=path, field="sha256"
+            )
     cfg = io.read_json(adapter / "adapter_config.json")
     if cfg.get("peft_type") != "LORA":
-        raise ModelError(f"{adapter / 'adapter_config.json'}: peft_type {cfg.get('peft_type')!r}, expected LORA")
+        raise ModelError(
+            f"{adapter / 'adapter_config.json'}: peft_type {cfg.get('peft_type')!r}, expected LORA",
+            path=adapter / "adapter_config.json",
+            field="peft_type",
+        )
     from safetensors import safe_open
 
     with safe_open(str(adapter / "adapter_model.safetensors"), "np") as f:
         keys = list(f.keys())
     if not keys or not all(".lora_A." in k or ".lora_B." in k for k in keys):
-        raise ModelError(f"{adapter / 'adapter_model.safetensors'}: not LoRA A/B tensors")
+        raise ModelError(
+            f"{adapter / 'adapter_model.safetensors'}: not LoRA A/B tensors", path=adapter / "adapter_model.safetensors"
+        )
     local = base_dir / "meta.json"
     remote = result.get("base") or {}
     if local.is_file():
@@ -386,7 +415,9 @@ def verify_output(out: Path, manifest: dict, base_dir: Path) -> dict:
         if (mine.get("source"), mine.get("sha256")) != (remote.get("source"), remote.get("sha256")):
             raise ModelError(
                 f"{local}: the kernel trained on base {remote.get('source')} ({remote.get('sha256')}), "
-                f"not this one ({mine.get('source')}, {mine.get('sha256')})"
+                f"not this one ({mine.get('source')}, {mine.get('sha256')})",
+                path=local,
+                field="base",
             )
     return result
 
@@ -407,7 +438,7 @@ def train(
     for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before a GPU session
         io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
     if importlib.util.find_spec("kaggle") is None:
-        raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'")
+        raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'", tool="kaggle")
     owner, key = credentials()
     secrets = secret_forms(key, owner)
     session = _Session(Client(key, params.kaggle.call_timeout, owner), params.kaggle, owner, progress, sleep)
@@ -492,7 +523,7 @@ def _upload_data(k: _Session, params, seed: int, data_dir: Path, base_dir: Path,
     def dataset_ready() -> str | None:
         status = k.client("dataset_status", ref=k.dataset_ref)["status"]
         if status == "failed":
-            raise ToolError(f"kaggle dataset {k.dataset_ref}: processing failed")
+            raise ToolError(f"kaggle dataset {k.dataset_ref}: processing failed", tool="kaggle")
         return status if status == "ready" else None
 
     k.wait(dataset_ready, "kaggle: dataset processing")
@@ -508,7 +539,7 @@ def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
     limit = str(k.kp.session_timeout) if k.kp.session_timeout else None  # Kaggle's run limit, seconds
     pushed = k.client("kernel_push", folder=str(kernel), timeout=limit)
     if pushed.get("error"):
-        raise ToolError(f"kaggle kernel {k.kernel_ref}: push refused: {pushed['error']}")
+        raise ToolError(f"kaggle kernel {k.kernel_ref}: push refused: {pushed['error']}", tool="kaggle")
     failure: dict = {}
     k.sleep(k.kp.poll_interval)  # right after a push the status may still be the previous run's
 
@@ -529,7 +560,8 @@ def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
         raise ToolError(
             f"kaggle kernel {k.kernel_ref} ended {state}: {failure.get('failure_message') or 'no message'}"
             + (f"\nentry script: {scrub(str(said), *secrets)}" if said else "")
-            + (f"\nlog tail:\n{tail}" if tail else "")
+            + (f"\nlog tail:\n{tail}" if tail else ""),
+            tool="kaggle",
         )
     return pushed, files
 

@@ -170,7 +170,9 @@ def lora_keys(model, targets: list[str]) -> list[str]:
     found = {k.split(".")[-1] for k in keys}
     missing = [t for t in targets if t not in found]
     if missing:
-        raise ModelError(f"train.target_modules: {', '.join(missing)} not found in the model's blocks")
+        raise ModelError(
+            f"train.target_modules: {', '.join(missing)} not found in the model's blocks", param="train.target_modules"
+        )
     return keys
 
 
@@ -188,7 +190,7 @@ def to_peft(weights: dict[str, Any]) -> dict[str, Any]:
         stem, leaf = name.rsplit(".", 1)
         peft_leaf = {"lora_a": "lora_A", "lora_b": "lora_B"}.get(leaf)
         if peft_leaf is None:
-            raise ModelError(f"mlx adapter tensor {name}: not a LoRA a/b matrix")
+            raise ModelError(f"mlx adapter tensor {name}: not a LoRA a/b matrix", field=name)
         out[f"{PEFT_PREFIX}{stem}.{peft_leaf}.weight"] = np.ascontiguousarray(np.array(w.astype(mx.float32)).T)
     return out
 
@@ -387,7 +389,7 @@ def train(
     try:
         model, _ = load(str(base_dir))
     except (FileNotFoundError, ValueError) as e:
-        raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}") from None
+        raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}", path=base_dir) from None
     if params.dtype != "float32":
         model.set_dtype(getattr(mx, params.dtype))  # mlx has no autocast: the frozen weights are cast
     progress("train (mlx): load", 1, 1)

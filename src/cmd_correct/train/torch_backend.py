@@ -41,7 +41,7 @@ def pick_device(name: str) -> str:
     if name == "auto":
         return next(d for d in ("cuda", "mps", "cpu") if available[d])
     if not available[name]:
-        raise ModelError(f"train.device={name}, but torch sees no {name} device here (use auto)")
+        raise ModelError(f"train.device={name}, but torch sees no {name} device here (use auto)", param="train.device")
     return name
 
 
@@ -273,7 +273,7 @@ def train(
         optimizer.zero_grad(set_to_none=True)
         scheduler.step()
         if not math.isfinite(step_loss):
-            raise ModelError(f"train loss became {step_loss} at step {step + 1}; lower train.lr")
+            raise ModelError(f"train loss became {step_loss} at step {step + 1}; lower train.lr", param="train.lr")
         seconds += time.perf_counter() - t0
         tokens += step_tokens  # sequence tokens trained on (a shared prefix counts once per row)
         examples += sum(ids.shape[0] for ids, *_ in tensors)
