@@ -205,7 +205,7 @@ def test_rows_go_to_the_split_their_slot_values_come_from(final: Path, small_gen
     for split in values:
         for r in rows(final, split):
             g = gen[r["id"]]
-            assert split == (g["split"] or prepare.assign(g["template"], DATA_SEED, prepare.Params().split))
+            assert split == (g["split"] or prepare.assign(g["group"], DATA_SEED, prepare.Params().split))
             values[split].update(g["slots"].values())
     assert values["test"] and not values["test"] & values["train"] and not values["valid"] & values["train"]
     meta = json.loads((final / "meta.json").read_text())

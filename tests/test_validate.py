@@ -131,13 +131,13 @@ def test_one_correction_in_two_groups(small_generated: Path, tmp_path: Path):
     path = gen / "single.jsonl"
     lines = path.read_text().splitlines()
     first, other = json.loads(lines[0]), json.loads(lines[40])
-    assert first["template"] != other["template"]
+    assert first["group"] != other["group"]
     other["correction"] = first["correction"]
     lines[40] = json.dumps(other)
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataErrors) as exc:
         run(gen, tmp_path / "v.json")
-    [problem] = [p for p in exc.value.problems if p.field == "template"]
+    [problem] = [p for p in exc.value.problems if p.field == "group"]
     assert (problem.path, problem.line) == (str(path), 41) and f"{path}:1" in problem.reason
 
 
@@ -236,7 +236,7 @@ def test_the_group_check_compares_corrections_like_the_scorer(small_generated: P
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataErrors) as exc:
         run(gen, tmp_path / "v.json")
-    [problem] = [p for p in exc.value.problems if p.field == "template"]
+    [problem] = [p for p in exc.value.problems if p.field == "group"]
     assert (problem.path, problem.line) == (str(path), 41)
 
 
@@ -316,7 +316,7 @@ def _not_in_row(rows: list[dict]) -> int:
 
 def _two_splits(rows: list[dict]) -> int:
     a, b = _slotted(rows, "train"), _slotted(rows, "test")
-    rows[b].update(correction=rows[a]["correction"], template=rows[a]["template"], slots={})
+    rows[b].update(correction=rows[a]["correction"], group=rows[a]["group"], slots={})
     return max(a, b)
 
 

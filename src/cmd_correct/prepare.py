@@ -2,7 +2,7 @@
 
 Usage: python -m cmd_correct prepare GENERATED_DIR VALIDATION_JSON OUT_DIR [--params params.yaml]
 
-Rows are split by group (`template`: one per correct command), so no correct command appears in two
+Rows are split by group (`group`: one per correct command), so no correct command appears in two
 splits; a row that names its `split` goes there (generate names the lane its slot values come from, so
 test holds file names, branches, hosts... that train never showed). A hand-edited row whose correction
 (as the scorer compares it) also lives in another split is refused, and so is data whose files differ
@@ -61,12 +61,12 @@ def _unit(seed: int, key: str) -> float:
 
 def place(row: dict, seed: int, split: dict[str, float]) -> str:
     """A row's split: the one it names (its slot values' lane), else its group's."""
-    return row.get("split") or assign(row["template"], seed, split)
+    return row.get("split") or assign(row["group"], seed, split)
 
 
-def assign(template: str, seed: int, split: dict[str, float]) -> str:
+def assign(group: str, seed: int, split: dict[str, float]) -> str:
     """The split of a group: by a hash of the group key, so it never depends on the other rows."""
-    u, edge = _unit(seed, template), 0.0
+    u, edge = _unit(seed, group), 0.0
     for name in SPLITS:
         edge += split[name]
         if u < edge:
@@ -141,7 +141,7 @@ def run(
         for fname, chosen in texts.items():
             with (tmp / fname).open("w", encoding="utf-8") as f:
                 f.writelines(contract.render_conversation(r["shell"], r["command"], r["correction"]) for r in chosen)
-        groups = {name: len({r["template"] for r in splits[name]}) for name in SPLITS}
+        groups = {name: len({r["group"] for r in splits[name]}) for name in SPLITS}
         by_lane = {name: sum(r["split"] is not None for r in splits[name]) for name in SPLITS}
         shells = {name: {s: sum(r["shell"] == s for r in splits[name]) for s in contract.SHELLS} for name in SPLITS}
         write_meta(

@@ -7,7 +7,7 @@ empty or null correction, a correction equal to its input, a multi-line command 
 characters in any field (C0/C1 but tab, so ANSI escapes and a bare CR; U+2028/2029), special-token text
 (ChatML markers and the like) in a command or correction, a command or correction longer than
 `max_chars` or an error longer than `max_error_chars`, exact duplicates (same shell and input),
-duplicate ids, one correction (as the scorer compares it) under two split groups (`template`) or two
+duplicate ids, one correction (as the scorer compares it) under two split groups (`group`) or two
 splits (`split`), and slot values (`slots`) that are not text of the row, that have no split, or that
 one split shares with another (the test must measure copying values train never showed).
 File checks: every family file present, UTF-8 and not empty. Dataset checks: share per shell and per
@@ -46,7 +46,7 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "correction": (str,),
     "edit": (str,),
     "error": (str, type(None)),
-    "template": (str,),
+    "group": (str,),  # the split group (generate.templates.group_key): prepare keeps a group in one split
     "split": (str, type(None)),  # the split the row's slot values belong to; null: prepare places it by group
     "slots": (dict,),  # slot name -> the value the row shows (generate.slots); {} when none
 }
@@ -232,16 +232,16 @@ class Counts:
         return round(counter[key] / self.rows, 6) if self.rows else 0.0
 
 
-def template_conflicts(rows: list[tuple]) -> list[DataError]:
+def group_conflicts(rows: list[tuple]) -> list[DataError]:
     """Rows whose correction (as the scorer compares it) already stands under another split group or split."""
     problems = []
-    group_of: dict[str, tuple[str, str | None, str]] = {}  # correction -> (template, split, first place)
+    group_of: dict[str, tuple[str, str | None, str]] = {}  # correction -> (group, split, first place)
     for path, line, r in rows:
         key = contract.normalise_target(r["correction"])
-        template, split, first = group_of.setdefault(key, (r["template"], r["split"], f"{path}:{line}"))
-        if template != r["template"]:  # prepare splits by template: this correction could land in two splits
-            reason = f"{r['template']!r}, but the same correction is in group {template!r} at {first}"
-            problems.append(DataError(path, line, "template", reason))
+        group, split, first = group_of.setdefault(key, (r["group"], r["split"], f"{path}:{line}"))
+        if group != r["group"]:  # prepare splits by group: this correction could land in two splits
+            reason = f"{r['group']!r}, but the same correction is in group {group!r} at {first}"
+            problems.append(DataError(path, line, "group", reason))
         elif split != r["split"]:
             reason = f"{r['split']!r}, but the same correction is in split {split!r} at {first}"
             problems.append(DataError(path, line, "split", reason))
@@ -344,7 +344,7 @@ def metrics(
         "trivial_edit_rate": round(counts.trivial / n, 6),
         "near_duplicate_rate": round(counts.near_dups / n, 6),
         "with_error_message_rate": round(counts.with_error / n, 6),
-        "groups": len({r["template"] for _, _, r in rows}),
+        "groups": len({r["group"] for _, _, r in rows}),
         "shell_share": {s: counts.share(counts.shells, s) for s in contract.SHELLS},
         "shell_target": dict(shell_targets),
         "family_share": {f: counts.share(counts.families, f) for f in contract.FAMILIES},
@@ -369,7 +369,7 @@ def run(
     hashes = data_hashes(gen_dir)  # before reading: a file edited during the run then fails prepare's check
     limits = {"command": params.max_chars, "correction": params.max_chars, "error": params.max_error_chars}
     rows, problems = read_rows(gen_dir, progress, "validate", limits=limits)
-    problems += template_conflicts(rows) + slot_leaks(rows)
+    problems += group_conflicts(rows) + slot_leaks(rows)
     counts = Counts.of(rows)
     problems += dataset_problems(params, counts, shell_targets, family_targets, gen_dir)
     if problems:

@@ -19,7 +19,7 @@ and params give byte-identical files. One JSON object per line:
   edit        str   what was applied, "+"-joined: adjacent-key, transpose, deletion, insertion,
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
-  template    str   the split group: one key per correct command text (prepare keeps a group in one split)
+  group       str   the split group: one key per correct command text (prepare keeps a group in one split)
   split       str | null  the split the row's slot values come from (train | valid | test; drawn per row
                     with prepare.split's shares); null when the row has none: prepare places it by group
   slots       dict  slot name -> the value the row shows (`{file}` -> "src/api/handlers.go"); values are

@@ -250,7 +250,7 @@ def _row(shell, family, category, tool, command, correction, edit, error):
         "correction": correction,
         "edit": edit,
         "error": error,
-        "template": group_key(correction),
+        "group": group_key(correction),
     }
 
 
@@ -512,7 +512,7 @@ class Builder:
             return None
         parts_broken = rendered[:k] + [broken["command"]] + rendered[k + 1 :]
         command = join_chain(self.shell, parts_broken)
-        broken.update(command=command, correction=correct, template=group_key(correct))
+        broken.update(command=command, correction=correct, group=group_key(correct))
         return broken
 
     # ---- categories ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from ..io import atomic_dir, write_jsonl, write_meta
 from ..params import recorded
 
 FIELDS = (
-    "id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "template", "split", "slots",
+    "id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "group", "split", "slots",
 )  # fmt: skip
 
 
