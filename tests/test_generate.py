@@ -184,10 +184,12 @@ def test_categories_and_tools_are_covered(rows: list[dict]):
 
 
 def test_params_are_checked():
-    with pytest.raises(ParamsError, match="shell_weights"):
+    with pytest.raises(ParamsError) as exc:
         params.build(generate.Params, {"shell_weights": {"bash": 1.0}}, where="generate")
-    with pytest.raises(ParamsError, match="rows"):
+    assert exc.value.params == ("generate.shell_weights",)
+    with pytest.raises(ParamsError) as exc:
         params.build(generate.Params, {"rows": "many"}, where="generate")
+    assert exc.value.params == ("generate.rows",)
 
 
 def test_progress_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture):

@@ -175,8 +175,10 @@ def test_params_yaml_gives_every_new_category_a_share_and_unknown_names_are_refu
     assert prm.tools_categories == generate.Params().tools_categories
     for category, family in FAMILY.items():
         assert getattr(prm, f"{family}_categories")[category] > 0
-    with pytest.raises(ParamsError, match="unknown category nope"):
+    with pytest.raises(ParamsError) as exc:
         params.build(generate.Params, {"single_categories": {"typo": 1.0, "nope": 1.0}}, where="generate")
+    assert exc.value.params == ("generate.single_categories",)
+    assert exc.value.problems == ["generate: single_categories: unknown category nope"]
 
 
 def test_a_default_shaped_run_has_the_classes_and_passes_validate(small_generated: Path, tmp_path: Path):

@@ -133,8 +133,12 @@ def test_refuses_bad_rows(kind: str, small_generated: Path, validation: Path, tm
 
 
 def test_needs_a_passing_validation(small_generated: Path, tmp_path: Path):
-    with pytest.raises(DataError, match="file not found"):
-        prepare.run(prepare.Params(), DATA_SEED, small_generated, tmp_path / "missing.json", tmp_path / "out")
+    missing = tmp_path / "missing.json"
+    with pytest.raises(DataError) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, missing, tmp_path / "out")
+    err = exc.value
+    assert (err.path, err.line, err.field, err.reason) == (str(missing), None, None, "file not found")
+    assert not (tmp_path / "out").exists()
 
 
 def test_split_assignment_is_by_group():

@@ -20,6 +20,15 @@ def run(gen: Path, out: Path, **overrides) -> validate.Result:
     return validate.run(validate.Params(**overrides), *TARGETS, gen, out)
 
 
+def dataset_problems(exc: pytest.ExceptionInfo, gen: Path) -> dict[str, list[str]]:
+    """The whole-dataset problems (path `gen`, no line): field -> reasons."""
+    out: dict[str, list[str]] = {}
+    for p in exc.value.problems:
+        if p.path == str(gen) and p.line is None:
+            out.setdefault(p.field, []).append(p.reason)
+    return out
+
+
 def test_passes_and_writes_metrics(small_generated: Path, tmp_path: Path):
     out = tmp_path / "validation.json"
     result = run(small_generated, out)
@@ -75,15 +84,21 @@ def test_distribution_outside_tolerance(small_generated: Path, tmp_path: Path):
         path = gen / f"{family}.jsonl"
         kept = [line for line in path.read_text().splitlines() if json.loads(line)["shell"] != "tcsh"]
         path.write_text("\n".join(kept) + "\n")
-    with pytest.raises(DataErrors, match=r"tcsh share 0\.0000 is not within 0\.01"):
+    with pytest.raises(DataErrors) as exc:
         run(gen, tmp_path / "v.json")
-    with pytest.raises(DataErrors, match="natural share .* < 0.5"):
+    want = f"tcsh share 0.0000 is not within 0.01 of the target {TARGETS[0]['tcsh']}"
+    assert want in dataset_problems(exc, gen)["shell"]
+    with pytest.raises(DataErrors) as exc:
         run(small_generated, tmp_path / "v.json", family_min={"natural": 0.5})
+    [natural] = dataset_problems(exc, small_generated)["family"]
+    assert natural.startswith("natural share ") and natural.endswith(" < 0.5")
 
 
 def test_trivial_edit_limit(small_generated: Path, tmp_path: Path):
-    with pytest.raises(DataErrors, match="one-character-edit share"):
+    with pytest.raises(DataErrors) as exc:
         run(small_generated, tmp_path / "v.json", max_trivial_share=0.0)
+    [(field, [reason])] = dataset_problems(exc, small_generated).items()
+    assert field == "correction" and reason.startswith("one-character-edit share ") and reason.endswith(" > 0.0")
 
 
 def test_near_duplicates(small_generated: Path, tmp_path: Path):
@@ -97,16 +112,20 @@ def test_near_duplicates(small_generated: Path, tmp_path: Path):
         row["id"] += "x"
         extra.append(json.dumps(row))
     (gen / "natural.jsonl").write_text("\n".join(lines + extra) + "\n")
-    with pytest.raises(DataErrors, match="near-duplicate share"):
+    with pytest.raises(DataErrors) as exc:
         run(gen, tmp_path / "v.json", tolerance=0.05)
+    [(field, [reason])] = dataset_problems(exc, gen).items()
+    assert field == "command" and reason.startswith("near-duplicate share ")
 
 
 def test_missing_file(small_generated: Path, tmp_path: Path):
     gen = tmp_path / "gen"
     shutil.copytree(small_generated, gen)
     (gen / "tools.jsonl").unlink()
-    with pytest.raises(DataErrors, match="tools.jsonl: file not found"):
+    with pytest.raises(DataErrors) as exc:
         run(gen, tmp_path / "v.json")
+    missing = [(p.line, p.field, p.reason) for p in exc.value.problems if p.path == str(gen / "tools.jsonl")]
+    assert missing == [(None, None, "file not found")]
 
 
 def test_cli_exit_code_and_lines(small_generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
@@ -204,8 +223,10 @@ def test_length_limits_are_params_that_todays_data_passes(small_generated: Path,
     longest_error = max(len(r["error"] or "") for r in rows)
     defaults = validate.Params()
     assert longest <= defaults.max_chars and longest_error <= defaults.max_error_chars
-    with pytest.raises(DataErrors, match="characters > validate.max_chars"):
+    with pytest.raises(DataErrors) as exc:
         run(small_generated, tmp_path / "v.json", max_chars=longest - 1)
+    assert {p.field for p in exc.value.problems} <= {"command", "correction"}
+    assert {p.reason for p in exc.value.problems} == {f"{longest} characters > validate.max_chars {longest - 1}"}
     with pytest.raises(DataErrors) as exc:
         run(small_generated, tmp_path / "v.json", max_error_chars=longest_error - 1)
     assert {p.field for p in exc.value.problems} == {"error"}
