@@ -12,6 +12,8 @@ count), runs every stage with `dvc repro -s <stage>` in pipeline order and print
   sampled peak and after it, and the stage's own footprint (its deps, outs and temp files at their peak);
 - the CI jobs of README "Real scale" (export, baseline, evaluate, release) as the union of their stages'
   footprints, and a real release-job pull (`dvc pull` of only the released outputs into a fresh clone);
+- `decode_probe`: evaluate's batched decoding per GGUF with answers forced to the test split's mean length
+  (a random model stops at once), for projecting a trained model's evaluate time;
 - the machine's load (`os.getloadavg`) before and after: wall times on shared cores are inflated.
 Peak RSS and disk do not depend on the load. `--shape tiny` is the smoke test's (tests/test_bench_scale.py).
 """
@@ -76,13 +78,14 @@ STAGES = [
     "baseline",
     "evaluate",
 ]
-# The CI jobs a real run is split into (README "Real scale"): each pulls its stages' missing deps
-# (`dvc repro --pull --allow-missing <last stage>`) on a fresh runner. train runs on Kaggle.
+# The CI jobs a real run is split into (train-kaggle.yml): each restores the previous job's dvc.lock and runs
+# `dvc repro --pull --allow-missing <its last stage>` on a fresh runner, so it holds only its stages' deps and
+# outs. The train job's torch step runs on Kaggle (measured here on the CPU).
 JOBS = {
-    "train-collect": ["base", "train"],
-    "export": ["fuse", "convert", "imatrix", "quantize"],
+    "train": ["generate", "validate", "prepare", "base", "train"],
+    "convert": ["fuse", "convert"],
     "baseline": ["convert_base", "baseline"],
-    "evaluate": ["evaluate"],
+    "evaluate": ["imatrix", "quantize", "evaluate"],
     "one job, every stage": STAGES,
 }
 # What the release job pulls (release.py uploads these; metrics.json is in git).
@@ -240,6 +243,23 @@ def sh(cmd: list[str], cwd: Path, env: dict | None = None) -> str:
     return proc.stdout
 
 
+def job_table(proj: Path, stages: dict[str, dict]) -> dict[str, dict]:
+    """Per CI job: the disk of its stages' deps and outs (measured files, links once) plus its largest temp."""
+    dvc_yaml = yaml.safe_load((proj / "dvc.yaml").read_text())
+    jobs = {}
+    for job, members in JOBS.items():
+        paths = sorted({p for s in members for p in sum(stage_paths(dvc_yaml, s), [])})
+        jobs[job] = {
+            "stages": members,
+            "disk_gb": round(
+                tree_bytes([proj / p for p in paths]) / GB + max(stages[s]["transient_gb"] for s in members), 3
+            ),
+            "peak_rss_gb": max(stages[s]["peak_rss_gb"] for s in members),
+            "wall_s": round(sum(stages[s]["wall_s"] for s in members), 1),
+        }
+    return jobs
+
+
 def project(tmp: Path, model_dir: Path) -> Path:
     """A throw-away git + DVC project: this checkout's pipeline files, params overlaid for the bench."""
     proj = tmp / "proj"
@@ -297,6 +317,45 @@ def release_pull(tmp: Path, proj: Path, env: dict) -> dict:
     }
 
 
+def decode_probe(proj: Path, cases: int = 32, parallel: int = 16, threads: int = 2) -> dict:
+    """Evaluate's batched exact-match decoding with answers of the test split's mean length, per GGUF.
+
+    A random model stops at once (its answers are one token), which would time only the prompts: here the
+    stops are switched off and every answer runs to the mean token count of the split's real corrections,
+    so seconds per case project to a trained model's evaluate.
+    """
+    from cmd_correct import infer, io
+
+    rows = [row for _, row in io.iter_jsonl(proj / "data" / "final" / "test.jsonl")][:cases]
+    requests = [(row["shell"], row["messages"][1]["content"]) for row in rows]
+    out = {}
+    for gguf in sorted((proj / "models").glob("[fq]*/model-*.gguf")):
+        with infer.load(gguf, threads=threads, n_ctx=512) as c:
+            length = (
+                round(
+                    sum(len(c.llm.tokenize(r["messages"][2]["content"].encode(), add_bos=False)) for r in rows)
+                    / len(rows)
+                )
+                + 1
+            )
+            c.max_tokens, c.stop_ids = length, set()
+            c._finished = lambda answer, n=length: len(answer) >= n  # the cap is the only stop
+            start = time.perf_counter()
+            answers = c.correct_many(requests, parallel=parallel)
+            wall = time.perf_counter() - start
+        tokens = sum(a.completion_tokens for a in answers)
+        out[gguf.stem.removeprefix("model-")] = {
+            "cases": len(answers),
+            "answer_tokens": length,
+            "parallel": parallel,
+            "threads": threads,
+            "wall_s": round(wall, 1),
+            "s_per_case": round(wall / len(answers), 3),
+            "answer_tokens_per_s": round(tokens / wall, 1),
+        }
+    return out
+
+
 def run(shape: str, tmp: Path) -> dict:
     load = {"before": os.getloadavg()}
     model_dir = tmp / "hf-model"
@@ -325,18 +384,9 @@ def run(shape: str, tmp: Path) -> dict:
         stages[stage]["footprint_gb"] = round(own / GB + stages[stage]["transient_gb"], 3)
         stages[stage]["outs_gb"] = round(tree_bytes([proj / p for p in outs]) / GB, 3)
         print(json.dumps({stage: stages[stage]}), file=sys.stderr, flush=True)
-    jobs = {}
-    for job, members in JOBS.items():
-        paths = sorted({p for s in members for p in sum(stage_paths(dvc_yaml, s), [])})
-        jobs[job] = {
-            "stages": members,
-            "disk_gb": round(
-                tree_bytes([proj / p for p in paths]) / GB + max(stages[s]["transient_gb"] for s in members), 3
-            ),
-            "peak_rss_gb": max(stages[s]["peak_rss_gb"] for s in members),
-            "wall_s": round(sum(stages[s]["wall_s"] for s in members), 1),
-        }
+    jobs = job_table(proj, stages)
     release = release_pull(tmp, proj, env)
+    probe = sh([sys.executable, __file__, "--decode-probe", str(proj)], proj, env)
     load["after"] = os.getloadavg()
     cache = proj / ".dvc" / "cache"
     return {
@@ -349,6 +399,7 @@ def run(shape: str, tmp: Path) -> dict:
         "stages": stages,
         "jobs": jobs,
         "release_job_pull": release,
+        "decode_probe": json.loads(probe),
         "final": {
             "workspace_and_cache_gb": round(tree_bytes([proj]) / GB, 3),
             "cache_alone_gb": round(tree_bytes([cache]) / GB, 3),
@@ -364,7 +415,11 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--keep", type=Path, default=None, help="work in this (new) folder and keep it")
     ap.add_argument("--build-model", type=Path, default=None, help=argparse.SUPPRESS)  # the child's job
+    ap.add_argument("--decode-probe", type=Path, default=None, help="only time decode_probe on a kept project")
     args = ap.parse_args()
+    if args.decode_probe:
+        print(json.dumps(decode_probe(args.decode_probe)))
+        return 0
     if args.build_model:
         print(json.dumps(build_model(args.shape, args.build_model)))
         return 0

@@ -63,6 +63,6 @@ def test_tiny_shape_runs_every_stage_with_linked_outputs(tmp_path):
     # The release job pulls the GGUF and the imatrix only, and dvc status then shows nothing but absent data.
     pulled = result["release_job_pull"]
     assert set(pulled["dvc_status_changes"]) <= {"deleted", "not in cache"}
-    assert 0 < pulled["disk_gb"] < result["jobs"]["export"]["disk_gb"]
+    assert 0 < pulled["disk_gb"] < result["jobs"]["evaluate"]["disk_gb"]
     assert (work / "release-clone" / "models" / "quant" / "model-Q4_K_M.gguf").is_file()
     assert not (work / "release-clone" / "models" / "fused").exists()
