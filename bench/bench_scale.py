@@ -83,7 +83,8 @@ STAGES = [
 # outs. The train job's torch step runs on Kaggle (measured here on the CPU).
 JOBS = {
     "train": ["generate", "validate", "prepare", "base", "train"],
-    "convert": ["fuse", "convert"],
+    "fuse": ["fuse"],
+    "convert": ["convert"],
     "baseline": ["convert_base", "baseline"],
     "evaluate": ["imatrix", "quantize", "evaluate"],
     "one job, every stage": STAGES,

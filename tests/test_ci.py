@@ -809,7 +809,12 @@ def test_zizmor_finds_nothing_and_really_checks(tmp_path):
 def test_kaggle_training_survives_the_job_limit_and_heavy_jobs_split():
     wf = _workflows()["train-kaggle.yml"]
     jobs = wf["jobs"]
-    assert [jobs[j].get("needs") for j in ("convert", "baseline", "evaluate")] == ["train", "convert", "baseline"]
+    assert [jobs[j].get("needs") for j in ("fuse", "convert", "baseline", "evaluate")] == [
+        "train",
+        "fuse",
+        "convert",
+        "baseline",
+    ]
     for name, job in jobs.items():
         steps = job["steps"]
         runs = [s.get("run", "") for s in steps]
@@ -820,7 +825,7 @@ def test_kaggle_training_survives_the_job_limit_and_heavy_jobs_split():
         assert push["if"] == "${{ !cancelled() }}", name
     # Each runner job runs only its own stages, from the previous job's dvc.lock.
     targets = {n: re.findall(r"CI_TARGETS=(\w+)", " ".join(_runs({"jobs": {n: j}}))) for n, j in jobs.items()}
-    assert targets == {"train": ["train"], "convert": ["convert"], "baseline": ["baseline"], "evaluate": ["evaluate"]}
+    assert targets == {n: [n] for n in ("train", "fuse", "convert", "baseline", "evaluate")}
     # A kernel still running when the wait ends: the workflow dispatches itself to collect it (at most 3 tries).
     again = _step("train-kaggle.yml", "Keep waiting in a fresh job")
     assert (
