@@ -10,7 +10,7 @@ count), runs every stage with `dvc repro -s <stage>` in pipeline order and print
 - per stage: wall seconds, peak RSS (the stage's largest process, from wait4; and the sampled sum over its
   process tree), disk in use (workspace + DVC cache + temp files, hard links counted once) at the stage's
   sampled peak and after it, and the stage's own footprint (its deps, outs and temp files at their peak);
-- the CI jobs of README "Real scale" (export, baseline, evaluate, release) as the union of their stages'
+- the CI jobs of train-kaggle.yml (train, fuse, convert, baseline, evaluate) as the union of their stages'
   footprints, and a real release-job pull (`dvc pull` of only the released outputs into a fresh clone);
 - `decode_probe`: evaluate's batched decoding per GGUF with answers forced to the test split's mean length
   (a random model stops at once), for projecting a trained model's evaluate time;
