@@ -96,7 +96,7 @@ CI := $(RUN) $(PY) -m cmd_correct.ci
 PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
 
 .PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment push-cache \
-        pull-cache validate-data train-kaggle push-release-tag actionlint actionlint-install
+        pull-cache ci-free-disk validate-data train-kaggle push-release-tag actionlint actionlint-install
 
 ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
 	$(CI) remote
@@ -136,17 +136,31 @@ push-cache: install  ## dvc push --run-cache to the selected remote, with what a
 	$(RUN) dvc push --run-cache
 	$(CI) push-run-outputs
 
-pull-cache: install  ## dvc pull from the selected remote
+# PULL_TARGETS: only these outputs (release.yml: the GGUF and the imatrix, not a 1.7B run's ~10 GB of HF
+# folders and f16 GGUFs); `make release` accepts the stages whose data is absent, not changed.
+PULL_TARGETS ?=
+pull-cache: install  ## dvc pull from the selected remote (PULL_TARGETS=paths: only those)
 	$(CI) remote
-	$(RUN) dvc pull
+	$(RUN) dvc pull $(PULL_TARGETS)
+
+# GitHub's ubuntu image leaves ~14 GB free; a Qwen3-1.7B job needs ~11 (README "Real scale"). These SDKs
+# are not used here. Runs before `make install` (no prerequisites, no Python).
+ci-free-disk:  ## CI only: delete the runner image's Android SDK, .NET, GHC and CodeQL (~25 GB)
+	df -h /
+	sudo rm -rf /usr/local/lib/android /usr/share/dotnet /opt/ghc /opt/hostedtoolcache/CodeQL
+	df -h /
 
 validate-data: install  ## generate + validate (dvc repro validate)
 	$(RUN) dvc repro validate
 
+# KAGGLE_WAIT: a second overlay baked in after it (train-kaggle.yml: configs/ci-kaggle-wait.yaml, a 5 h wait
+# in a 6 h job); CI_TARGETS: the stages to run (train-kaggle.yml: train; default: the whole pipeline).
+KAGGLE_WAIT ?=
 train-kaggle: install toolchain  ## the pipeline with OVERLAY (or configs/qwen3-MODEL_SIZE-kaggle.yaml) baked in
 	$(CI) remote
 	$(CI) profile $(KAGGLE_OVERLAY) --expect train.backend=kaggle
-	$(RUN) dvc repro $(PULL)
+	$(if $(KAGGLE_WAIT),$(CI) profile $(KAGGLE_WAIT))
+	$(RUN) dvc repro $(PULL) $(CI_TARGETS)
 
 push-release-tag:  ## push the tag `make release` made (VERSION=x.y.z) to origin
 	prefix="$$($(PY) -c 'from cmd_correct.gate import TAG_PREFIX; print(TAG_PREFIX)')" && \

@@ -183,6 +183,8 @@ class FakeKaggle:
         self.kernel.update(log=proc.stdout + proc.stderr, exit=proc.returncode)
 
     def _GetKernelSessionStatus(self, b):
+        if not self.kernel:
+            return 404, {"code": 404, "message": "Notebook not found"}
         self.status_polls += 1
         mode = self.kernel_mode
         if mode == "hang" or self.status_polls == 1:

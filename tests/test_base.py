@@ -86,6 +86,9 @@ def test_hub_offline_uses_the_cached_pinned_snapshot(hub_cache, tiny_model_dir, 
     meta = io.read_json(out / "meta.json")
     assert (meta["source"], meta["revision"]) == ("org/tiny", SHA)
     assert (out / "model.safetensors").is_file() and (out / "chat_template.jinja").is_file()
+    # Linked, not copied: a Qwen3-1.7B would otherwise be on a runner's disk twice (Hub cache + models/base).
+    cached = hub_cache / "models--org--tiny" / "snapshots" / SHA / "model.safetensors"
+    assert (out / "model.safetensors").samefile(cached)
 
 
 def test_hub_model_needs_a_pinned_revision(tmp_path):

@@ -804,3 +804,42 @@ def test_zizmor_finds_nothing_and_really_checks(tmp_path):
     assert out.returncode != 0
     for rule in ("dangerous-triggers", "template-injection", "unpinned-uses", "artipacked"):
         assert rule in out.stdout, rule
+
+
+# --- real scale (issue 12): limits of a 6 h job and a ~14 GB runner ------------------------------------
+
+
+def test_kaggle_training_survives_the_job_limit_and_heavy_jobs_split():
+    wf = _workflows()["train-kaggle.yml"]
+    jobs = wf["jobs"]
+    assert [jobs[j].get("needs") for j in ("fuse", "convert", "baseline", "evaluate")] == [
+        "train",
+        "fuse",
+        "convert",
+        "baseline",
+    ]
+    for name, job in jobs.items():
+        steps = job["steps"]
+        runs = [s.get("run", "") for s in steps]
+        assert job["timeout-minutes"] <= 355, name
+        # Disk first, and whatever a job produced is pushed even when a later step failed.
+        assert runs.index("make ci-free-disk") < min(i for i, r in enumerate(runs) if "make" in r and "free" not in r)
+        push = next(s for s in steps if s.get("run") == "make push-cache")
+        assert push["if"] == "${{ !cancelled() }}", name
+    # Each runner job runs only its own stages, from the previous job's dvc.lock.
+    targets = {n: re.findall(r"CI_TARGETS=(\w+)", " ".join(_runs({"jobs": {n: j}}))) for n, j in jobs.items()}
+    assert targets == {n: [n] for n in ("train", "fuse", "convert", "baseline", "evaluate")}
+    # A kernel still running when the wait ends: the workflow dispatches itself to collect it (at most 3 tries).
+    again = _step("train-kaggle.yml", "Keep waiting in a fresh job")
+    assert (
+        "steps.pending.outputs.pending == 'true'" in again["if"] and "gh workflow run train-kaggle.yml" in again["run"]
+    )
+    assert jobs["train"]["permissions"]["actions"] == "write"
+    wait = yaml.safe_load((ROOT / "configs" / "ci-kaggle-wait.yaml").read_text())["train"]["kaggle"]["timeout"]
+    assert wait < jobs["train"]["timeout-minutes"] * 60 - 1800  # set-up and the push fit after the wait
+
+
+def test_release_jobs_pull_only_what_they_publish():
+    for name, job in _workflows()["release.yml"]["jobs"].items():
+        pulls = [r for r in _runs({"jobs": {name: job}}) if "pull-cache" in r]
+        assert pulls == ['make pull-cache PULL_TARGETS="models/quant models/imatrix"'], name

@@ -77,6 +77,24 @@ def test_bfloat16_output(tiny_model_dir, adapter_dir, tmp_path):
         assert {str(f.get_tensor(k).dtype) for k in f.keys()} == {"torch.bfloat16"}  # noqa: SIM118 (safe_open is not iterable)
 
 
+@pytest.mark.parametrize("stored", ["bfloat16", "float32"])
+def test_auto_dtype_is_the_base_models_own(tiny_model_dir, adapter_dir, tmp_path, stored):
+    # scale issue: a bf16 Hub base was fused to fp32, doubling models/fused (6.8 GB for Qwen3-1.7B).
+    import shutil
+
+    from safetensors import safe_open
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_model_dir, base)
+    cfg = json.loads((base / "config.json").read_text())
+    cfg.pop("torch_dtype", None)
+    (base / "config.json").write_text(json.dumps(cfg | {"dtype": stored}))
+    result = fuse.run(fuse.Params(), base, adapter_dir, tmp_path / "fused")
+    with safe_open(str(tmp_path / "fused" / "model.safetensors"), "pt") as f:
+        assert {str(f.get_tensor(k).dtype) for k in f.keys()} == {f"torch.{stored}"}  # noqa: SIM118
+    assert result.meta["dtype"] == stored and result.meta["params"]["dtype"] == "auto"
+
+
 def test_missing_adapter_is_a_model_error(tiny_model_dir, tmp_path):
     (tmp_path / "adapter").mkdir()
     with pytest.raises(ModelError) as err:

@@ -209,6 +209,27 @@ def test_refuses_when_dvc_status_is_not_clean(repo: Path) -> None:
     assert "dvc status is not clean (evaluate)" in msg
 
 
+def test_outputs_not_pulled_are_no_refusal_but_a_changed_one_is(repo: Path) -> None:
+    # A release job pulls only the GGUF and the imatrix (scale issue: 1.7B's other outputs are ~10 GB).
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())
+    stages["stages"]["fuse"] = {"cmd": "mkdir -p models/fused && echo w > models/fused/w.bin", "outs": ["models/fused"]}
+    stages["stages"]["evaluate"]["deps"].append("models/fused")
+    (repo / "dvc.yaml").write_text(yaml.safe_dump(stages))
+    _sh(repo, "dvc", "repro", "-q")
+    _sh(repo, "git", "add", "-A")
+    _sh(repo, "git", "commit", "-qm", "two stages")
+    shutil.rmtree(repo / "models" / "fused")  # as after `dvc pull models/quant models/imatrix` in a fresh clone
+    _sh(repo, "dvc", "gc", "-w", "-f", "-q")
+    params, gates, raw = _load(repo)
+    assert (
+        release.preconditions(params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=True, token=None)
+        == []
+    )
+    (repo / "models" / "fused").mkdir()
+    (repo / "models" / "fused" / "w.bin").write_text("edited\n")
+    assert "dvc status is not clean (evaluate, fuse)" in _refusal(repo, version="0.1.0", dry_run=True)
+
+
 def test_refuses_metrics_that_do_not_match_dvc_lock(repo: Path) -> None:
     m = json.loads((repo / "metrics.json").read_text())
     m["Q4_K_M"]["exact_match"] = 0.99  # a hand-edited metric

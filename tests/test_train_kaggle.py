@@ -166,10 +166,11 @@ def test_stage_trains_through_the_fake_kaggle(tmp_path, fake, final_dir, base_di
     assert fake.unauthorized == 0
     svc = lambda c: c.split("/")[1]  # noqa: E731
     calls = [svc(c) for c in fake.calls]
-    assert calls[0] == "GetDatasetStatus" and "CreateDataset" in calls and "CreateDatasetVersion" not in calls
+    assert calls[:2] == ["GetKernelSessionStatus", "GetDatasetStatus"]  # no earlier run (404), no dataset yet
+    assert "CreateDataset" in calls and "CreateDatasetVersion" not in calls
     assert calls.index("SaveKernel") > calls.index("CreateDataset")
     assert calls.count("GetDatasetStatus") >= 3  # 404, then polled through "blobs received" to "ready"
-    assert calls[-1] == "ListKernelSessionOutput" and calls.count("GetKernelSessionStatus") == 2
+    assert calls[-1] == "ListKernelSessionOutput" and calls.count("GetKernelSessionStatus") == 3
     uploaded = fake.datasets[f"{USER}/cmd-correct-data"]
     assert sorted(uploaded) == sorted(
         [
@@ -205,6 +206,24 @@ def test_stage_trains_through_the_fake_kaggle(tmp_path, fake, final_dir, base_di
     assert (tmp_path / "reports" / "plots" / "metrics" / "train_loss.tsv").is_file()
     out, err = capfd.readouterr()
     _scan_for_key(adapter, tmp_path / "reports", text=out + err + json.dumps(fake.bodies))
+
+    # A job that timed out waiting is rerun (a fresh checkout): it collects the same bundle's run, still going
+    # here, instead of uploading and training again (scale issue: the 6 h job limit vs a 12 h Kaggle session).
+    fake.calls.clear()
+    fake.status_polls = 0
+    again = run(
+        _params(poll_interval=0.05, poll_max=0.2, timeout=60),
+        seed=5,
+        data_dir=final_dir,
+        base_dir=base_dir,
+        adapter_dir=tmp_path / "adapter-again",
+        report_dir=tmp_path / "reports-again",
+    )
+    assert {svc(c) for c in fake.calls} == {"GetKernelSessionStatus", "ListKernelSessionOutput"}
+    assert again.summary["resumed"] is True and result.summary["resumed"] is False
+    assert (tmp_path / "adapter-again" / "adapter_model.safetensors").read_bytes() == (
+        adapter / "adapter_model.safetensors"
+    ).read_bytes()
 
     # A second run adds a dataset version instead of creating the dataset again.
     fake.kernel_mode, fake.status_polls = "fail", 0
@@ -492,3 +511,16 @@ def test_refuses_output_folders_it_did_not_write_before_any_upload(tmp_path, mon
             adapter_dir=tmp_path / "adapter", report_dir=tmp_path / "reports",
         )  # fmt: skip
     assert err.value.path == str(tmp_path / "reports") and (tmp_path / "reports" / "thesis.tex").is_file()
+
+
+def test_wheel_digest_ignores_zip_timestamps(tmp_path):
+    # The bundle id must survive a fresh checkout (new file times), or a rerun job would retrain.
+    import zipfile
+
+    for name, when in (("a.whl", (2020, 1, 1, 0, 0, 0)), ("b.whl", (2026, 12, 2, 7, 0, 0)), ("c.whl", None)):
+        with zipfile.ZipFile(tmp_path / name, "w") as zf:
+            zf.writestr(
+                zipfile.ZipInfo("pkg/x.py", date_time=when or (2026, 1, 1, 0, 0, 0)), "x = 2" if not when else "x = 1"
+            )
+    digest = kaggle_backend.wheel_digest
+    assert digest(tmp_path / "a.whl") == digest(tmp_path / "b.whl") != digest(tmp_path / "c.whl")

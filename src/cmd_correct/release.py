@@ -192,8 +192,14 @@ def _version_problems(repo: Path, version: str) -> list[str]:
     return []
 
 
+# `dvc status` words for an output or dep that is only absent here: a job that pulled just the released files
+# (release.yml: `make pull-cache PULL_TARGETS=...`) sees these for every other stage, and an absent file
+# cannot be a stale one. Anything else (modified, new, changed params or command) is a real change.
+ABSENT = frozenset({"deleted", "not in cache"})
+
+
 def _dvc_problems(repo: Path) -> list[str]:
-    """`dvc status` of the root pipeline must run and be clean."""
+    """`dvc status` of the root pipeline must run and show no change but absent (not pulled) data."""
     dvc = shutil.which("dvc")
     if dvc is None:
         return ["dvc not found on PATH"]
@@ -201,10 +207,26 @@ def _dvc_problems(repo: Path) -> list[str]:
     st = _run([dvc, "status", "--json", "dvc.yaml"], repo)
     if st.returncode != 0:
         return [f"dvc status failed: {_last_line(st.stderr)}"]
-    if (st.stdout.strip() or "{}") != "{}":
-        changed = ", ".join(sorted(yaml.safe_load(st.stdout) or {}))
-        return [f"dvc status is not clean ({changed}): run `dvc repro` (or `dvc pull`) first"]
+    status = yaml.safe_load(st.stdout.strip() or "{}") or {}
+    changed = sorted(stage for stage, entries in status.items() if not _only_absent(entries))
+    if changed:
+        return [f"dvc status is not clean ({', '.join(changed)}): run `dvc repro` (or `dvc pull`) first"]
+    stages = set((yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {})
+    lock = repo / "dvc.lock"
+    locked = (
+        set((yaml.safe_load(lock.read_text(encoding="utf-8")) or {}).get("stages") or {}) if lock.is_file() else set()
+    )
+    if missing := sorted(stages - locked):
+        return [f"dvc.lock has no entry for {', '.join(missing)}: run `dvc repro` first"]
     return []
+
+
+def _only_absent(entries) -> bool:
+    """A stage's `dvc status` entries name only deps and outs that are absent here (not pulled)."""
+    return all(
+        isinstance(entry, dict) and all(kind in ABSENT for changes in entry.values() for kind in changes.values())
+        for entry in entries
+    )
 
 
 def _metrics_problems(params: Params, gates: gate.Params, inp: Inputs) -> list[str]:

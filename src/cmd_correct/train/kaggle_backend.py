@@ -7,6 +7,9 @@
 3. the run's status is polled with exponential backoff until it completes, fails or `timeout` passes;
 4. its output is downloaded and verified (manifest id, sha256 of every adapter file, PEFT config, base
    model identity) before the adapter and the training report are copied into place.
+Before 1, the kernel's current or last run is looked at: one that trains this same bundle (the manifest id
+hashes what is trained, not the checkout's file times) is waited for and collected instead, so a CI job
+rerun after its 6 h limit picks up the 12 h GPU session it started instead of training again.
 
 The `kaggle` client runs in a child process (`python -m cmd_correct.train.kaggle_backend`): importing it
 authenticates (and exits the process when no credentials exist) and it prints to stdout. Credentials
@@ -17,6 +20,7 @@ kernel log and result.json, and any error this backend raises.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -190,8 +194,13 @@ def _child(op: str, kwargs: dict, out: Path) -> None:
         r = api.kernels_push(kwargs["folder"], timeout=kwargs.get("timeout"))
         result = {"error": r.error, "url": r.url, "ref": r.ref, "version": r.version_number}
     elif op == "kernel_status":
-        r = api.kernels_status(kwargs["ref"])
-        result = {"status": r.status.name.lower(), "failure_message": r.failure_message}
+        try:
+            r = api.kernels_status(kwargs["ref"])
+            result = {"status": r.status.name.lower(), "failure_message": r.failure_message}
+        except HTTPError as e:  # no such kernel yet: nothing ran before
+            if e.response is None or e.response.status_code != 404:
+                raise
+            result = {"status": None, "failure_message": None}
     elif op == "kernel_output":
         files, _ = api.kernels_output(kwargs["ref"], kwargs["path"], force=True, quiet=True)
         result = {"files": files}
@@ -242,6 +251,17 @@ def build_wheel(dest: Path) -> Path:
     return wheels[-1]
 
 
+def wheel_digest(wheel: Path) -> str:
+    """sha256 over the wheel's member names and bytes (not the zip's timestamps)."""
+    import zipfile
+
+    h = hashlib.sha256()
+    with zipfile.ZipFile(wheel) as zf:
+        for name in sorted(zf.namelist()):
+            h.update(name.encode() + b"\0" + hashlib.sha256(zf.read(name)).digest())
+    return h.hexdigest()
+
+
 def base_params(base_dir: Path) -> dict:
     """The base section that produced `base_dir` (from its meta.json), so the kernel can rebuild it."""
     meta_path = base_dir / "meta.json"
@@ -282,8 +302,11 @@ def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path
     wheel = build_wheel(out)
     files = {p.name: io.sha256_file(p) for p in sorted(out.iterdir())}
     requirements = [f"{dist}=={importlib.metadata.version(dist)}" for dist in KERNEL_REQUIREMENTS]
+    # The id names what is trained, so a later job (a fresh checkout) recognises the run: the wheel counts by
+    # its members' bytes, not its zip timestamps, which follow the checkout's file times.
+    content = files | {wheel.name: wheel_digest(wheel)}
     manifest = {
-        "id": io.sha256_tree(out)[:16],
+        "id": hashlib.sha256(json.dumps([content, requirements], sort_keys=True).encode()).hexdigest()[:16],
         "wheel": wheel.name,
         "extras": "train-torch",
         "requirements": requirements,
@@ -490,9 +513,15 @@ def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_di
         bundle, kernel, out = tmp / "bundle", tmp / "kernel", tmp / "output"
         for folder in (bundle, kernel, out):
             folder.mkdir()
-        manifest = _upload_data(k, params, seed, data_dir, base_dir, bundle)
-        pushed, files = _run_kernel(k, kernel, out)
-        result = scrub_obj(verify_output(out, manifest, base_dir), k.client.secrets)  # kernel text: kept, printed
+        manifest = build_bundle(params, seed=seed, data_dir=data_dir, base_dir=base_dir, out=bundle, owner=k.owner)
+        earlier = _earlier_run(k, manifest, base_dir, out)
+        if earlier is None:
+            _upload_data(k, manifest, bundle)
+            pushed, files = _run_kernel(k, kernel, out)
+            result = verify_output(out, manifest, base_dir)
+        else:  # a job that ran out of time left this run going: collect it instead of training again
+            pushed, files, result = {"version": None, "resumed": True}, earlier[0], earlier[1]
+        result = scrub_obj(result, k.client.secrets)  # kernel text: kept, printed
         _install(out, result, [data_dir, base_dir], adapter_dir, report_dir)
 
     summary = dict(result.get("summary") or {})
@@ -504,6 +533,7 @@ def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_di
         seconds=time.perf_counter() - started,
         kernel=k.kernel_ref,
         kernel_version=pushed.get("version"),
+        resumed=bool(pushed.get("resumed")),
         dataset=k.dataset_ref,
         bundle=manifest["id"],
         output_files=len(files),
@@ -514,10 +544,35 @@ def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_di
     return summary
 
 
-def _upload_data(k: _Session, params, seed: int, data_dir: Path, base_dir: Path, bundle: Path) -> dict:
-    """Build the dataset in `bundle`, upload it and wait until Kaggle has processed it; returns the manifest."""
+def _earlier_run(k: _Session, manifest: dict, base_dir: Path, out: Path) -> tuple[list, dict] | None:
+    """The kernel's current or last run when it trains this same bundle: (its files, its verified result).
+
+    A run still going is waited for (train.kaggle.timeout) first. None when there is no run, it failed, or it
+    trained another bundle; then the caller uploads and pushes as usual.
+    """
+    status = k.client("kernel_status", ref=k.kernel_ref)["status"]
+    if status is None or status in FAILED:
+        return None
+    if status != DONE:
+
+        def settled() -> str | None:
+            state = k.client("kernel_status", ref=k.kernel_ref)["status"]
+            return state if state == DONE or state in FAILED else None
+
+        if k.wait(settled, f"kaggle: kernel {k.kernel_ref} (earlier run)") != DONE:
+            return None
+    files = k.client("kernel_output", ref=k.kernel_ref, path=str(out))["files"]
+    try:
+        return files, verify_output(out, manifest, base_dir)
+    except ModelError:  # another bundle's run (or a broken one): start ours from a clean folder
+        shutil.rmtree(out)
+        out.mkdir()
+        return None
+
+
+def _upload_data(k: _Session, manifest: dict, bundle: Path) -> None:
+    """Upload the dataset built in `bundle` and wait until Kaggle has processed it."""
     k.progress("kaggle: upload data", 0, 1)
-    manifest = build_bundle(params, seed=seed, data_dir=data_dir, base_dir=base_dir, out=bundle, owner=k.owner)
     upload(k.client, bundle, k.dataset_ref, f"cmd-correct bundle {manifest['id']}")
 
     def dataset_ready() -> str | None:
@@ -528,7 +583,6 @@ def _upload_data(k: _Session, params, seed: int, data_dir: Path, base_dir: Path,
 
     k.wait(dataset_ready, "kaggle: dataset processing")
     k.progress("kaggle: upload data", 1, 1)
-    return manifest
 
 
 def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
