@@ -219,27 +219,10 @@ def run(
                 builder.begin(rng)
                 if draws > limit:
                     raise ExhaustedError(shell, family, got, want, limit)
-                try:
-                    if family == "natural":
-                        row = builder.natural(rng)
-                    else:
-                        category = rng.choices(cats, weights)[0]
-                        row = (
-                            builder.single(category, rng)
-                            if family == "single"
-                            else builder.tools_row(category, rng)
-                            if family == "tools"
-                            else builder.chained(category, rng)
-                        )
-                except NoValue:  # a tiny vocabulary with no value in this draw's lane
+                drawn = _draw(builder, family, cats, weights, rng, params.max_chars)
+                if drawn is None:
                     continue
-                if row is None or row["command"] == row["correction"]:
-                    continue
-                if max(len(row["command"]), len(row["correction"])) > params.max_chars:
-                    continue
-                slots = builder.slots_of(row)
-                if slots is None:
-                    continue
+                row, slots = drawn
                 if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
                     continue  # one-character edits only by trivial_share or a class whose real slip is one
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
@@ -261,6 +244,30 @@ def run(
     write_dataset(out_dir, families, params=params, seed=seed)
     table = {s: {f: counts[(s, f)] for f in contract.FAMILIES} for s in contract.SHELLS}
     return Result(Path(out_dir), done, table)
+
+
+def _draw(builder: Builder, family: str, cats: list[str], weights: list[float], rng: random.Random, max_chars: int):
+    """One candidate row of `family` and its slot values, or None when the draw is unusable."""
+    try:
+        if family == "natural":
+            row = builder.natural(rng)
+        else:
+            category = rng.choices(cats, weights)[0]
+            row = (
+                builder.single(category, rng)
+                if family == "single"
+                else builder.tools_row(category, rng)
+                if family == "tools"
+                else builder.chained(category, rng)
+            )
+    except NoValue:  # a tiny vocabulary with no value in this draw's lane
+        return None
+    if row is None or row["command"] == row["correction"]:
+        return None
+    if max(len(row["command"]), len(row["correction"])) > max_chars:
+        return None
+    slots = builder.slots_of(row)
+    return None if slots is None else (row, slots)
 
 
 def main(argv: list[str]) -> int:
