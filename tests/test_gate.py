@@ -272,6 +272,32 @@ def test_metric_new_since_the_reference_is_not_a_regression(dvc_repo: Path) -> N
     assert (row.verdict, row.limit) == (gate.SKIP, "no reference value")
 
 
+def _with_cases(metrics: dict, sha: str) -> dict:
+    return copy.deepcopy(metrics) | {"settings": {"case_ids_sha256": sha}}
+
+
+def test_a_reference_scored_on_other_cases_is_not_compared(dvc_repo: Path) -> None:
+    # A data change gives a new test split: a 0.09 drop on harder cases is no regression, and the floors judge.
+    (dvc_repo / "metrics.json").write_text(json.dumps(_with_cases(GOOD, "a" * 64)))
+    _git(dvc_repo, "commit", "-qam", "release on the old split")
+    _git(dvc_repo, "tag", "cmd-correct@v0.2.0")
+    worse = _with_cases(GOOD, "b" * 64)
+    worse["Q4_K_M"]["exact_match"] = 0.30
+    res = _run(dvc_repo, worse)
+    assert res.passed and list(_regressions(res)) == ["regression"]  # one row, no per-metric comparison
+    row = _regressions(res)["regression"]
+    assert row.verdict == gate.SKIP and "case_ids_sha256" in row.limit
+    # The same cases: compared as always, and the same drop fails.
+    res = _run(dvc_repo, _with_cases(worse, "a" * 64))
+    assert _failed(res) == ["Q4_K_M.exact_match vs cmd-correct@v0.2.0"]
+
+
+def test_a_reference_without_the_case_hash_is_compared_as_before(dvc_repo: Path) -> None:
+    worse = _with_cases(GOOD, "b" * 64)  # the tagged metrics.json (GOOD) predates the hash
+    worse["Q4_K_M"]["exact_match"] = 0.30
+    assert _failed(_run(dvc_repo, worse)) == ["Q4_K_M.exact_match vs cmd-correct@v0.1.0"]
+
+
 def test_a_reference_without_metrics_fails_instead_of_comparing_nothing(dvc_repo: Path) -> None:
     _git(dvc_repo, "rm", "-q", "metrics.json")
     _git(dvc_repo, "commit", "-qm", "metrics not committed")

@@ -13,7 +13,6 @@ reports/baseline/predictions.jsonl: {"id", "base", "thefuck"} per evaluated case
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +35,6 @@ PARAMS_READ = ("n_cases", "base_cases", "latency_cases", *DECODING, "baselines",
 class Result:
     metrics: dict
     predictions: Path
-
-
-def case_ids_sha256(sample: list[cases.Case]) -> str:
-    """What ties a baseline to evaluate's sample: the hash of its case ids, in order."""
-    return hashlib.sha256("\n".join(c.id for c in sample).encode()).hexdigest()
 
 
 def sample(params: Params, final_dir: Path, seed: int) -> list[cases.Case]:
@@ -109,7 +103,7 @@ def run(
         metrics["thefuck"], answers["thefuck"] = thefuck(params, cases.attach_errors(picked, generated_dir), progress)
     metrics["settings"] = {
         "n_cases": len(picked),
-        "case_ids_sha256": case_ids_sha256(picked),
+        "case_ids_sha256": cases.case_ids_sha256(picked),
         "seed": seed,
         "max_tokens": params.max_tokens,
         "seconds": round(time.perf_counter() - started, 1),

@@ -24,6 +24,7 @@ from .cli import noop_progress
 from .contract import SHELLS
 from .errors import CmdCorrectError, GateError, ToolError
 
+CASES_KEY = "settings.case_ids_sha256"  # metrics.json: the hash of the case ids evaluate scored, in order
 TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version; the gate's reference is one
 
 PASS, FAIL, SKIP = "pass", "FAIL", "skip"
@@ -222,6 +223,17 @@ def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict
     return out.get(target, {})
 
 
+def reference_cases(repo: Path, ref: str, metrics_file: Path) -> str | None:
+    """The reference's `settings.case_ids_sha256` (which cases it was scored on), None where it has none."""
+    target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
+    r = subprocess.run(["git", "show", f"{ref}:{target}"], cwd=repo, capture_output=True, text=True)
+    try:
+        found = _get(json.loads(r.stdout), CASES_KEY) if r.returncode == 0 else None
+    except json.JSONDecodeError:
+        return None  # the metrics diff below reports an unreadable reference
+    return found if isinstance(found, str) else None
+
+
 def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: str) -> list[Row]:
     reg = params.regression
     rows = []
@@ -297,6 +309,10 @@ def run(
         ref = latest_release_tag(repo)
     if ref is None:
         rows.append(Row("regression", "-", f"no reference yet: no {TAG_PREFIX}* tag (first release)", SKIP))
+    elif (theirs := reference_cases(repo, ref, metrics_path)) and theirs != _get(metrics, CASES_KEY):
+        # Another test split (a data change) or sample: a difference in scores is no regression, nor its absence.
+        why = f"{ref} was measured on other test cases ({CASES_KEY} differs): not comparable, the floors above judge"
+        rows.append(Row(f"regression vs {ref}", "-", why, SKIP))
     else:
         rows += _regression_rows(params, metrics, dvc_metrics_diff(repo, ref, metrics_path), ref)
     progress("gate", 2, 2)

@@ -51,9 +51,10 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "thefuck": {"exact_match": on cases within reach, "n_cases": cases within reach, "reach": str,
                     "suggested_pct": % of those with any suggestion, "exact_match_all_cases": over every case,
                     "exact_match_by_shell": {shell: float}}},
-     "settings": {"threads", "omp_wait_policy", "n_cases", "n_test", "seed", "max_tokens", "n_ctx",
-                  "parallel", "latency_cases", "ppl_ctx", "ppl_chunks", "ppl_tokens_scored", "variants",
-                  "llama_cpp_python", "seconds"}}
+     "settings": {"threads", "omp_wait_policy", "n_cases", "n_test", "case_ids_sha256" (the scored cases'
+                  ids in order: the gate compares releases only on the same cases), "seed", "max_tokens",
+                  "n_ctx", "parallel", "latency_cases", "ppl_ctx", "ppl_chunks", "ppl_tokens_scored",
+                  "variants", "llama_cpp_python", "seconds"}}
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple
     if not path.is_file():
         raise DataError(path, None, None, "baseline metrics not found (run the baseline stage)")
     found = io.read_json(path)
-    if found.get("settings", {}).get("case_ids_sha256") != baseline.case_ids_sha256(sample):
+    if found.get("settings", {}).get("case_ids_sha256") != cases.case_ids_sha256(sample):
         raise DataError(path, None, "settings.case_ids_sha256", "made on other cases than evaluate's (rerun baseline)")
     rows = {r["id"]: r for _, r in io.iter_jsonl(Path(baseline_dir) / baseline.PREDICTIONS)}
     return {k: v for k, v in found.items() if k != "settings"}, rows
@@ -280,11 +281,29 @@ def run(
     for name in baselines:
         predictions[name] = [baseline_rows.get(c.id, {}).get(name) for c in sample]
     metrics["baselines"] = baselines
-    metrics["settings"] = {
+    metrics["settings"] = _settings(params, models, sample, all_cases, timed, scored, seed, started)
+    written = _write_reports(report_dir, inputs, sample, predictions, disagreements, metrics, list(models))
+    io.write_json(metrics_path, metrics)
+    return Result(metrics, report_dir / "predictions.jsonl", written)
+
+
+def _settings(
+    params: Params,
+    models: dict,
+    sample: list,
+    all_cases: list,
+    timed: list,
+    scored: int | None,
+    seed: int,
+    started: float,
+) -> dict:
+    """metrics.json's `settings`: what the numbers were measured with."""
+    return {
         "threads": params.threads,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "n_cases": len(sample),
         "n_test": len(all_cases),
+        "case_ids_sha256": cases.case_ids_sha256(sample),  # the gate compares releases only on the same cases
         "seed": seed,
         "max_tokens": params.max_tokens,
         "n_ctx": params.n_ctx,
@@ -297,6 +316,18 @@ def run(
         "llama_cpp_python": toolchain.LLAMA_CPP_PYTHON_VERSION,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _write_reports(
+    report_dir: Path,
+    inputs: list[Path],
+    sample: list,
+    predictions: dict[str, list[str | None]],
+    disagreements: list[dict],
+    metrics: dict,
+    variants: list[str],
+) -> list[Path]:
+    """predictions.jsonl (one row per case, every model's answer), disagreements.jsonl and the plots."""
     with io.atomic_dir(report_dir, stage="evaluate", inputs=inputs, recognise=REPORT_FILES) as tmp:
         rows = [
             {
@@ -311,9 +342,8 @@ def run(
         ]
         io.write_jsonl(tmp / "predictions.jsonl", rows)
         io.write_jsonl(tmp / "disagreements.jsonl", disagreements)
-        written = plots.write(tmp / "plots", metrics, list(models))
-    io.write_json(metrics_path, metrics)
-    return Result(metrics, report_dir / "predictions.jsonl", [report_dir / p.relative_to(tmp) for p in written])
+        written = plots.write(tmp / "plots", metrics, variants)
+    return [report_dir / p.relative_to(tmp) for p in written]
 
 
 def _tokens_scored(output: str) -> int | None:

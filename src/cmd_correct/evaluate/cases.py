@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -111,3 +112,9 @@ def stratified_sample(cases: list[Case], n: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
     picked = [c for k in keys for c in rng.sample(strata[k], min(alloc[k], len(strata[k])))]
     return sorted(picked, key=lambda c: (c.shell, c.family, c.id))
+
+
+def case_ids_sha256(sample: list[Case]) -> str:
+    """Which cases a score is on: the hash of their ids (each a hash of shell and command), in order. Ties a baseline to
+    evaluate's sample, and the gate's reference to this run."""
+    return hashlib.sha256("\n".join(c.id for c in sample).encode()).hexdigest()
