@@ -3,12 +3,15 @@
 Each run trains the same base model on the same rows with the same params and steps, in its own child
 process (train.run, as the train stage does), one after the other. The plain path is `bucket_window: 0,
 share_prefix: false` (shuffled batches padded to their longest row, the system prompt run for every row);
-the fast path is params.yaml's bucketing and prefix sharing, in float32 and in bfloat16 autocast.
+the fast path is params.yaml's bucketing and prefix sharing, in float32 and in bfloat16 autocast, all at
+params.yaml's batch size. `--old-batch N` adds the profile before bucketing (`plain` at batch N, float32:
+the default was batch 8) to compare today's default profile with it; that ratio crosses batch sizes, and a
+batch of 16 learns less per example than one of 8 (the learning curve), so it is printed apart.
 examples/s = rows trained on / seconds in training steps (evaluation excluded). Prints one JSON object
 with every run and its ratio to the plain path.
 
 Usage: python bench/bench_train_speed.py [--base models/base] [--data data/final] [--rows 4096]
-       [--steps 40] [--threads 0]
+       [--steps 40] [--threads 0] [--old-batch 8]
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=4096, help="train rows the runs draw from")
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--old-batch", type=int, default=0, help="also run the plain path at this batch size")
     args = ap.parse_args()
     from cmd_correct import params, paths
 
@@ -68,6 +72,8 @@ def main() -> int:
             "fast": fast | {"dtype": "float32"},
             "fast-bf16": fast | {"dtype": "bfloat16"},
         }
+        if args.old_batch:
+            variants[f"plain-batch{args.old_batch}"] = variants["plain"] | {"batch_size": args.old_batch}
         for name, extra in variants.items():
             cfg = (
                 common
@@ -91,7 +97,12 @@ def main() -> int:
                 for k in ("examples_per_s", "tokens_per_s", "train_seconds", "train_loss", "threads")
             }
     plain = out["runs"]["plain"]["examples_per_s"]
-    out["examples_per_s_ratio"] = {k: round(v["examples_per_s"] / plain, 2) for k, v in out["runs"].items()}
+    same_batch = {k: v for k, v in out["runs"].items() if "batch_size" not in v["params"]}
+    out["examples_per_s_ratio"] = {k: round(v["examples_per_s"] / plain, 2) for k, v in same_batch.items()}
+    if args.old_batch:
+        old = out["runs"][f"plain-batch{args.old_batch}"]["examples_per_s"]
+        default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
+        out["default_profile_vs_old_profile"] = {default: round(out["runs"][default]["examples_per_s"] / old, 2)}
     print(json.dumps(out, indent=2))
     return 0
 
