@@ -20,22 +20,20 @@ import sys
 import time
 from pathlib import Path
 
-from cmd_correct import paths
-from cmd_correct.train import Params, common, data
+from cmd_correct import params, paths
+from cmd_correct.train import common, data
 
 
-def computed_tokens_per_row(base: Path, split: Path, rows: int, batch: int) -> tuple[float, float]:
+def computed_tokens_per_row(base: Path, split: Path, rows: int, batch: int, max_length: int) -> tuple[float, float]:
     """(sequence tokens per row, tokens a step computes per row: a batch's shared system prompt once)."""
     tokenizer = common.base_tokenizer(base)
-    examples = data.read_split(split)[:rows]
-    pairs = [(x, data.encode(tokenizer, x, Params().max_length)) for x in examples]
-    encoded = [enc for _, enc in pairs if enc]
     by_shell: dict[str, list] = {}
-    for ex, enc in pairs:
-        if enc:
+    for ex in data.read_split(split)[:rows]:
+        if enc := data.encode(tokenizer, ex, max_length):  # None: the answer is cut off by max_length (not trained on)
             by_shell.setdefault(ex.shell, []).append(enc)
-    seq = sum(len(ids) for ids, _ in encoded) / len(encoded)
-    prefix = sum(data.shared_prefix(group[:batch]) * len(group) for group in by_shell.values()) / len(encoded)
+    n = sum(len(group) for group in by_shell.values())
+    seq = sum(len(ids) for group in by_shell.values() for ids, _ in group) / n
+    prefix = sum(data.shared_prefix(group[:batch]) * len(group) for group in by_shell.values()) / n
     return seq, seq - prefix + prefix / batch
 
 
@@ -62,9 +60,11 @@ def main() -> int:
     ap.add_argument("--base", type=Path, default=paths.BASE)
     ap.add_argument("--data", type=Path, default=paths.FINAL)
     ap.add_argument("--train-metrics", type=Path, default=Path("reports/train/metrics.json"))
-    ap.add_argument("--batch", type=int, default=Params().batch_size)
+    ap.add_argument("--batch", type=int, default=None, help="default: params.yaml train.batch_size")
     ap.add_argument("--rows", type=int, default=2000)
     args = ap.parse_args()
+    train = params.section("train", params.load(paths.PARAMS))
+    batch = args.batch or train.batch_size
 
     import torch
     from transformers import AutoConfig
@@ -75,8 +75,8 @@ def main() -> int:
     per_layer = [(d, d), (kv, d), (kv, d), (d, d), (inter, d), (inter, d), (d, inter)]  # q k v o gate up down
     shapes = per_layer * layers
     linear_weights = sum(o * i for o, i in shapes)
-    seq, computed = computed_tokens_per_row(args.base, args.data / "train.jsonl", args.rows, args.batch)
-    tokens = round(computed * args.batch)
+    seq, computed = computed_tokens_per_row(args.base, args.data / "train.jsonl", args.rows, batch, train.max_length)
+    tokens = round(computed * batch)
     out: dict = {
         "threads": torch.get_num_threads(),
         "linear_weights_m": round(linear_weights / 1e6, 1),

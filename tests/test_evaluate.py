@@ -1,6 +1,7 @@
 """evaluate: metrics.json, plots and predictions on the tiny pipeline (real tools), parsers pinned on captured text."""
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -102,6 +103,13 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert m["f16"]["latency_ms_p95"] >= m["f16"]["latency_ms_p50"] > 0
     assert m["settings"]["threads"] == 1 and m["settings"]["omp_wait_policy"] == "passive"
     assert m["settings"]["n_cases"] == 30 and m["settings"]["n_test"] == 120
+    # The gate's same-cases check: the hash of the scored ids in order, as the baseline ties itself with.
+    ids = [json.loads(line)["id"] for line in (out / "report" / "predictions.jsonl").read_text().splitlines()]
+    assert m["settings"]["case_ids_sha256"] == hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    assert (
+        m["settings"]["case_ids_sha256"]
+        == json.loads((out / "baseline/metrics.json").read_text())["settings"]["case_ids_sha256"]
+    )
     assert m["settings"]["parallel"] == 4 and m["settings"]["latency_cases"] == m["f16"]["latency_cases"] == 12
     assert 0 <= m["f16"]["batch_agreement"] <= 1
     assert m["f16"]["size_mb"] == round(paths.f16_gguf(tiny_f16_dir).stat().st_size / 1e6, 2)

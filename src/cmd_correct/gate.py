@@ -202,12 +202,16 @@ def latest_release_tag(repo: Path, glob: str = TAG_PREFIX + "*") -> str | None:
     return out.splitlines()[0] if out else None
 
 
+def _in_repo(repo: Path, path: Path) -> str:
+    return path.resolve().relative_to(repo.resolve()).as_posix()
+
+
 def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict]:
     """`dvc metrics diff <ref> --json --all` for one file: {dotted key: {"old": .., "new": ..}}."""
     dvc = shutil.which("dvc")
     if dvc is None:
         raise ToolError("dvc not found on PATH (install the `data` extra)", tool="dvc")
-    target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
+    target = _in_repo(repo, metrics_file)
     r = subprocess.run(
         [dvc, "metrics", "diff", ref, "--json", "--all", "--targets", target], cwd=repo, capture_output=True, text=True
     )
@@ -225,12 +229,10 @@ def dvc_metrics_diff(repo: Path, ref: str, metrics_file: Path) -> dict[str, dict
 
 def reference_cases(repo: Path, ref: str, metrics_file: Path) -> str | None:
     """The reference's `settings.case_ids_sha256` (which cases it was scored on), None where it has none."""
-    target = metrics_file.resolve().relative_to(repo.resolve()).as_posix()
-    r = subprocess.run(["git", "show", f"{ref}:{target}"], cwd=repo, capture_output=True, text=True)
     try:
-        found = _get(json.loads(r.stdout), CASES_KEY) if r.returncode == 0 else None
-    except json.JSONDecodeError:
-        return None  # the metrics diff below reports an unreadable reference
+        found = _get(json.loads(_git(repo, "show", f"{ref}:{_in_repo(repo, metrics_file)}")), CASES_KEY)
+    except (ToolError, json.JSONDecodeError):
+        return None  # not committed there, or unreadable: the metrics diff reports it
     return found if isinstance(found, str) else None
 
 
