@@ -86,7 +86,7 @@ class Params:
     # variants timed at every latency_threads count and cached; the others once, at `threads`
     latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
-    # OpenMP waits: active spins between ops like the fix CLI's llama.cpp (passive made 2-thread decoding 3.4x slower)
+    # OpenMP waits: active spins, as a CLI's unset policy does (passive: 2-thread decoding 3.4x slower)
     omp_wait_policy: Literal["passive", "active"] = "active"
     max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
     n_ctx: int = 512  # context of the evaluation model (prompt + answer < 150 tokens)
