@@ -7,8 +7,12 @@ contract prompt (batched decoding, as evaluate). Each training runs in its own c
 minutes are that child's user + system time. Writes <out>/learning_curve.json and learning_curve.png and
 prints the JSON.
 
+Training runs under train.omp_wait_policy and scoring under evaluate.omp_wait_policy, as in the pipeline.
+`--set KEY=VALUE` changes a train param for every budget (e.g. `--set dropout=0.05` for an A/B).
+
 Usage: python bench/bench_learning_curve.py [--budgets 0.5 1 2] [--cases 300] [--base models/base]
-       [--data data/final] [--out reports/learning_curve] [--dtype DTYPE]
+       [--data data/final] [--out reports/learning_curve] [--dtype DTYPE] [--set KEY=VALUE ...]
+       [--pipeline-run]
 """
 
 from __future__ import annotations
@@ -24,16 +28,17 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+import yaml
 
-from cmd_correct import convert, fuse, infer, io, params, paths  # noqa: E402
-from cmd_correct.evaluate import cases, exact  # noqa: E402
+from cmd_correct import convert, fuse, infer, io, params, paths
+from cmd_correct.evaluate import cases, exact
 
 CHILD = """
-import json, sys
+import json, os, sys
 from pathlib import Path
 from cmd_correct.train import Params, run
 cfg = json.loads(sys.argv[1])
+os.environ["OMP_WAIT_POLICY"] = cfg["omp_wait_policy"]  # before torch loads, as the train stage does
 paths = {k: Path(cfg.pop(k)) for k in ("data_dir", "base_dir", "adapter_dir", "report_dir")}
 seed = cfg.pop("seed")
 print(json.dumps(run(Params(**cfg), seed=seed, **paths).summary))
@@ -47,12 +52,13 @@ def _children_cpu_s() -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--budgets", type=float, nargs="+", default=[0.5, 1, 2], help="multiples of the default")
+    ap.add_argument("--budgets", type=float, nargs="*", default=[0.5, 1, 2], help="multiples of the default")
     ap.add_argument("--cases", type=int, default=300, help="stratified valid cases scored by exact match")
     ap.add_argument("--base", type=Path, default=paths.BASE)
     ap.add_argument("--data", type=Path, default=paths.FINAL)
     ap.add_argument("--out", type=Path, default=Path("reports/learning_curve"))
     ap.add_argument("--dtype", default=None, help="override train.dtype")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a train param")
     ap.add_argument(
         "--pipeline-run",
         action="store_true",
@@ -61,10 +67,13 @@ def main() -> int:
     args = ap.parse_args()
     raw = params.load(paths.PARAMS)
     train = params.section("train", raw)
+    overrides = {k: yaml.safe_load(v) for k, _, v in (item.partition("=") for item in args.set)}
     if args.dtype:
-        train = replace(train, dtype=args.dtype)
+        overrides["dtype"] = args.dtype
+    train = params.build(type(train), {**asdict(train), **overrides}, where="train") if overrides else train
     seed = params.section("base", raw).seed
     ev = params.section("evaluate", raw)
+    os.environ["OMP_WAIT_POLICY"] = ev.omp_wait_policy  # before llama.cpp's OpenMP runtime loads
     per_step = train.batch_size * train.grad_accum
     valid = cases.stratified_sample(cases.load_cases(args.data / "valid.jsonl"), args.cases, seed)
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
@@ -130,7 +139,14 @@ def main() -> int:
         )
         points.sort(key=lambda p: p["budget"])
     result = {
-        "profile": {"lr": train.lr, "batch_size": train.batch_size, "dtype": train.dtype, "default_iters": train.iters},
+        "profile": {
+            "lr": train.lr,
+            "batch_size": train.batch_size,
+            "dtype": train.dtype,
+            "dropout": train.dropout,
+            "default_iters": train.iters,
+            "overrides": overrides,
+        },
         "valid_cases": len(valid),
         "points": points,
     }

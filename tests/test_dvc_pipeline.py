@@ -156,6 +156,8 @@ def _changed(value):
         return not value
     if isinstance(value, (int, float)):
         return value * 2 + 1
+    if value in ("active", "passive"):  # an OpenMP wait policy
+        return {"active": "passive", "passive": "active"}[value]
     return "scratch" if value is None else f"{value}-x"
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -224,6 +227,26 @@ def test_cli_reads_params_and_seed(tmp_path, data_dir, tiny_model_dir, capsys):
     assert io.read_json(tmp_path / "a" / "train_config.json")["seed"] == 3
 
 
+@pytest.mark.parametrize("policy", ["active", "passive"])
+def test_cli_sets_the_openmp_wait_policy_from_params(tmp_path, policy):
+    """train.omp_wait_policy wins over an inherited OMP_WAIT_POLICY (the Makefile exports passive), and is
+    set before anything imports torch, whose OpenMP pool reads it once."""
+    p = tmp_path / "params.yaml"
+    p.write_text(f"train:\n  omp_wait_policy: {policy}\n")
+    probe = (
+        "import os, sys\n"
+        "from cmd_correct import train\n"
+        "def fake_run(*a, **k):\n"
+        "    print(os.environ['OMP_WAIT_POLICY'], 'torch' in sys.modules)\n"
+        "    raise SystemExit(0)\n"
+        "train.run = fake_run\n"
+        "train.main(['d', 'b', 'a', 'r', '--params', sys.argv[1]])\n"
+    )
+    env = {**os.environ, "OMP_WAIT_POLICY": "passive" if policy == "active" else "active"}
+    out = subprocess.run([sys.executable, "-c", probe, str(p)], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [policy, "False"]
+
+
 def test_too_few_rows_is_a_data_error(tmp_path, data_dir, tiny_model_dir):
     from cmd_correct.errors import DataError
 
@@ -333,3 +356,44 @@ def test_shared_prefix_and_buckets_give_the_plain_loss_and_gradients(tokenizer, 
     assert loss == pytest.approx(float(plain_loss), rel=1e-5)
     for name, g in plain.items():
         torch.testing.assert_close(grads[name], g, rtol=1e-4, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_frozen_weights_stored_in_bf16_give_the_autocast_loss_and_gradients(tokenizer, tiny_model_dir, tied):
+    """Autocast casts each fp32 frozen weight to bf16 for every matmul; storing them in bf16 skips that copy
+    and must change nothing: the same loss and LoRA gradients, bit for bit. The embeddings (and a lm_head
+    tied to them) stay fp32, so the lookup into the fp32 residual stream is unchanged too."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32, tie_word_embeddings=tied)
+    model = get_peft_model(
+        base,
+        LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["q_proj", "v_proj", "gate_proj", "down_proj"]),
+    )
+    for name, w in model.named_parameters():  # B = 0 at init: give the adapters weight so gradients differ
+        if "lora_B" in name:
+            torch.nn.init.normal_(w, std=0.05)
+    split = data.LazySplit(tokenizer, [data.Example(*row) for row in FIXES if row[0] == "bash"], 96)
+    rows = split.rows([0, 1])
+    ((ids, mask, labels, prefix),) = torch_backend.micro_batches(rows, tokenizer.pad_token_id, "cpu", True)
+    bf16 = lambda: torch.autocast("cpu", torch.bfloat16)  # noqa: E731
+
+    def loss_and_grads():
+        model.zero_grad()
+        loss, _ = torch_backend._loss_sum(model, ids, mask, labels, bf16, prefix)
+        loss.backward()
+        return loss.detach(), {n: w.grad.clone() for n, w in model.named_parameters() if w.requires_grad}
+
+    before, grads = loss_and_grads()
+    n_linear = 7 * 2 + (0 if tied else 1)  # every frozen projection of the 2 layers, and an untied lm_head
+    assert torch_backend.store_frozen_as(model, torch.bfloat16) == n_linear
+    assert model.get_input_embeddings().weight.dtype == torch.float32
+    assert model.get_output_embeddings().weight.dtype == (torch.float32 if tied else torch.bfloat16)
+    assert all(w.dtype == torch.float32 for w in grads.values())
+    after, grads_after = loss_and_grads()
+    assert torch.equal(after, before)
+    for name, g in grads.items():
+        assert torch.equal(grads_after[name], g), name

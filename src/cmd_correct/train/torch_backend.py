@@ -95,6 +95,25 @@ def _loss_sum(model, ids, mask, labels, autocast, prefix=None):
     return loss, int(keep.sum())
 
 
+def store_frozen_as(model, dtype) -> int:
+    """Store the frozen linear weights in autocast's compute dtype; returns how many were converted.
+
+    Autocast casts an fp32 weight to `dtype` for every matmul (a full copy of the model per forward pass);
+    stored in `dtype` already, the matmul gets the same bits without the copy: loss and gradients are
+    unchanged (tested). Embeddings, norms and the adapters stay fp32; a lm_head tied to the input
+    embeddings is left alone, since the embedding lookup does not run under autocast.
+    """
+    import torch
+
+    tied = model.get_input_embeddings().weight
+    converted = 0
+    for module in model.modules():
+        if type(module) is torch.nn.Linear and not module.weight.requires_grad and module.weight is not tied:
+            module.weight.data = module.weight.data.to(dtype)
+            converted += 1
+    return converted
+
+
 def micro_batches(rows, pad_id: int, device: str, share_prefix: bool) -> list[tuple]:
     """(ids, mask, labels, prefix) tensors per micro-batch of encoded rows: rows that start with the same
     unsupervised prompt (one shell's system prompt) are split off it when `share_prefix`."""
@@ -215,6 +234,8 @@ def train(
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, lora)  # adapter weights stay fp32 (peft's autocast_adapter_dtype)
+    if half and load_dtype != compute:
+        store_frozen_as(model, compute)
     model.train()
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=params.lr, weight_decay=params.weight_decay)
