@@ -4,14 +4,17 @@ Each run trains the same base model on the same rows with the same params and st
 process (train.run, as the train stage does), one after the other. The plain path is `bucket_window: 0,
 share_prefix: false` (shuffled batches padded to their longest row, the system prompt run for every row);
 the fast path is params.yaml's bucketing and prefix sharing, in float32 and in bfloat16 autocast, all at
-params.yaml's batch size. `--old-batch N` adds the profile before bucketing (`plain` at batch N, float32:
-the default was batch 8) to compare today's default profile with it; that ratio crosses batch sizes, and a
-batch of 16 learns less per example than one of 8 (the learning curve), so it is printed apart.
+params.yaml's batch size, dropout and OpenMP wait policy. `--old-batch N` adds the profile before bucketing
+(`plain` at batch N, float32, LoRA dropout 0.05, passive OpenMP waits: the defaults then) to compare today's
+default profile with it; that ratio crosses batch sizes, and a batch of 16 learns less per example than one
+of 8 (the learning curve), so it is printed apart. `--variant NAME:KEY=VALUE,...` adds a run of the
+default profile with train params changed (e.g. `--variant drop:dropout=0.05`), reported as its ratio to
+the default profile.
 examples/s = rows trained on / seconds in training steps (evaluation excluded). Prints one JSON object
 with every run and its ratio to the plain path.
 
 Usage: python bench/bench_train_speed.py [--base models/base] [--data data/final] [--rows 4096]
-       [--steps 40] [--threads 0] [--old-batch 8]
+       [--steps 40] [--threads 0] [--old-batch 8] [--variant NAME:KEY=VALUE,...]
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import tempfile
 from pathlib import Path
 
 CHILD = """
-import json, sys
+import json, os, sys
 from pathlib import Path
 from cmd_correct.train import Params, run
 cfg = json.loads(sys.argv[1])
+os.environ["OMP_WAIT_POLICY"] = cfg["omp_wait_policy"]  # before torch loads, as the train stage does
 paths = {k: Path(cfg.pop(k)) for k in ("data_dir", "base_dir", "adapter_dir", "report_dir")}
 print(json.dumps(run(Params(**cfg), seed=42, **paths).summary))
 """
@@ -50,19 +54,19 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=4096, help="train rows the runs draw from")
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--old-batch", type=int, default=0, help="also run the plain path at this batch size")
+    ap.add_argument("--old-batch", type=int, default=0, help="also run the old profile at this batch size")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...", help="extra run")
     args = ap.parse_args()
+    import yaml
+
     from cmd_correct import params, paths
 
     train = params.load(paths.PARAMS)["train"]
-    common = {k: train[k] for k in ("rank", "alpha", "dropout", "target_modules", "lr", "batch_size", "max_length")}
+    keys = ("rank", "alpha", "dropout", "target_modules", "lr", "batch_size", "max_length", "omp_wait_policy")
+    common = {k: train[k] for k in keys}
     common |= {"iters": args.steps, "warmup": 2, "eval_interval": 10**6, "eval_batches": 1, "log_interval": 10}
     common |= {"checkpoint_interval": 0, "threads": args.threads, "backend": "torch"}
-    env = {
-        **os.environ,
-        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "passive"),
-        "CMD_CORRECT_NO_PROGRESS": "1",
-    }
+    env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     out = {"rows": args.rows, "steps": args.steps, "batch_size": common["batch_size"], "runs": {}}
     with tempfile.TemporaryDirectory(prefix="bench-train-speed-") as tmp:
         data = _subset(args.data, Path(tmp) / "data", args.rows)
@@ -72,8 +76,15 @@ def main() -> int:
             "fast": fast | {"dtype": "float32"},
             "fast-bf16": fast | {"dtype": "bfloat16"},
         }
+        default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
         if args.old_batch:
-            variants[f"plain-batch{args.old_batch}"] = variants["plain"] | {"batch_size": args.old_batch}
+            old = {"batch_size": args.old_batch, "dropout": 0.05, "omp_wait_policy": "passive"}
+            variants[f"plain-batch{args.old_batch}"] = variants["plain"] | old
+        extras = {}
+        for spec in args.variant:
+            name, _, sets = spec.partition(":")
+            extras[name] = {k: yaml.safe_load(v) for k, _, v in (kv.partition("=") for kv in sets.split(","))}
+            variants[name] = variants[default] | extras[name]
         for name, extra in variants.items():
             cfg = (
                 common
@@ -97,11 +108,13 @@ def main() -> int:
                 for k in ("examples_per_s", "tokens_per_s", "train_seconds", "train_loss", "threads")
             }
     plain = out["runs"]["plain"]["examples_per_s"]
-    same_batch = {k: v for k, v in out["runs"].items() if "batch_size" not in v["params"]}
-    out["examples_per_s_ratio"] = {k: round(v["examples_per_s"] / plain, 2) for k, v in same_batch.items()}
+    same_batch = ("plain", "fast", "fast-bf16")
+    out["examples_per_s_ratio"] = {k: round(out["runs"][k]["examples_per_s"] / plain, 2) for k in same_batch}
+    ref = out["runs"][default]["examples_per_s"]
+    if extras:
+        out["default_profile_vs_variant"] = {k: round(ref / out["runs"][k]["examples_per_s"], 2) for k in extras}
     if args.old_batch:
         old = out["runs"][f"plain-batch{args.old_batch}"]["examples_per_s"]
-        default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
         out["default_profile_vs_old_profile"] = {default: round(out["runs"][default]["examples_per_s"] / old, 2)}
     print(json.dumps(out, indent=2))
     return 0

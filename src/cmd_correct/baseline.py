@@ -13,6 +13,7 @@ reports/baseline/predictions.jsonl: {"id", "base", "thefuck"} per evaluated case
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ PREDICTIONS = "predictions.jsonl"
 # The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
 # dvc.yaml's baseline params are base.seed and these less the operational ones (tests/test_pipeline.py checks
 # both this list against the code here and dvc.yaml against it).
-PARAMS_READ = ("n_cases", "base_cases", "latency_cases", *DECODING, "baselines", "timeout_s")
+PARAMS_READ = ("n_cases", "base_cases", "latency_cases", *DECODING, "omp_wait_policy", "baselines", "timeout_s")
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = params_mod.load(args.params)
     params = params_mod.section("evaluate", raw, path=args.params)
     seed = params_mod.base_seed(raw, args.params)
+    os.environ["OMP_WAIT_POLICY"] = params.omp_wait_policy  # before llama.cpp's OpenMP runtime loads
     with progress_bar() as progress:
         res = run(
             params,
