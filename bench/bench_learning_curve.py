@@ -58,6 +58,13 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=paths.FINAL)
     ap.add_argument("--out", type=Path, default=Path("reports/learning_curve"))
     ap.add_argument("--dtype", default=None, help="override train.dtype")
+    ap.add_argument(
+        "--include",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="learning_curve.json of earlier runs of this profile on the same valid sample: their points join",
+    )
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a train param")
     ap.add_argument(
         "--pipeline-run",
@@ -76,6 +83,7 @@ def main() -> int:
     os.environ["OMP_WAIT_POLICY"] = ev.omp_wait_policy  # before llama.cpp's OpenMP runtime loads
     per_step = train.batch_size * train.grad_accum
     valid = cases.stratified_sample(cases.load_cases(args.data / "valid.jsonl"), args.cases, seed)
+    ids = cases.case_ids_sha256(valid)
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     points = []
     with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
@@ -107,7 +115,7 @@ def main() -> int:
                 {
                     "budget": budget,
                     "iters": iters,
-                    "examples": iters * per_step,
+                    "examples": summary["examples"],  # rows trained on (rows over max_length are left out)
                     "cpu_minutes": round(cpu_min, 2),
                     "wall_minutes": round(wall_min, 2),
                     "examples_per_s": round(summary["examples_per_s"], 3),
@@ -137,17 +145,27 @@ def main() -> int:
                 "source": "dvc repro (models/f16, reports/train)",
             }
         )
-        points.sort(key=lambda p: p["budget"])
+    profile = {
+        "lr": train.lr,
+        "batch_size": train.batch_size,
+        "dtype": train.dtype,
+        "dropout": train.dropout,
+        "max_length": train.max_length,
+        "default_iters": train.iters,
+        "overrides": overrides,
+    }
+    for earlier in args.include:  # every budget trains from scratch: a point does not depend on the others
+        old = io.read_json(earlier)
+        keys = (set(old["profile"]) | set(profile)) - {"default_iters"}
+        differs = sorted(k for k in keys if old["profile"].get(k) != profile.get(k))
+        if old["valid_cases"] != len(valid) or old.get("valid_ids_sha256", ids) != ids or differs:
+            raise SystemExit(f"{earlier}: another valid sample or profile ({', '.join(differs)}); cannot join")
+        points += [p | {"source": p.get("source", str(earlier))} for p in old["points"]]
+    points.sort(key=lambda p: p["examples"])
     result = {
-        "profile": {
-            "lr": train.lr,
-            "batch_size": train.batch_size,
-            "dtype": train.dtype,
-            "dropout": train.dropout,
-            "default_iters": train.iters,
-            "overrides": overrides,
-        },
+        "profile": profile,
         "valid_cases": len(valid),
+        "valid_ids_sha256": ids,
         "points": points,
     }
     args.out.mkdir(parents=True, exist_ok=True)

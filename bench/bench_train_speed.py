@@ -4,12 +4,12 @@ Each run trains the same base model on the same rows with the same params and st
 process (train.run, as the train stage does), one after the other. The plain path is `bucket_window: 0,
 share_prefix: false` (shuffled batches padded to their longest row, the system prompt run for every row);
 the fast path is params.yaml's bucketing and prefix sharing, in float32 and in bfloat16 autocast, all at
-params.yaml's batch size, dropout and OpenMP wait policy. `--old-batch N` adds the profile before bucketing
-(`plain` at batch N, float32, LoRA dropout 0.05, passive OpenMP waits: the defaults then) to compare today's
-default profile with it; that ratio crosses batch sizes, and a batch of 16 learns less per example than one
-of 8 (the learning curve), so it is printed apart. `--variant NAME:KEY=VALUE,...` adds a run of the
-default profile with train params changed (e.g. `--variant drop:dropout=0.05`), reported as its ratio to
-the default profile.
+params.yaml's batch size, dropout, max_length and OpenMP wait policy. `--old-batch N` adds the profile
+before this work (`plain` at batch N, float32, LoRA dropout 0.05, passive OpenMP waits, max_length 96: the
+defaults then) to compare today's default profile with it; that ratio crosses batch sizes, and a batch of
+16 learns less per example than one of 8 (the learning curve), so it is printed apart.
+`--variant NAME:KEY=VALUE,...` adds a run of the default profile with train params changed (e.g.
+`--variant drop:dropout=0.05`), reported as the default profile's ratio to it.
 examples/s = rows trained on / seconds in training steps (evaluation excluded). Prints one JSON object
 with every run and its ratio to the plain path.
 
@@ -78,7 +78,7 @@ def main() -> int:
         }
         default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
         if args.old_batch:
-            old = {"batch_size": args.old_batch, "dropout": 0.05, "omp_wait_policy": "passive"}
+            old = {"batch_size": args.old_batch, "dropout": 0.05, "omp_wait_policy": "passive", "max_length": 96}
             variants[f"plain-batch{args.old_batch}"] = variants["plain"] | old
         extras = {}
         for spec in args.variant:
