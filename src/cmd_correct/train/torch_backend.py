@@ -95,6 +95,43 @@ def _loss_sum(model, ids, mask, labels, autocast, prefix=None):
     return loss, int(keep.sum())
 
 
+def build_model(params, base_dir: Path, device: str):
+    """models/base with fresh LoRA adapters on `device`, in training mode, and its autocast context factory."""
+    import contextlib
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    half = params.dtype != "float32"
+    compute = getattr(torch, params.dtype)
+    # Half-precision weights only where the accelerator has the memory savings to gain (T4 + 4B);
+    # on CPU the weights load as fp32 and bf16 runs under autocast.
+    load_dtype = compute if half and device != "cpu" else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=load_dtype).to(device)
+    if params.grad_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    lora = LoraConfig(
+        r=params.rank,
+        lora_alpha=params.alpha,
+        lora_dropout=params.dropout,
+        target_modules=list(params.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+    model = get_peft_model(model, lora)  # adapter weights stay fp32 (peft's autocast_adapter_dtype)
+    if half and load_dtype != compute:
+        store_frozen_as(model, compute)
+    model.train()
+
+    def autocast():
+        if not half:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device, dtype=compute)
+
+    return model, autocast
+
+
 def store_frozen_as(model, dtype) -> int:
     """Store the frozen linear weights in autocast's compute dtype; returns how many were converted.
 
@@ -196,11 +233,7 @@ def train(
     progress: Progress = noop_progress,
 ) -> dict:
     """Train a LoRA adapter; writes the PEFT adapter to `adapter_dir` and dvclive metrics to `report_dir`."""
-    import contextlib
-
     import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
 
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
@@ -217,35 +250,11 @@ def train(
     train_set = _load_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
     valid_set = _load_split(tokenizer, data_dir, "valid", params.max_length, 1)
 
-    half = params.dtype != "float32"
-    compute = getattr(torch, params.dtype)
-    # Half-precision weights only where the accelerator has the memory savings to gain (T4 + 4B);
-    # on CPU the weights stay fp32 and bf16 runs under autocast.
-    load_dtype = compute if half and device != "cpu" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=load_dtype).to(device)
-    if params.grad_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    lora = LoraConfig(
-        r=params.rank,
-        lora_alpha=params.alpha,
-        lora_dropout=params.dropout,
-        target_modules=list(params.target_modules),
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, lora)  # adapter weights stay fp32 (peft's autocast_adapter_dtype)
-    if half and load_dtype != compute:
-        store_frozen_as(model, compute)
-    model.train()
+    model, autocast = build_model(params, base_dir, device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=params.lr, weight_decay=params.weight_decay)
     scheduler = _scheduler(optimizer, params)
     scaler = torch.amp.GradScaler(device) if params.dtype == "float16" and device == "cuda" else None
-
-    def autocast():
-        if not half:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=device, dtype=compute)
 
     ckpt = checkpoint_dir(adapter_dir)
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
