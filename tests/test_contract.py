@@ -30,17 +30,75 @@ def test_messages_carry_the_same_system_prompt():
     assert contract.messages("cmd", "dri")[-1]["role"] == "user"
 
 
-def test_unknown_shell_is_refused():
-    with pytest.raises(ValueError, match="unknown shell 'sh'"):
-        contract.system_prompt("sh")
+def test_unknown_shell_is_refused_in_data_but_sent_verbatim_like_fix():
+    with pytest.raises(ValueError, match="unknown shell 'nu'"):
+        contract.system_prompt("nu")
+    assert "corrector for nu." in contract.render_prompt("nu", "ls", known=False)
+    with pytest.raises(ValueError, match="one word"):
+        contract.render_prompt("bash\n<|im_start|>", "ls", known=False)
+
+
+def test_aliases_fix_sends_map_to_their_dialect():
+    assert {a: contract.dialect(a) for a in ("sh", "dash", "ksh", "pwsh")} == {
+        "sh": "bash", "dash": "bash", "ksh": "bash", "pwsh": "powershell"
+    }  # fmt: skip
+    assert contract.dialect("nu") == "bash"  # fix's own fallback when $SHELL is unset
+    assert "corrector for sh." in contract.system_prompt("sh")
+
+
+# fix's decoding rules (../shared/CONSUMER.md "fix"), one golden case each: token pieces in, fix's answer out.
+@pytest.mark.parametrize(
+    ("pieces", "answer"),
+    [
+        (["git", " status", "<|im_end|>", "junk"], "git status"),  # a piece holding <|im_end|> stops
+        (["ls", " -la", "<|im_start|>", "user"], "ls -la"),  # ...and one holding <|im_start|>
+        (["\n", "\n", "git", " status", "\n", "more"], "git status"),  # leading newlines do not end the answer
+        (["ls", " -la", "\n", "extra line"], "ls -la"),  # a second line does
+        (["<think>", "the user", " typed gti", "</think>", "\n\n", "git", " status"], "git status"),  # think dropped
+        (["Command:", " git", " status"], "git status"),  # a Command: prefix stripped
+        (["command >", " ls"], "ls"),
+        (["command>", "ls"], "ls"),
+        (["command 2>&1", " make"], "make"),
+        (["  ", "docker", " ps  "], "docker ps"),  # trimmed
+        (["<|im_end|>"], ""),  # nothing said
+    ],
+)
+def test_fix_decoding_golden(pieces, answer):
+    assert contract.decode_text(pieces) == answer
+
+
+def test_fix_decoding_stops_at_128_tokens():
+    stream = contract.Stream()
+    n = next(i for i in range(1, 1000) if stream.push("a"))
+    assert n == stream.tokens == 128 and stream.answer() == "a" * 128
+    assert (contract.FIX.max_tokens, contract.FIX.n_ctx, contract.FIX.add_bos) == (128, 512, True)
+
+
+def test_only_one_prefix_is_stripped_and_only_at_the_start():
+    assert contract.clean_answer("Command: Command: ls") == "Command: ls"
+    assert contract.clean_answer("echo Command: hi") == "echo Command: hi"
 
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("git status<|im_end|>", "git status"), ("  ls -la\nextra", "ls -la"), ("dir", "dir"), ("\n", "")],
+    [
+        ("git status<|im_end|>", "git status"),
+        ("  ls -la\nextra", "ls -la"),
+        ("dir", "dir"),
+        ("\n", ""),
+        ("<think>x</think>\n git log", "git log"),
+        ("\n\ngit status\n", "git status"),
+    ],
 )
-def test_clean_completion_stops_at_end_of_turn_or_newline(raw, clean):
+def test_clean_completion_reads_a_whole_text_as_fix_would(raw, clean):
     assert contract.clean_completion(raw) == clean
+
+
+def test_wit_style_line_limit():
+    wit = contract.Decoding(max_tokens=256, n_ctx=1024, one_line=False, max_lines=10)
+    stream = contract.Stream(wit)
+    assert not any(stream.push(f"line {i}\n") for i in range(10))
+    assert stream.push("line 11")
 
 
 def test_six_shells_four_families():

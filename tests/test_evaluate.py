@@ -32,7 +32,6 @@ TINY_EVAL = evaluate.Params(
     parallel=4,
     latency_cases=12,
     threads=1,
-    max_tokens=6,
     ppl_ctx=64,
     ppl_chunks=4,
     bench_n_gen=4,
@@ -115,12 +114,37 @@ def test_metrics_json_has_every_variant_and_the_stable_schema(evaluated, tiny_f1
     assert m["f16"]["size_mb"] == round(paths.f16_gguf(tiny_f16_dir).stat().st_size / 1e6, 2)
 
 
+def test_metrics_say_what_a_fix_user_sees(evaluated):
+    """Answers read as fix reads them; valid commands kept, broken ones echoed, acceptance cases, load time."""
+    from cmd_correct.evaluate import acceptance
+
+    res, out = evaluated
+    m = res.metrics
+    assert m["settings"]["decoding"] == "fix" and m["settings"]["max_tokens"] == contract.FIX.max_tokens == 128
+    for name in m["settings"]["variants"]:
+        v = m[name]
+        assert 0 <= v["identity_preserved"] <= 1 and v["identity_cases"] == m["settings"]["identity_cases"] > 0
+        assert 0 <= v["echo_rate"] <= 1 and v["load_ms"] > 0
+        assert v["acceptance_total"] == len(acceptance.CASES) and v["acceptance_fix_e2e_total"] == 6
+        assert set(v["acceptance_checklist"]) == {c.name for c in acceptance.CASES}
+        assert v["acceptance_passed"] == sum(v["acceptance_checklist"].values())
+    rows = [json.loads(line) for line in (out / "report" / "acceptance.jsonl").read_text().splitlines()]
+    assert len(rows) == len(acceptance.CASES) * len(m["settings"]["variants"])
+    kept = [json.loads(line) for line in (out / "report" / "identity.jsonl").read_text().splitlines()]
+    assert len(kept) == m["settings"]["identity_cases"] and all(r["command"] == r["expected"] for r in kept)
+    f16 = [r["f16"].strip() == r["command"] for r in kept]
+    assert m["f16"]["identity_preserved"] == round(sum(f16) / len(f16), 4)
+
+
 @pytest.mark.slow  # the whole evaluate stage on the tiny pipeline (~1 min on 2 cores)
 def test_only_the_latency_sweep_variants_are_timed_per_thread_count_and_cached(evaluated):
     from conftest import TINY_QUANT_TYPES
 
     m = evaluated[0].metrics
-    assert set(m["f16"]["latency_by_threads"]) == {"1", "2"} and "cached_prefix" in m["f16"]
+    # 1 and 2 (evaluate.latency_threads), and llama.cpp's default count, which fix runs with
+    fix_threads = str(evaluate.fix_default_threads())
+    assert set(m["f16"]["latency_by_threads"]) == {"1", "2", fix_threads} and "cached_prefix" in m["f16"]
+    assert m["settings"]["fix_default_threads"] == int(fix_threads)
     for q in TINY_QUANT_TYPES:
         assert set(m[q]["latency_by_threads"]) == {"1"} and "cached_prefix" not in m[q]
         assert m[q]["latency_ms_p50"] == m[q]["latency_by_threads"]["1"]["latency_ms_p50"]
@@ -353,7 +377,6 @@ def test_run_model_reports_agreement_against_its_own_single_answers(tiny_f16_dir
         tiny_cases,
         timed=timed,
         threads=1,
-        n_ctx=256,
         max_tokens=8,
         seed=0,
         parallel=4,
@@ -382,7 +405,6 @@ def test_latency_is_split_per_thread_count_and_names_the_fastest(tiny_f16_dir, t
         tiny_cases[:8],
         timed=tiny_cases[:6],
         threads=1,
-        n_ctx=256,
         max_tokens=6,
         seed=0,
         parallel=4,
@@ -398,3 +420,74 @@ def test_latency_is_split_per_thread_count_and_names_the_fastest(tiny_f16_dir, t
     assert by[str(fastest["prompt"])]["prompt_ms_p50"] == min(r["prompt_ms_p50"] for r in by.values())
     assert got["cached_prefix"]["identical_pct"] == 100.0
     assert got["cached_prefix"]["prompt_tokens_mean"] == round(sum(c.prompt_tokens for c in ran.timed) / 6, 1)
+
+
+def test_acceptance_check_is_fix_e2e_strict():
+    from cmd_correct.evaluate import acceptance
+
+    by = {c.name: c for c in acceptance.CASES}
+    assert by["fix:ls-la"].check("ls -al") and by["fix:ls-la"].check("ls -la") and not by["fix:ls-la"].check("ls")
+    assert by["fix:echo"].check('echo "hello world"') and not by["fix:echo"].check("printf hello")
+    assert not by["fix:gti-status"].check("git status\ngit log")  # one clean line, as fix's test demands
+    assert not by["fix:gti-status"].check(" git status") and not by["fix:gti-status"].check("")
+    assert sum(c.source == "fix-e2e" for c in acceptance.CASES) == 6 and len(acceptance.CASES) >= 40
+    for c in acceptance.CASES:  # every name is one the data trains (a typo would test another prompt)
+        contract.system_prompt(c.shell)
+    assert any(c.equals == (c.command,) for c in acceptance.CASES if c.name.startswith("valid:"))
+
+
+def test_acceptance_summary_counts_the_checklist():
+    from cmd_correct.evaluate import acceptance
+
+    rows = [
+        {"name": "fix:a", "source": "fix-e2e", "passed": True},
+        {"name": "fix:b", "source": "fix-e2e", "passed": False},
+        {"name": "ours", "source": "ours", "passed": True},
+    ]
+    s = acceptance.summary(rows)
+    assert (s["acceptance_passed"], s["acceptance_total"], s["acceptance_fix_e2e_passed"]) == (2, 3, 1)
+    assert s["acceptance_checklist"] == {"fix:a": True, "fix:b": False, "ours": True}
+
+
+def _case(i, shell, command, expected, family="single", prompt_shell=None, category=None):
+    return Case(f"c{i}", shell, family, command, expected, None, prompt_shell, category)
+
+
+def test_identity_cases_are_references_no_row_takes_as_input():
+    rows = [
+        _case(1, "bash", "gti status", "git status"),
+        _case(2, "bash", "rm build", "rm -r build"),
+        _case(3, "bash", "ls", "rm build"),  # `rm build` is row 2's input: not a valid command to keep
+        _case(4, "zsh", "gti status", "git status"),
+        _case(5, "bash", "git sttus", "git status"),  # the same reference twice: one identity case
+    ]
+    got = cases.identity_cases(rows, 10, seed=1)
+    assert sorted((c.shell, c.command) for c in got) == [("bash", "git status"), ("bash", "rm -r build"),
+                                                         ("zsh", "git status")]  # fmt: skip
+    assert all(c.command == c.expected and c.category == "identity" and not c.broken for c in got)
+    assert cases.identity_cases(rows, 0, seed=1) == []
+
+
+def test_echo_rate_counts_broken_inputs_returned_unchanged_and_alias_rows_are_scored_apart():
+    sample = [
+        _case(1, "bash", "gti status", "git status"),
+        _case(2, "bash", "dcoker ps", "docker ps", prompt_shell="sh"),
+        _case(3, "bash", "ls -la", "ls -la", category="identity"),
+        _case(4, "powershell", "Get-Proces", "Get-Process", prompt_shell="pwsh"),
+    ]
+    s = exact.score(sample, ["gti status", "docker ps", "ls -la", "Get-Process"])
+    assert s["echo_rate"] == round(1 / 3, 4)  # case 1 echoed; the identity case is not a broken input
+    assert s["exact_match_broken"] == round(2 / 3, 4) and s["exact_match"] == 0.75
+    assert s["exact_match_by_alias"] == {"pwsh": 1.0, "sh": 1.0}
+
+
+def test_an_alias_row_must_name_its_own_dialect(tmp_path):
+    row = {"shell": "zsh", "prompt_shell": "pwsh", "family": "single", "id": "x",
+           "messages": contract.messages("pwsh", "a", "b")}  # fmt: skip
+    (tmp_path / "test.jsonl").write_text(json.dumps(row) + "\n")
+    with pytest.raises(DataErrors, match="prompt_shell"):
+        cases.load_cases(tmp_path / "test.jsonl")
+    row["shell"] = "powershell"
+    (tmp_path / "test.jsonl").write_text(json.dumps(row) + "\n")
+    (c,) = cases.load_cases(tmp_path / "test.jsonl")
+    assert (c.shell, c.name, c.prompt_shell) == ("powershell", "pwsh", "pwsh")

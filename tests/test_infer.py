@@ -15,7 +15,7 @@ def corrector(tiny_f16_dir):
 def test_prompt_is_the_contract_prompt(corrector, monkeypatch):
     seen = []
     real = contract.render_prompt
-    monkeypatch.setattr(contract, "render_prompt", lambda s, c: seen.append((s, c)) or real(s, c))
+    monkeypatch.setattr(contract, "render_prompt", lambda s, c, **kw: seen.append((s, c)) or real(s, c, **kw))
     out = corrector.correct("zsh", "gti status")
     assert seen == [("zsh", "gti status")]
     expected = corrector.llm.tokenize(real("zsh", "gti status").encode(), add_bos=True, special=True)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import io, paths
+from . import contract, io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
@@ -106,7 +106,8 @@ def run(
         "n_cases": len(picked),
         "case_ids_sha256": cases.case_ids_sha256(picked),
         "seed": seed,
-        "max_tokens": params.max_tokens,
+        "decoding": "fix",
+        "max_tokens": contract.FIX.max_tokens,
         "seconds": round(time.perf_counter() - started, 1),
     }
     with io.atomic_dir(out_dir, stage="baseline", inputs=inputs, recognise=io.holds_only(METRICS, PREDICTIONS)) as tmp:

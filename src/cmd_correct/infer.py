@@ -1,7 +1,9 @@
 """The one inference helper: load a GGUF with llama-cpp-python and correct a command.
 
-Prompts come from `contract.render_prompt`; decoding is greedy and stops at `<|im_end|>` (or the
-model's end-of-generation token) or at the first newline, exactly as the `fix` CLI does.
+Prompts come from `contract.render_prompt`; decoding is greedy and read exactly as the `fix` CLI reads
+it (`contract.Stream` over each sampled token's text, specials rendered: EOS or a `<|im_end|>` /
+`<|im_start|>` piece stops, `<think>` blocks are dropped, a second line stops, 128 tokens at most, then
+`contract.clean_answer`). `load_ms` is how long the GGUF took to load (fix's daemon has 5 s).
 
 - `Corrector.correct`: one command from an empty KV cache, so its latency is that of one CLI call minus
   the model load (what latency and tokens/s are measured with).
@@ -12,6 +14,7 @@ model's end-of-generation token) or at the first newline, exactly as the `fix` C
 
 from __future__ import annotations
 
+import codecs
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -37,8 +40,8 @@ def import_llama_cpp():
 class Correction:
     """One corrected command and what it cost."""
 
-    text: str  # cleaned answer (contract.clean_completion)
-    raw: str  # what the model generated before cleaning
+    text: str  # the answer fix prints (contract.Stream.answer)
+    raw: str  # every sampled token's text, specials included (what the model generated)
     prompt_tokens: int
     completion_tokens: int  # tokens sampled, the stop token included
     latency_ms: float  # tokenize + prompt eval + generation
@@ -50,8 +53,8 @@ class Correction:
 class Answer:
     """One answer of a batched run (no timing: its sequences share every decode call)."""
 
-    text: str  # cleaned answer (contract.clean_completion)
-    raw: str
+    text: str  # the answer fix prints (contract.Stream.answer)
+    raw: str  # every sampled token's text, specials included
     completion_tokens: int  # tokens sampled, the stop token included
 
 
@@ -60,8 +63,22 @@ class _Slot:
     index: int  # the request this sequence decodes
     pos: int  # position of the next token fed
     out: list[int]  # answer tokens so far
-    sampled: int  # tokens sampled, a stop token included
+    stream: contract.Stream  # fix's reading of those tokens
+    text: _Text  # their text, piece by piece
     row: int  # the batch row whose logits choose its next token (-1: none this step)
+
+
+class _Text:
+    """Token pieces as text: bytes decoded incrementally, so a character split over tokens stays whole."""
+
+    def __init__(self, llm):
+        self.llm, self.raw = llm, ""
+        self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def piece(self, token: int) -> str:
+        text = self._utf8.decode(self.llm.detokenize([token], special=True))
+        self.raw += text
+        return text
 
 
 def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
@@ -74,7 +91,7 @@ def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
 
 class Corrector:
     """A loaded GGUF that corrects commands with the contract prompt. `threads`, `n_ctx` and `max_tokens`
-    left None take `evaluate.Params`' defaults (their one home: evaluate measures what `fix` runs)."""
+    left None take fix's (`contract.FIX`) and `evaluate.Params`' thread count."""
 
     def __init__(
         self,
@@ -85,34 +102,38 @@ class Corrector:
         max_tokens: int | None = None,
         seed: int = 0,
     ):
-        if threads is None or n_ctx is None or max_tokens is None:
+        if threads is None:
             from .evaluate import Params  # not at import time: evaluate imports this module
 
-            default = Params()
-            threads = default.threads if threads is None else threads
-            n_ctx = default.n_ctx if n_ctx is None else n_ctx
-            max_tokens = default.max_tokens if max_tokens is None else max_tokens
+            threads = Params().threads
+        fix = contract.FIX
+        self.decoding = fix if max_tokens is None else contract.Decoding(**{**fix.__dict__, "max_tokens": max_tokens})
         llama_cpp = import_llama_cpp()
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(f"{path}: model file not found", path=path)
+        start = time.perf_counter()
         try:
             self.llm = llama_cpp.Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, seed=seed, verbose=False
+                model_path=str(path),
+                n_ctx=n_ctx or fix.n_ctx,
+                n_batch=fix.n_batch,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                verbose=False,
             )
         except ValueError as e:  # llama-cpp-python's "Failed to load model from file"
             raise ModelError(f"{path}: llama.cpp could not load it: {e}", path=path) from None
-        self.path, self.threads, self.max_tokens = path, threads, max_tokens
+        self.load_ms = (time.perf_counter() - start) * 1000  # file to a ready context, as fix's daemon does
+        self.path, self.threads, self.max_tokens = path, threads, self.decoding.max_tokens
         self._states: dict = {}  # shell -> saved state after its system prompt (head_state)
-        im_end = self.llm.tokenize(contract.IM_END.encode(), add_bos=False, special=True)
-        self.stop_ids = {self.llm.token_eos(), *(im_end if len(im_end) == 1 else ())}
-
-    def _finished(self, out: list[int]) -> bool:
-        """The contract's stops after a sampled non-stop token: a newline in the answer, or the cap."""
-        return b"\n" in self.llm.detokenize(out) or len(out) >= self.max_tokens
+        self.stop_ids = {self.llm.token_eos()}  # stop texts are caught in the pieces (contract.Stream)
+        self.known_shells = True  # False: any one-word shell name goes into the prompt (the `correct` command)
 
     def _prompt(self, shell: str, command: str) -> list[int]:
-        return self.llm.tokenize(contract.render_prompt(shell, command).encode(), add_bos=True, special=True)
+        text = contract.render_prompt(shell, command, known=self.known_shells)
+        return self.llm.tokenize(text.encode(), add_bos=self.decoding.add_bos, special=True)
 
     def set_threads(self, generate: int, prompt: int) -> None:
         """Threads for generation (one token per call) and for prompt evaluation (llama.cpp's n_threads and
@@ -141,26 +162,23 @@ class Corrector:
         else:
             llm.reset()  # no prefix reuse between calls: each correction pays its full prompt, as in the CLI
         prompt = self._prompt(shell, command)
-        out: list[int] = []
+        stream, text = contract.Stream(self.decoding), _Text(llm)
         first = last = None
-        n_sampled = 0
         for tok in llm.generate(prompt, temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, reset=True):
             last = time.perf_counter()
             first = first or last
-            n_sampled += 1
             if tok in self.stop_ids:
+                stream.tokens += 1
                 break
-            out.append(tok)
-            if self._finished(out):
+            if stream.push(text.piece(tok)):
                 break
         end = time.perf_counter()
-        raw = llm.detokenize(out).decode("utf-8", errors="replace")
         first = first or end
         return Correction(
-            text=contract.clean_completion(raw),
-            raw=raw,
+            text=stream.answer(),
+            raw=text.raw,
             prompt_tokens=len(prompt),
-            completion_tokens=n_sampled,
+            completion_tokens=stream.tokens,
             latency_ms=(end - start) * 1000,
             first_token_ms=(first - start) * 1000,
             decode_s=(last or end) - first,
@@ -232,19 +250,24 @@ class Corrector:
                         ctx.kv_cache_seq_cp(head_seq[requests[pending][0]], seq, 0, start)
                     for pos in range(start, len(prompt)):
                         _add(batch, prompt[pos], pos, seq, logits=pos == len(prompt) - 1)
-                    slots[seq] = _Slot(pending, len(prompt), [], 0, batch.n_tokens() - 1)
+                    slots[seq] = _Slot(
+                        pending, len(prompt), [], contract.Stream(self.decoding), _Text(self.llm), batch.n_tokens() - 1
+                    )
                     pending = next(todo, None)
                 ctx.decode(batch)
                 for seq in list(slots):
                     slot = slots[seq]
                     logits = np.ctypeslib.as_array(ctx.get_logits_ith(slot.row), shape=(n_vocab,))
                     tok = int(np.argmax(logits))
-                    slot.sampled, slot.row = slot.sampled + 1, -1
-                    if tok not in self.stop_ids:
+                    slot.row = -1
+                    if tok in self.stop_ids:
+                        slot.stream.tokens += 1
+                        stop = True
+                    else:
                         slot.out.append(tok)
-                    if tok in self.stop_ids or self._finished(slot.out):
-                        raw = self.llm.detokenize(slot.out).decode("utf-8", errors="replace")
-                        answers[slot.index] = Answer(contract.clean_completion(raw), raw, slot.sampled)
+                        stop = slot.stream.push(slot.text.piece(tok))
+                    if stop:
+                        answers[slot.index] = Answer(slot.stream.answer(), slot.text.raw, slot.stream.tokens)
                         ctx.kv_cache_seq_rm(seq, -1, -1)
                         del slots[seq]
                         done += 1
@@ -273,5 +296,5 @@ class Corrector:
 
 
 def load(model_path: str | Path, **kwargs) -> Corrector:
-    """A Corrector for a GGUF file (kwargs: threads, n_ctx, max_tokens, seed)."""
+    """A Corrector for a GGUF file (kwargs: threads, n_ctx, max_tokens, seed; None: fix's)."""
     return Corrector(model_path, **kwargs)

@@ -66,12 +66,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .. import io, paths, toolchain
+from .. import contract, io, paths, toolchain
 from .. import params as params_mod
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
 from ..params import operational
-from . import bench, cases, exact, perplexity, plots
+from . import acceptance, bench, cases, exact, perplexity, plots
 
 
 @dataclass
@@ -88,8 +88,8 @@ class Params:
     threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
     # OpenMP waits: active spins, as a CLI's unset policy does (passive: 2-thread decoding 3.4x slower)
     omp_wait_policy: Literal["passive", "active"] = "active"
-    max_tokens: int = 64  # cap on generated tokens per correction (longer answers are cut, and wrong)
-    n_ctx: int = 512  # context of the evaluation model (prompt + answer < 150 tokens)
+    # valid commands (the split's references that are no row's input) given as input: identity_preserved
+    identity_cases: int = 300
     ppl_ctx: int = 128  # llama-perplexity chunk size (-c); KLD scores the second half of each chunk
     ppl_chunks: int = 40  # held-out chunks for perplexity/KLD (-1: all); logits file ~100 KB/token
     bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
@@ -109,6 +109,8 @@ class Params:
             problems.append(f"parallel: must be >= 1, got {self.parallel}")
         if any(t < 1 for t in self.latency_threads):
             problems.append(f"latency_threads: every count must be >= 1, got {self.latency_threads}")
+        if self.identity_cases < 0:
+            problems.append(f"identity_cases: must be >= 0 (0: not measured), got {self.identity_cases}")
         if self.latency_cases < 1:
             problems.append(f"latency_cases: must be >= 1, got {self.latency_cases}")
         if self.threads < 1:
@@ -146,7 +148,9 @@ def variants(f16_dir: Path, quant_dir: Path) -> dict[str, dict]:
     return out
 
 
-REPORT_FILES = io.holds_only("predictions.jsonl", "disagreements.jsonl", "plots", "meta.json")
+REPORT_FILES = io.holds_only(
+    "predictions.jsonl", "identity.jsonl", "acceptance.jsonl", "disagreements.jsonl", "plots", "meta.json"
+)
 
 
 def _is_metrics(path: Path) -> bool:
@@ -158,12 +162,19 @@ def _is_metrics(path: Path) -> bool:
     return isinstance(found, dict) and {"settings", "baselines"} <= set(found)
 
 
-DECODING = ("threads", "n_ctx", "max_tokens", "parallel")  # the fields `decoding()` reads
+DECODING = ("threads", "parallel")  # the fields `decoding()` reads; the decoding itself is fix's (contract.FIX)
 
 
 def decoding(params: Params) -> dict:
-    """How the evaluation model decodes (`exact.run_model`'s keywords): the same for every variant and baseline."""
+    """How the evaluation model runs (`exact.run_model`'s keywords): the same for every variant and baseline."""
     return {name: getattr(params, name) for name in DECODING}
+
+
+def fix_default_threads() -> int:
+    """The thread count fix decodes with: llama.cpp's default context parameters (fix sets none)."""
+    from ..infer import import_llama_cpp
+
+    return int(import_llama_cpp().llama_context_default_params().n_threads)
 
 
 def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple[dict, dict[str, dict]]:
@@ -183,22 +194,35 @@ def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple
 
 
 def exact_and_speed(
-    params: Params, name: str, info: dict, sample: list[cases.Case], timed: list[cases.Case], seed: int, progress
+    params: Params,
+    name: str,
+    info: dict,
+    sample: list[cases.Case],
+    timed: list[cases.Case],
+    seed: int,
+    progress,
+    identity: list[cases.Case] = (),
 ) -> tuple[dict, exact.ModelRun]:
-    """One variant's exact match (batched), latency (single), llama-bench ratio and size."""
+    """One variant's exact match (batched), identity_preserved, acceptance cases, latency (single, also at
+    fix's default thread count), load time, llama-bench ratio and size."""
+    sweep = name in params.latency_sweep
     ran = exact.run_model(
         name,
         info["gguf"],
         sample,
         timed=timed,
         seed=seed,
-        latency_threads=params.latency_threads if name in params.latency_sweep else (),
-        cached_head=params.cached_prefix and name in params.latency_sweep,
+        latency_threads=sorted({*params.latency_threads, fix_default_threads()}) if sweep else (),
+        cached_head=params.cached_prefix and sweep,
+        identity=identity,
+        accept=True,
         progress=progress,
         **decoding(params),
     )
-    m = exact.score(sample, ran.answers) | exact.speed(ran.timed) | exact.latency(ran)
+    m = exact.score(sample, ran.answers) | exact.identity(identity, ran.identity) | exact.speed(ran.timed)
+    m |= exact.latency(ran) | acceptance.summary(ran.acceptance)
     m |= {
+        "load_ms": ran.load_ms,
         "batch_agreement": ran.agreement,
         "batch_disagreements": len(ran.disagreements),
         "exact_match_seconds": round(ran.seconds, 1),
@@ -265,6 +289,7 @@ def run(
     all_cases = cases.load_cases(final_dir / "test.jsonl")
     sample = cases.stratified_sample(all_cases, params.n_cases, seed)
     timed = cases.stratified_sample(sample, params.latency_cases, seed)
+    identity = cases.identity_cases(all_cases, params.identity_cases, seed)
     heldout = final_dir / paths.HELDOUT
     if not heldout.is_file() or heldout.stat().st_size == 0:
         raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
@@ -273,16 +298,22 @@ def run(
     metrics: dict = {}
     predictions: dict[str, list[str | None]] = {}
     disagreements: list[dict] = []
+    kept: dict[str, list[str]] = {}
+    accepted: list[dict] = []
     for name, info in models.items():
-        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress)
+        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress, identity)
         predictions[name] = ran.answers
+        kept[name] = ran.identity
+        accepted += [{"model": name, **row} for row in ran.acceptance]
         disagreements += [{"model": name, **d} for d in ran.disagreements]
     scored = perplexities(params, models, heldout, metrics, progress)
     for name in baselines:
         predictions[name] = [baseline_rows.get(c.id, {}).get(name) for c in sample]
     metrics["baselines"] = baselines
     metrics["settings"] = _settings(params, models, sample, all_cases, timed, scored, seed, started)
-    written = _write_reports(report_dir, inputs, sample, predictions, disagreements, metrics, list(models))
+    metrics["settings"]["identity_cases"] = len(identity)
+    extra = {"identity.jsonl": _rows(identity, kept), "acceptance.jsonl": accepted}
+    written = _write_reports(report_dir, inputs, sample, predictions, disagreements, metrics, list(models), extra)
     io.write_json(metrics_path, metrics)
     return Result(metrics, report_dir / "predictions.jsonl", written)
 
@@ -305,8 +336,10 @@ def _settings(
         "n_test": len(all_cases),
         "case_ids_sha256": cases.case_ids_sha256(sample),  # the gate compares releases only on the same cases
         "seed": seed,
-        "max_tokens": params.max_tokens,
-        "n_ctx": params.n_ctx,
+        "decoding": "fix",  # contract.FIX: fix's stops, <think> handling, clean-up and limits
+        "max_tokens": contract.FIX.max_tokens,
+        "n_ctx": contract.FIX.n_ctx,
+        "fix_default_threads": fix_default_threads(),
         "parallel": params.parallel,
         "latency_cases": len(timed),
         "ppl_ctx": params.ppl_ctx,
@@ -326,24 +359,33 @@ def _write_reports(
     disagreements: list[dict],
     metrics: dict,
     variants: list[str],
+    extra: dict[str, list[dict]],
 ) -> list[Path]:
-    """predictions.jsonl (one row per case, every model's answer), disagreements.jsonl and the plots."""
+    """predictions.jsonl (one row per case, every model's answer), identity.jsonl, acceptance.jsonl,
+    disagreements.jsonl and the plots."""
     with io.atomic_dir(report_dir, stage="evaluate", inputs=inputs, recognise=REPORT_FILES) as tmp:
-        rows = [
-            {
-                "id": c.id,
-                "shell": c.shell,
-                "family": c.family,
-                "command": c.command,
-                "expected": c.expected,
-                **{name: preds[i] for name, preds in predictions.items()},
-            }
-            for i, c in enumerate(sample)
-        ]
-        io.write_jsonl(tmp / "predictions.jsonl", rows)
+        io.write_jsonl(tmp / "predictions.jsonl", _rows(sample, predictions))
         io.write_jsonl(tmp / "disagreements.jsonl", disagreements)
+        for name, rows in extra.items():
+            io.write_jsonl(tmp / name, rows)
         written = plots.write(tmp / "plots", metrics, variants)
     return [report_dir / p.relative_to(tmp) for p in written]
+
+
+def _rows(sample: list, answers: dict[str, list[str | None]]) -> list[dict]:
+    """One report row per case: what was asked, the reference, and every model's answer."""
+    return [
+        {
+            "id": c.id,
+            "shell": c.shell,
+            **({"prompt_shell": c.prompt_shell} if c.prompt_shell else {}),
+            "family": c.family,
+            "command": c.command,
+            "expected": c.expected,
+            **{name: preds[i] for name, preds in answers.items()},
+        }
+        for i, c in enumerate(sample)
+    ]
 
 
 def _tokens_scored(output: str) -> int | None:

@@ -16,11 +16,23 @@ from ..io import iter_jsonl
 @dataclass(frozen=True)
 class Case:
     id: str
-    shell: str
+    shell: str  # the dialect (contract.SHELLS)
     family: str
     command: str  # the broken input or request (the user turn)
     expected: str  # the reference correction (the assistant turn)
     error: str | None = None  # the error message a real shell printed (final rows carry it; None: none)
+    prompt_shell: str | None = None  # the name in the prompt when it is an alias (sh, pwsh, ...); None: `shell`
+    category: str | None = None  # the row's mistake class (identity: a valid command kept as it is)
+
+    @property
+    def name(self) -> str:
+        """The shell name the prompt carries (what fix sends)."""
+        return self.prompt_shell or self.shell
+
+    @property
+    def broken(self) -> bool:
+        """Whether the input needs a change (not a valid command that must come back unchanged)."""
+        return self.command.strip() != self.expected.strip()
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -35,8 +47,12 @@ def load_cases(path: Path) -> list[Case]:
     cases, problems = [], []
     for lineno, row in iter_jsonl(path):
         shell, family, msgs = row.get("shell"), row.get("family"), row.get("messages")
+        name = row.get("prompt_shell") or shell
         if shell not in contract.SHELLS:
             problems.append(DataError(path, lineno, "shell", f"unknown shell {shell!r}"))
+            continue
+        if name not in contract.PROMPT_SHELLS or contract.dialect(name) != shell:
+            problems.append(DataError(path, lineno, "prompt_shell", f"{name!r} is not a name of the {shell} dialect"))
             continue
         if family not in contract.FAMILIES:
             problems.append(DataError(path, lineno, "family", f"unknown family {family!r}"))
@@ -48,7 +64,7 @@ def load_cases(path: Path) -> list[Case]:
         if not isinstance(command, str) or not isinstance(expected, str):
             problems.append(DataError(path, lineno, "messages", "user/assistant content must be strings"))
             continue
-        if msgs != contract.messages(shell, command, expected):
+        if msgs != contract.messages(name, command, expected):
             problems.append(
                 DataError(
                     path,
@@ -58,10 +74,17 @@ def load_cases(path: Path) -> list[Case]:
                 )
             )
             continue
-        error = row.get("error")
+        error, category = row.get("error"), row.get("category")
         cases.append(
             Case(
-                str(row.get("id", lineno)), shell, family, command, expected, error if isinstance(error, str) else None
+                str(row.get("id", lineno)),
+                shell,
+                family,
+                command,
+                expected,
+                error if isinstance(error, str) else None,
+                name if name != shell else None,
+                category if isinstance(category, str) else None,
             )
         )
     if problems:
@@ -69,6 +92,22 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise DataError(path, None, None, "test split is empty")
     return cases
+
+
+def identity_cases(cases: list[Case], n: int, seed: int) -> list[Case]:
+    """`n` valid commands that must come back unchanged: the split's reference commands (natural-language
+    rows' included) that are no row's input in the same dialect, each given as the input, stratified like
+    the sample. They exist before any identity row is trained on, so the rate compares models alike."""
+    inputs = {(c.shell, c.command.strip()) for c in cases}
+    picked: dict[tuple[str, str, str], Case] = {}
+    for c in cases:
+        key = (c.name, c.family, c.expected.strip())
+        if (c.shell, c.expected.strip()) in inputs or key in picked:
+            continue
+        picked[key] = Case(
+            f"identity:{c.id}", c.shell, c.family, c.expected, c.expected, None, c.prompt_shell, "identity"
+        )
+    return stratified_sample(list(picked.values()), n, seed) if n > 0 else []
 
 
 def attach_errors(cases: list[Case], generated_dir: Path | None) -> list[Case]:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..cli import Progress, noop_progress
 from ..infer import Correction, load
+from . import acceptance as acceptance_mod
 from .cases import Case
 
 
@@ -25,6 +26,9 @@ class ModelRun:
     seconds: float  # wall time of the batched pass
     by_threads: dict[int, list[Correction]] = field(default_factory=dict)  # the latency sample per thread count
     cached: list[Correction] = field(default_factory=list)  # the sample from a restored system-prompt state
+    identity: list[str] = field(default_factory=list)  # answers to the identity cases (batched)
+    acceptance: list[dict] = field(default_factory=list)  # acceptance.run rows (single, as one fix call)
+    load_ms: float | None = None  # loading the GGUF into a ready context (fix's daemon gives up after 5 s)
 
 
 def run_model(
@@ -34,12 +38,13 @@ def run_model(
     *,
     timed: list[Case],
     threads: int,
-    n_ctx: int,
-    max_tokens: int,
     seed: int,
     parallel: int,
     latency_threads: list[int] = (),
     cached_head: bool = False,
+    identity: list[Case] = (),
+    accept: bool = False,
+    max_tokens: int | None = None,
     progress: Progress = noop_progress,
 ) -> ModelRun:
     """Answer every case batched (`parallel` sequences at once), then time `timed` one case at a time.
@@ -47,26 +52,31 @@ def run_model(
     The timed cases are also the check that batching does not change answers: each is answered both
     ways and compared (batched float arithmetic may flip a near-tie; it is counted, not assumed away).
     They are timed again at each of `latency_threads` (prompt and generation threads alike) and, with
-    `cached_head`, from the restored state of their shell's system prompt at `threads`.
+    `cached_head`, from the restored state of their shell's system prompt at `threads`. `identity` cases
+    (valid commands) are answered batched too; with `accept`, the acceptance cases one at a time.
+    Decoding is fix's (contract.FIX); `max_tokens` only shortens it for tests on tiny models.
     """
     task = f"exact match {name}"
-    with load(gguf, threads=threads, n_ctx=n_ctx, max_tokens=max_tokens, seed=seed) as model:
+    with load(gguf, threads=threads, max_tokens=max_tokens, seed=seed) as model:
         progress(task, 0, len(cases))
         t0 = time.perf_counter()
         answers = model.correct_many(
-            [(c.shell, c.command) for c in cases],
+            [(c.name, c.command) for c in cases],
             parallel=parallel,
             progress=lambda done: progress(task, done, len(cases)) if done % 10 == 0 else None,
         )
         seconds = time.perf_counter() - t0
         progress(task, len(cases), len(cases))
-        single = [model.correct(c.shell, c.command) for c in timed]
+        kept = [a.text for a in model.correct_many([(c.name, c.command) for c in identity], parallel=parallel)]
+        accepted = acceptance_mod.run(model) if accept else []
+        single = [model.correct(c.name, c.command) for c in timed]
         by_threads = {threads: single}
         for t in (t for t in latency_threads if t != threads):
             model.set_threads(t, t)
-            by_threads[t] = [model.correct(c.shell, c.command) for c in timed]
+            by_threads[t] = [model.correct(c.name, c.command) for c in timed]
         model.set_threads(threads, threads)
-        cached = [model.correct(c.shell, c.command, cached_head=True) for c in timed] if cached_head else []
+        cached = [model.correct(c.name, c.command, cached_head=True) for c in timed] if cached_head else []
+        load_ms = model.load_ms
     by_id = {c.id: a.text for c, a in zip(cases, answers, strict=True)}
     differ = [
         {"id": c.id, "batched": by_id[c.id], "single": s.text}
@@ -84,6 +94,9 @@ def run_model(
         seconds,
         dict(sorted(by_threads.items())),
         cached,
+        kept,
+        accepted,
+        round(load_ms, 1),
     )
 
 
@@ -149,7 +162,33 @@ def score(cases: list[Case], predictions: list[str | None]) -> dict:
         out[f"{metric}_by_shell"] = {k: mean(v) for k, v in sorted(by["shell"].items())}
         out[f"{metric}_by_family"] = {k: mean(v) for k, v in sorted(by["family"].items())}
     out["n_cases"] = len(cases)
+    broken = [(c, p) for c, p in pairs if c.broken]
+    if len(broken) < len(pairs):  # identity rows in the split: exact match on the broken inputs alone too
+        out["exact_match_broken"] = mean([p is not None and is_exact(p, c.expected) for c, p in broken])
+    # A broken command handed back unchanged: fix would print "No correction needed" for a failing command.
+    out["echo_rate"] = mean([p is not None and p.strip() == c.command.strip() for c, p in broken])
+    by_alias: dict[str, list[bool]] = defaultdict(list)
+    for c, h in zip(cases, hits["exact_match"], strict=True):
+        if c.prompt_shell:
+            by_alias[c.prompt_shell].append(h)
+    if by_alias:
+        out["exact_match_by_alias"] = {k: mean(v) for k, v in sorted(by_alias.items())}
     return out
+
+
+def identity(cases: list[Case], answers: list[str]) -> dict:
+    """identity_preserved: the share of valid commands returned unchanged, overall and per shell name."""
+    if not cases:
+        return {}
+    kept = [a.strip() == c.command.strip() for c, a in zip(cases, answers, strict=True)]
+    by: dict[str, list[bool]] = defaultdict(list)
+    for c, k in zip(cases, kept, strict=True):
+        by[c.name].append(k)
+    return {
+        "identity_preserved": round(sum(kept) / len(kept), 4),
+        "identity_preserved_by_shell": {k: round(sum(v) / len(v), 4) for k, v in sorted(by.items())},
+        "identity_cases": len(kept),
+    }
 
 
 def speed(timed: list[Correction]) -> dict:
