@@ -53,9 +53,10 @@ def test_schema_and_invariants(rows: list[dict], small_generated: Path):
         for line in (small_generated / f"{family}.jsonl").open():
             assert json.loads(line)["family"] == family
     for r in rows:
-        assert tuple(r) == FIELDS
+        assert tuple(r) == FIELDS + (("prompt_shell",) if "prompt_shell" in r else ())
         assert r["shell"] in contract.SHELLS and r["family"] in contract.FAMILIES
-        assert r["command"] and r["correction"] and r["command"] != r["correction"]
+        assert r["command"] and r["correction"]
+        assert (r["command"] == r["correction"]) == (r["category"] == "identity")
         assert "\n" not in r["correction"] and "\n" not in r["command"]
         assert r["error"] is None or isinstance(r["error"], str)
     assert len({r["id"] for r in rows}) == len(rows)
@@ -80,7 +81,7 @@ def test_allocate_sums_exactly():
 
 
 def test_one_character_edits_are_rare(rows: list[dict]):
-    trivial = sum(within_one_edit(r["command"], r["correction"]) for r in rows)
+    trivial = sum(r["category"] != "identity" and within_one_edit(r["command"], r["correction"]) for r in rows)
     assert trivial / len(rows) < 0.05
 
 
@@ -88,13 +89,19 @@ def test_trivial_share_zero_means_none(tmp_path: Path):
     """With no allowance, no slip the generator adds is a one-character edit; the only ones left are the
     mistake classes whose real slip is one character (cd.., npminstall, sed 's/a/b')."""
     generate.run(generate.Params(rows=1200, trivial_share=0.0), 3, tmp_path / "g")
-    one = [r for r in load(tmp_path / "g") if within_one_edit(r["command"], r["correction"])]
+    one = [
+        r
+        for r in load(tmp_path / "g")
+        if r["category"] != "identity" and within_one_edit(r["command"], r["correction"])
+    ]
     assert one and {r["category"] for r in one} <= set(mistakes.SINGLE) | set(mistakes.TOOLS)
     p = generate.Params(rows=1200, trivial_share=0.0)
     p.single_categories = {k: w for k, w in p.single_categories.items() if k not in mistakes.SINGLE}
     p.tools_categories = {k: w for k, w in p.tools_categories.items() if k not in mistakes.TOOLS}
     generate.run(p, 3, tmp_path / "h")
-    assert not any(within_one_edit(r["command"], r["correction"]) for r in load(tmp_path / "h"))
+    assert not any(
+        r["category"] != "identity" and within_one_edit(r["command"], r["correction"]) for r in load(tmp_path / "h")
+    )
 
 
 @pytest.mark.parametrize(
@@ -361,3 +368,39 @@ def test_lanes_split_values_by_their_shares_and_a_tiny_vocabulary_gives_no_value
     assert lanes.value("ext", slots.Spec("", "any"), random.Random(0), lane, slots.Where("bash", False)) == only
     with pytest.raises(slots.NoValue):
         lanes.value("ext", slots.Spec("", "any"), random.Random(0), other, slots.Where("bash", False))
+
+
+def test_identity_rows_are_valid_commands_no_row_takes_as_input(rows: list[dict]):
+    # fix sends the last command whether or not it failed: valid commands must map to themselves, and no
+    # mistake row may teach the opposite for the same command in the same dialect.
+    identity = [r for r in rows if r["category"] == "identity"]
+    assert 0.03 < len(identity) / len(rows) < 0.08
+    assert {r["family"] for r in identity} == {"single", "tools", "chained"}
+    inputs = Counter((r["shell"], r["command"]) for r in rows)
+    assert all(r["command"] == r["correction"] and r["edit"] == "identity" for r in identity)
+    assert all(inputs[(r["shell"], r["command"])] == 1 for r in identity)
+    # each is a correction the generator also writes for a broken input, or could: a canonical form
+    corrections = {(r["shell"], r["correction"]) for r in rows if r["category"] != "identity"}
+    assert sum((r["shell"], r["command"]) in corrections for r in identity) > 0
+
+
+def test_alias_rows_carry_the_name_fix_sends_in_their_dialect(rows: list[dict]):
+    aliased = [r for r in rows if "prompt_shell" in r]
+    assert {r["prompt_shell"] for r in aliased} == set(contract.ALIASES)
+    assert all(contract.ALIASES[r["prompt_shell"]] == r["shell"] for r in aliased)
+    ps = [r for r in rows if r["shell"] == "powershell"]
+    assert 0.15 < sum(r.get("prompt_shell") == "pwsh" for r in ps) / len(ps) < 0.35  # alias_shares pwsh 0.25
+
+
+def test_no_identity_and_no_aliases_leave_the_other_rows_as_they_were(tmp_path: Path):
+    # The alias draw has its own random stream, and a zero-weight category is never drawn: switching both off
+    # gives the rows the generator made before either existed.
+    off = generate.Params(rows=1200, alias_shares={a: 0.0 for a in contract.ALIASES})
+    for mix in (off.single_categories, off.tools_categories, off.chained_categories):
+        mix["identity"] = 0.0
+    generate.run(off, 5, tmp_path / "off")
+    rows = load(tmp_path / "off")
+    assert not any(r["category"] == "identity" or "prompt_shell" in r for r in rows)
+    on = generate.Params(rows=1200)
+    generate.run(on, 5, tmp_path / "on")
+    assert sum(r["category"] == "identity" for r in load(tmp_path / "on")) > 0

@@ -47,8 +47,10 @@ def test_files_and_format(final: Path, small_generated: Path):
     for split in ("train", "valid", "test"):
         for r in rows(final, split):
             g = gen[r["id"]]
-            assert set(r) == {"messages", "shell", "family", "category", "id", "error"}
-            assert r["messages"] == contract.messages(g["shell"], g["command"], g["correction"])
+            assert set(r) - {"prompt_shell"} == {"messages", "shell", "family", "category", "id", "error"}
+            assert r.get("prompt_shell") == g.get("prompt_shell")  # an alias row keeps the name fix sends
+            name = g.get("prompt_shell") or g["shell"]
+            assert r["messages"] == contract.messages(name, g["command"], g["correction"])
             assert (r["shell"], r["family"], r["category"], r["error"]) == (
                 g["shell"],
                 g["family"],
@@ -71,11 +73,15 @@ def test_no_correct_command_in_two_splits(final: Path):
 
 def test_calibration_from_train_and_heldout_from_test(final: Path):
     train = {
-        contract.render_conversation(r["shell"], r["messages"][1]["content"], r["messages"][2]["content"])
+        contract.render_conversation(
+            r.get("prompt_shell") or r["shell"], r["messages"][1]["content"], r["messages"][2]["content"]
+        )
         for r in rows(final, "train")
     }
     test = {
-        contract.render_conversation(r["shell"], r["messages"][1]["content"], r["messages"][2]["content"])
+        contract.render_conversation(
+            r.get("prompt_shell") or r["shell"], r["messages"][1]["content"], r["messages"][2]["content"]
+        )
         for r in rows(final, "test")
     }
 

@@ -77,8 +77,9 @@ def assign(group: str, seed: int, split: dict[str, float]) -> str:
 def final_row(row: dict) -> dict:
     """A training row in the consumer contract's chat format, plus metadata for per-slice metrics."""
     return {
-        "messages": contract.messages(row["shell"], row["command"], row["correction"]),
+        "messages": contract.messages(row.get("prompt_shell") or row["shell"], row["command"], row["correction"]),
         "shell": row["shell"],
+        **({"prompt_shell": row["prompt_shell"]} if row.get("prompt_shell") else {}),
         "family": row["family"],
         "category": row["category"],
         "id": row["id"],
@@ -140,7 +141,10 @@ def run(
         }
         for fname, chosen in texts.items():
             with (tmp / fname).open("w", encoding="utf-8") as f:
-                f.writelines(contract.render_conversation(r["shell"], r["command"], r["correction"]) for r in chosen)
+                f.writelines(
+                    contract.render_conversation(r.get("prompt_shell") or r["shell"], r["command"], r["correction"])
+                    for r in chosen
+                )
         groups = {name: len({r["group"] for r in splits[name]}) for name in SPLITS}
         by_lane = {name: sum(r["split"] is not None for r in splits[name]) for name in SPLITS}
         shells = {name: {s: sum(r["shell"] == s for r in splits[name]) for s in contract.SHELLS} for name in SPLITS}

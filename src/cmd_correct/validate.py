@@ -53,6 +53,8 @@ SCHEMA: dict[str, tuple[type, ...]] = {
 # C0 and C1 controls but tab and newline (a newline is its own "spans lines" problem), which covers ANSI
 # escapes and a bare \r, plus the Unicode line and paragraph separators that split lines elsewhere.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Optional fields: the prompt's shell name on alias rows (contract.ALIASES).
+OPTIONAL: dict[str, tuple[type, ...]] = {"prompt_shell": (str,)}
 PROMPT_FIELDS = ("command", "correction")  # the text that reaches the prompt, the answer and calibration.txt
 
 
@@ -104,9 +106,13 @@ def check_row(
             if limits and name in limits and len(value) > limits[name]:
                 key = "max_error_chars" if name == "error" else "max_chars"
                 out.append(DataError(path, line, name, f"{len(value)} characters > validate.{key} {limits[name]}"))
-    out += [DataError(path, line, k, "unknown field") for k in row if k not in SCHEMA]
+    out += [DataError(path, line, k, "unknown field") for k in row if k not in SCHEMA and k not in OPTIONAL]
     if isinstance(row.get("shell"), str) and row["shell"] not in contract.SHELLS:
         out.append(DataError(path, line, "shell", f"unknown shell {row['shell']!r}"))
+    if "prompt_shell" in row:
+        alias = row["prompt_shell"]
+        if alias not in contract.ALIASES or contract.ALIASES[alias] != row.get("shell"):
+            out.append(DataError(path, line, "prompt_shell", f"{alias!r} is not an alias of {row.get('shell')!r}"))
     fam = row.get("family")
     if isinstance(fam, str):
         if fam not in contract.FAMILIES:
@@ -128,8 +134,11 @@ def check_row(
                     DataError(path, line, "slots", f"{name} value {value!r} is in neither command nor correction")
                 )
     if isinstance(cmd, str) and isinstance(fix, str):
-        if cmd.strip() == fix.strip():
+        identity = row.get("category") == contract.IDENTITY
+        if cmd.strip() == fix.strip() and not identity:
             out.append(DataError(path, line, "correction", "equals the input (null correction)"))
+        if identity and cmd != fix:
+            out.append(DataError(path, line, "correction", "an identity row must map its command to itself"))
         if "\n" in fix:
             out.append(DataError(path, line, "correction", "spans lines (one command per answer)"))
         if "\n" in cmd:
@@ -223,7 +232,10 @@ class Counts:
             shells=Counter(r["shell"] for _, _, r in rows),
             families=Counter(r["family"] for _, _, r in rows),
             categories=Counter(f"{r['family']}/{r['category']}" for _, _, r in rows),
-            trivial=sum(within_one_edit(r["command"], r["correction"]) for _, _, r in rows),
+            trivial=sum(
+                r["category"] != contract.IDENTITY and within_one_edit(r["command"], r["correction"])
+                for _, _, r in rows
+            ),
             near_dups=sum(c - 1 for c in near.values() if c > 1),
             with_error=sum(r["error"] is not None for _, _, r in rows),
         )

@@ -12,10 +12,11 @@ and params give byte-identical files. One JSON object per line:
                     mkdir-parents | cd-glued | prompt-prefix | keyboard-layout | script-path |
                     sed-unterminated; tools: typo | subcommand | flag | sudo | python-version |
                     file-extension | other-verb | arg-order | doubled-word | glued-subcommand;
-                    chained: and-chain | pipe | chain-operator; natural: nl
+                    chained: and-chain | pipe | chain-operator; natural: nl; and `identity` in
+                    single, tools and chained: a valid command that maps to itself
   tool        str   the program the command is about ("shell" for shell-native commands)
   command     str   the broken input, or the natural-language request
-  correction  str   the fixed command in that shell's own syntax; never equal to `command`
+  correction  str   the fixed command in that shell's own syntax; equal to `command` only in identity rows
   edit        str   what was applied, "+"-joined: adjacent-key, transpose, deletion, insertion,
                     single-dash, wrong-subcommand, missing-sudo, foreign-syntax, nl-request, ...
   error       str | null  what a real shell or tool prints for the broken command, where it prints one
@@ -24,6 +25,8 @@ and params give byte-identical files. One JSON object per line:
                     with prepare.split's shares); null when the row has none: prepare places it by group
   slots       dict  slot name -> the value the row shows (`{file}` -> "src/api/handlers.go"); values are
                     composed by generate/slots.py, so they rarely repeat, and no value is in two splits
+  prompt_shell str  (only on alias rows) the name the prompt carries instead of `shell`: sh, dash or ksh
+                    on bash rows, pwsh on PowerShell rows (contract.ALIASES; shares: generate.alias_shares)
 
 Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
 command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
@@ -31,9 +34,13 @@ whether its fix needs the error output, and the category above that generates it
 needs the error output or the machine's state (which branch has no upstream, which path exists, which
 package is missing) are left out: the consumer contract gives the model the command alone.
 
-Already-valid inputs: the fix CLI asks the model only after a command failed, so no row maps a command
-to itself (generate redraws such pairs, validate refuses them) and the data never teaches "return it
-unchanged". What the rows do teach is to leave the right parts alone: a correction changes only the
+Already-valid inputs: fix's shell integration sends the last command from history whether or not it
+failed, and prints "No correction needed" when the answer equals it, so a valid command must come back
+unchanged. The `identity` category (a share of each category mix) teaches that: its command is the
+correction of a row drawn from the family's other categories (a canonical correct form the generator
+writes, never a mistake's input), mapped to itself. No identity command is any row's input in the same
+dialect and no row's input is an identity command: both go through the same per-shell `seen` set.
+Other rows teach is to leave the right parts alone: a correction changes only the
 broken words (a command, subcommand or flag word, a pasted prompt, a missing space, -r or -p) and keeps
 every value the user typed (file, branch, package, host, message) as typed; slot values are never
 mutated. The one exception is keyboard-layout, where the whole line, values included, was typed in
@@ -61,9 +68,9 @@ from .writer import write_dataset
 
 # The categories each family's mix may name (mistakes.py adds the field's classes to the first six).
 CATEGORIES = {
-    "single": ("typo", "flag", "sudo", "quoting", "redirect", "foreign", *mistakes.SINGLE),
-    "tools": ("typo", "subcommand", "flag", "sudo", *mistakes.TOOLS),
-    "chained": ("and-chain", "pipe", "chain-operator"),
+    "single": ("typo", "flag", "sudo", "quoting", "redirect", "foreign", *mistakes.SINGLE, "identity"),
+    "tools": ("typo", "subcommand", "flag", "sudo", *mistakes.TOOLS, "identity"),
+    "chained": ("and-chain", "pipe", "chain-operator", "identity"),
 }
 
 
@@ -95,6 +102,7 @@ class Params:
             "keyboard-layout": 0.02,
             "script-path": 0.04,
             "sed-unterminated": 0.01,
+            "identity": 0.08,
         }
     )  # mix in `single` (a category a shell lacks is redrawn: mkdir-parents, cd-glued, sed-unterminated)
     tools_categories: dict[str, float] = field(
@@ -109,11 +117,16 @@ class Params:
             "arg-order": 0.05,
             "doubled-word": 0.04,
             "glued-subcommand": 0.03,
+            "identity": 0.08,
         }
     )  # mix in `tools`
     chained_categories: dict[str, float] = field(
-        default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15}
+        default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15, "identity": 0.08}
     )  # mix in `chained`
+    # share of a dialect's rows whose prompt carries an alias fix sends as the basename of $SHELL
+    alias_shares: dict[str, float] = field(
+        default_factory=lambda: {"sh": 0.06, "dash": 0.02, "ksh": 0.02, "pwsh": 0.25}
+    )
     trivial_share: float = 0.02  # chance a one-character slip of typo/flag rows is kept (else a second slip is added)
     second_typo_share: float = 0.35  # typo rows that get a second slip (common, and keeps 1-char edits rare)
     missing_pipe_share: float = 0.2  # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
@@ -154,6 +167,15 @@ class Params:
                      "short_flag_double_dash"):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name}: must be in [0, 1]")
+        if unknown := sorted(set(self.alias_shares) - set(contract.ALIASES)):
+            problems.append(f"alias_shares: unknown alias {', '.join(unknown)} (one of {', '.join(contract.ALIASES)})")
+        per_dialect: dict[str, float] = {}
+        for alias, share in self.alias_shares.items():
+            per_dialect[contract.dialect(alias)] = per_dialect.get(contract.dialect(alias), 0.0) + share
+            if share < 0:
+                problems.append(f"alias_shares.{alias}: must be >= 0")
+        if over := sorted(d for d, total in per_dialect.items() if total > 1):
+            problems.append(f"alias_shares: the shares of {', '.join(over)}'s aliases sum to more than 1")
         mix = self.long_flag_mistakes
         if set(mix) != {"single-dash", "flag-typo", "flag-form"} or any(w < 0 for w in mix.values()):
             problems.append("long_flag_mistakes: needs exactly single-dash, flag-typo, flag-form, each >= 0")
@@ -204,12 +226,14 @@ def run(
     done = 0
     for shell in contract.SHELLS:
         builder = Builder(shell, params, lanes)
+        aliases = {a: w for a, w in params.alias_shares.items() if contract.dialect(a) == shell and w > 0}
         seen: set[tuple[str, str]] = set()
         per_target: Counter = Counter()
         cap = max(3, math.ceil(params.max_per_target * params.shell_weights[shell]))
         for family in contract.FAMILIES:
             want = counts[(shell, family)]
             rng = random.Random(f"{seed}:{shell}:{family}")
+            alias_rng = random.Random(f"{seed}:{shell}:{family}:alias")  # its own stream: the rows stay as drawn
             mix = mixes.get(family)
             cats, weights = (list(mix), list(mix.values())) if mix else ([], [])
             rows = families[family]
@@ -223,7 +247,8 @@ def run(
                 if drawn is None:
                     continue
                 row, slots = drawn
-                if not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
+                identity = row["category"] == contract.IDENTITY
+                if not identity and not builder.allowed_trivial and within_one_edit(row["command"], row["correction"]):
                     continue  # one-character edits only by trivial_share or a class whose real slip is one
                 key = near_key(shell, row["command"])  # also keeps near-duplicates (case, spacing) out
                 if key in seen or per_target[row["correction"]] >= cap:
@@ -235,6 +260,13 @@ def run(
                 seen.add(key)
                 per_target[row["correction"]] += 1
                 row.update(family=family, split=lane, slots=slots)
+                if aliases:
+                    u, edge = alias_rng.random(), 0.0
+                    for alias, share in aliases.items():
+                        edge += share
+                        if u < edge:
+                            row["prompt_shell"] = alias
+                            break
                 rows.append(row)
                 got += 1
                 done += 1
@@ -253,6 +285,17 @@ def _draw(builder: Builder, family: str, cats: list[str], weights: list[float], 
             row = builder.natural(rng)
         else:
             category = rng.choices(cats, weights)[0]
+            if category == contract.IDENTITY:  # a valid command: the correction of a draw from the other categories
+                others = [(c, w) for c, w in zip(cats, weights, strict=True) if c != contract.IDENTITY and w > 0]
+                if not others:
+                    return None
+                row = _draw(builder, family, [c for c, _ in others], [w for _, w in others], rng, max_chars)
+                if row is None:
+                    return None
+                row, _ = row
+                row.update(category=contract.IDENTITY, command=row["correction"], edit=contract.IDENTITY, error=None)
+                slots = builder.slots_of(row)
+                return None if slots is None else (row, slots)
             row = (
                 builder.single(category, rng)
                 if family == "single"
@@ -263,7 +306,7 @@ def _draw(builder: Builder, family: str, cats: list[str], weights: list[float], 
     except NoValue:  # a tiny vocabulary with no value in this draw's lane
         return None
     if row is None or row["command"] == row["correction"]:
-        return None
+        return None  # (identity rows are made above, from a row that needed its correction)
     if max(len(row["command"]), len(row["correction"])) > max_chars:
         return None
     slots = builder.slots_of(row)

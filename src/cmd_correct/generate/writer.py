@@ -29,7 +29,11 @@ def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, param
         shells: Counter = Counter()
         for family in contract.FAMILIES:
             rows = families.get(family, [])
-            ordered = ({k: (row_id(r["shell"], r["command"]) if k == "id" else r[k]) for k in FIELDS} for r in rows)
+            ordered = (
+                {k: (row_id(r["shell"], r["command"]) if k == "id" else r[k]) for k in FIELDS}
+                | ({"prompt_shell": r["prompt_shell"]} if r.get("prompt_shell") else {})
+                for r in rows
+            )
             counts[family] = write_jsonl(tmp / f"{family}.jsonl", ordered)
             shells.update(r["shell"] for r in rows)
         meta = write_meta(

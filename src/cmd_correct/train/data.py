@@ -31,7 +31,7 @@ def read_split(path: str | Path) -> list[Example]:
     path = Path(path)
     if not path.is_file():
         raise DataError(path, None, None, "file not found (run the prepare stage first)")
-    prompts = {contract.system_prompt(s): s for s in contract.SHELLS}
+    prompts = {contract.system_prompt(s): s for s in contract.PROMPT_SHELLS}
     rows, problems = [], []
     for lineno, obj in iter_jsonl(path):
         msgs = obj.get("messages")
