@@ -21,7 +21,7 @@ RUN := PATH="$(abspath $(VENV))/bin:$$PATH" OMP_WAIT_POLICY=passive \
        LLAMA_CPP_LIB_PATH="$$($(PY) -m cmd_correct.toolchain lib 2>/dev/null || true)"
 PYTEST_ARGS ?=
 
-.PHONY: help install toolchain repro test lint format bench gate release clean-venv
+.PHONY: help install toolchain repro test lint format bench gate release try clean-venv
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -183,6 +183,18 @@ GATE_REF ?=
 gate: install toolchain  ## quality-gate table (params `gates:`, regressions vs the last cmd-correct@v* tag); fails on any failure
 	$(RUN) $(PY) -m cmd_correct gate $(if $(GATE_REF),--ref $(GATE_REF))
 
-release: install toolchain  ## publish to the Hub: VERSION=x.y.z [TIER=test|public] [DRY_RUN=1 writes dist/release/]
+release: install toolchain  ## publish to the Hub: VERSION=x.y.z [TIER=test|public] [DRY_RUN=1 writes dist/release/] [ALLOW_EMBEDDED_PUBLIC=1]
 	@test -n "$(VERSION)" || { echo "error: VERSION=x.y.z is required" >&2; exit 1; }
-	$(RUN) $(PY) -m cmd_correct release --version $(VERSION) --tier $(TIER) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run)
+	$(RUN) $(PY) -m cmd_correct release --version $(VERSION) --tier $(TIER) $(if $(filter 1 true yes,$(DRY_RUN)),--dry-run) $(if $(filter 1 true yes,$(ALLOW_EMBEDDED_PUBLIC)),--allow-embedded-public)
+
+# `make try CMD='gti status' [TRY_SHELL=zsh] [GGUF=path]`: the command reaches the program through the
+# environment (make exports it unexpanded), never through shell text.
+CMD ?= gti status
+TRY_SHELL ?=
+GGUF ?=
+try: export CMD_CORRECT_TRY_COMMAND = $(value CMD)
+try: export CMD_CORRECT_TRY_SHELL = $(value TRY_SHELL)
+try: export CMD_CORRECT_TRY_GGUF = $(value GGUF)
+try: install toolchain  ## correct CMD as the fix CLI would, with the pipeline's GGUF (TRY_SHELL, GGUF optional)
+	$(RUN) $(PY) -m cmd_correct correct $${CMD_CORRECT_TRY_SHELL:+--shell "$$CMD_CORRECT_TRY_SHELL"} \
+	  $${CMD_CORRECT_TRY_GGUF:+--gguf "$$CMD_CORRECT_TRY_GGUF"} -- "$$CMD_CORRECT_TRY_COMMAND"

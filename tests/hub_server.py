@@ -10,6 +10,10 @@ It answers exactly the requests huggingface_hub (2.x, read from its source) send
   POST /api/models/{repo}/commit/{rev}                     the NDJSON commit
   POST /api/models/{repo}/paths-info/{rev}                 get_paths_info (lfs.oid = sha256)
   GET  /api/models/{repo}[/revision/{rev}]                 repo_info / model_info
+  POST /api/models/{repo}/tag/{rev}                        create_tag (409 when the tag exists)
+  GET  /api/models/{repo}/refs                             list_repo_refs (branches, tags)
+  HEAD /{repo}/resolve/{rev}/{path}, GET the same          hf_hub_download (ETag, X-Repo-Commit; rev: main,
+                                                           a commit oid or a tag)
 Every /api and .git request must carry `Authorization: Bearer <token>`. Xet uploads are not served:
 tests set HF_HUB_DISABLE_XET so the client takes the LFS path (the real Hub accepts both).
 """
@@ -52,6 +56,7 @@ class Repo:
     repo_id: str
     private: bool
     commits: list[Commit] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # tag -> commit oid
 
     @property
     def tree(self) -> dict[str, dict]:
@@ -119,7 +124,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if error_code:
                 self.send_header("X-Error-Code", error_code)
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
         def _authed(self) -> bool:
             return self.headers.get("Authorization") == f"Bearer {hub.token}"
@@ -134,6 +140,7 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             rev = unquote(rev)
             if rev == "main":
                 return repo.commits[-1] if repo.commits else None
+            rev = repo.tags.get(rev, rev)
             return next((c for c in repo.commits if c.oid == rev), None)
 
         # -- dispatch ---------------------------------------------------------------------------------
@@ -145,6 +152,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 
         def do_PUT(self) -> None:
             self._dispatch("PUT")
+
+        def do_HEAD(self) -> None:
+            self._dispatch("HEAD")
 
         def _dispatch(self, method: str) -> None:
             path = urlparse(self.path).path
@@ -164,7 +174,11 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     ("POST", r"/([^/]+/[^/]+)\.git/info/lfs/objects/verify", self._lfs_verify),
                     ("POST", r"/api/models/([^/]+/[^/]+)/commit/(.+)", self._commit),
                     ("POST", r"/api/models/([^/]+/[^/]+)/paths-info/(.+)", self._paths_info),
+                    ("POST", r"/api/models/([^/]+/[^/]+)/tag/(.+)", self._create_tag),
+                    ("GET", r"/api/models/([^/]+/[^/]+)/refs", self._refs),
                     ("GET", r"/api/models/([^/]+/[^/]+)(?:/revision/(.+))?", self._repo_info),
+                    ("GET", r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", self._resolve),
+                    ("HEAD", r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", self._resolve_head),
                 ]
                 for verb, pattern, fn in routes:
                     if verb == method and (m := re.fullmatch(pattern, path)):
@@ -291,6 +305,57 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     entry["lfs"] = {"oid": sha, "size": f["lfs"]["size"], "pointerSize": 134}
                 out.append(entry)
             self._send(200, out)
+
+        def _create_tag(self, body: bytes, repo_id: str, rev: str) -> None:
+            repo = self._repo(repo_id)
+            if repo is None:
+                return
+            commit = self._commit_at(repo, rev)
+            if commit is None:
+                return self._send(404, {"error": f"Invalid rev id: {rev}"}, error_code="RevisionNotFound")
+            tag = json.loads(body)["tag"]
+            if tag in repo.tags:
+                return self._send(409, {"error": f"Tag {tag} already exists"})
+            repo.tags[tag] = commit.oid
+            self._send(200, {})
+
+        def _refs(self, body: bytes, repo_id: str) -> None:
+            repo = self._repo(repo_id)
+            if repo is None:
+                return
+            head = repo.commits[-1].oid if repo.commits else None
+            branches = [{"name": "main", "ref": "refs/heads/main", "targetCommit": head}] if head else []
+            tags = [{"name": t, "ref": f"refs/tags/{t}", "targetCommit": oid} for t, oid in repo.tags.items()]
+            self._send(200, {"branches": branches, "tags": tags, "converts": []})
+
+        def _file_at(self, repo_id: str, rev: str, path: str) -> tuple[Commit, dict, bytes] | None:
+            repo = self._repo(repo_id)
+            if repo is None:
+                return None
+            commit = self._commit_at(repo, rev)
+            f = commit.files.get(unquote(path)) if commit else None
+            if f is None:
+                self._send(404, {"error": "Entry not found"}, error_code="EntryNotFound")
+                return None
+            data = hub.lfs[f["lfs"]["oid"]] if f["lfs"] else f["content"]
+            return commit, f, data
+
+        def _resolve_headers(self, commit: Commit, f: dict, data: bytes) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("ETag", f'"{f["lfs"]["oid"] if f["lfs"] else f["oid"]}"')
+            self.send_header("X-Repo-Commit", commit.oid)
+            self.end_headers()
+
+        def _resolve_head(self, body: bytes, repo_id: str, rev: str, path: str) -> None:
+            if found := self._file_at(repo_id, rev, path):
+                self._resolve_headers(*found)
+
+        def _resolve(self, body: bytes, repo_id: str, rev: str, path: str) -> None:
+            if found := self._file_at(repo_id, rev, path):
+                self._resolve_headers(*found)
+                self.wfile.write(found[2])
 
         def _repo_info(self, body: bytes, repo_id: str, rev: str | None) -> None:
             repo = self._repo(repo_id)

@@ -42,6 +42,8 @@ GOOD = {
         "same_top_pct": 85.7,
         "latency_ms_p50": 330,
         "latency_ms_p95": 610,
+        "identity_preserved": 0.9,
+        "load_ms": 150.0,
     },
 }
 

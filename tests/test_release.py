@@ -56,6 +56,12 @@ GOOD_METRICS = {
         "latency_ms_p95": 610,
         "tokens_per_s": 72.0,
         "size_mb": 0.07,
+        "identity_preserved": 0.9,
+        "echo_rate": 0.05,
+        "load_ms": 120.0,
+        "acceptance_passed": 2,
+        "acceptance_total": 3,
+        "acceptance_checklist": {"fix:gti-status": True, "fix:ls-la": True, "valid:dir": False},
     },
     "baselines": {"base": {"exact_match": 0.02}, "thefuck": {"exact_match": 0.12, "n_cases": 140}},
     "settings": {"threads": 2, "omp_wait_policy": "passive", "n_cases": 1000},
@@ -69,7 +75,7 @@ blob = bytes(range(256)) * 256
 open("models/quant/model-Q4_K_M.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 30, 20) + blob)
 open("models/quant/meta.json", "w").write({json.dumps(QUANT_META)!r})
 open("models/imatrix/imatrix.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 60, 4) + blob[::-1])
-open("metrics.json", "w").write(json.dumps({json.dumps(GOOD_METRICS)}, indent=2, sort_keys=True))
+open("metrics.json", "w").write(json.dumps(json.loads({json.dumps(GOOD_METRICS)!r}), indent=2, sort_keys=True))
 """
 
 
@@ -267,9 +273,10 @@ def test_dry_run_writes_exactly_the_upload_and_the_commit_message(repo: Path) ->
     assert written == [
         "README.md",
         "cmd-correct-smollm2-135m.gguf",
+        "cmd-correct-smollm2-135m/README.md",
+        "cmd-correct-smollm2-135m/imatrix.gguf",
+        "cmd-correct-smollm2-135m/metrics.json",
         "commit_message.txt",
-        "imatrix/imatrix.gguf",
-        "metrics.json",
     ]
     for name, sha in res.files.items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha
@@ -283,8 +290,11 @@ def test_dry_run_writes_exactly_the_upload_and_the_commit_message(repo: Path) ->
     assert f"git: {git_sha}" in msg and f"dvc.lock sha256: {lock_sha}" in msg and "version: 0.1.0" in msg
     assert (
         "90 tensors of this Q4_K_M file fell back to another quantization type (q8_0: 90)"
-        in (out / "README.md").read_text()
+        in (out / "cmd-correct-smollm2-135m/README.md").read_text()
     )  # from models/quant/meta.json
+    card = (out / "cmd-correct-smollm2-135m/README.md").read_text()
+    assert "- [ ] `valid:dir`" in card and "- [x] `fix:ls-la`" in card and "90.0%" in card  # fix's view
+    assert "--revision cmd-correct-smollm2-135m-v0.1.0" in card  # how to pin this release
     assert _sh(repo, "git", "tag", "--list") == ""  # a dry run tags nothing
 
 
@@ -297,13 +307,21 @@ def test_test_tier_uploads_one_verified_commit_to_a_private_repo(repo: Path) -> 
     r = hub.repos["animeshkundu/cmd-correct-test"]
     assert r.private and len(r.commits) == 1 and not hub.unhandled
     c = r.commits[0]
-    assert sorted(c.files) == ["README.md", "cmd-correct-smollm2-135m.gguf", "imatrix/imatrix.gguf", "metrics.json"]
+    assert sorted(c.files) == [
+        "README.md",
+        "cmd-correct-smollm2-135m.gguf",
+        "cmd-correct-smollm2-135m/README.md",
+        "cmd-correct-smollm2-135m/imatrix.gguf",
+        "cmd-correct-smollm2-135m/metrics.json",
+    ]
+    assert r.tags == {"cmd-correct-smollm2-135m-v0.1.0": c.oid}
     # the GGUF went through LFS, and what the Hub holds is byte-for-byte what we have
     gguf = c.files["cmd-correct-smollm2-135m.gguf"]
     local = (repo / "models/quant/model-Q4_K_M.gguf").read_bytes()
     assert gguf["lfs"]["oid"] == hashlib.sha256(local).hexdigest() == res.files["cmd-correct-smollm2-135m.gguf"]
-    assert hub.file_bytes(r.repo_id, "metrics.json") == (repo / "metrics.json").read_bytes()
-    assert hub.file_bytes(r.repo_id, "imatrix/imatrix.gguf") == (repo / "models/imatrix/imatrix.gguf").read_bytes()
+    name = "cmd-correct-smollm2-135m"
+    assert hub.file_bytes(r.repo_id, f"{name}/metrics.json") == (repo / "metrics.json").read_bytes()
+    assert hub.file_bytes(r.repo_id, f"{name}/imatrix.gguf") == (repo / "models/imatrix/imatrix.gguf").read_bytes()
     assert c.summary == "Release cmd-correct-smollm2-135m 0.1.0 (Q4_K_M)"
     assert f"git: {_sh(repo, 'git', 'rev-parse', 'HEAD').strip()}" in c.description
     assert f"dvc.lock sha256: {hashlib.sha256((repo / 'dvc.lock').read_bytes()).hexdigest()}" in c.description
@@ -317,7 +335,9 @@ def test_test_tier_uploads_one_verified_commit_to_a_private_repo(repo: Path) -> 
 def test_public_tier_reuses_an_existing_repo_tags_and_prints_gh_command(repo: Path) -> None:
     with FakeHub(FAKE_TOKEN) as hub:
         hub.repos["animeshkundu/cmd-correct"] = Repo("animeshkundu/cmd-correct", False)
-        res = _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+        res = _release(
+            repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url, allow_embedded_public=True
+        )
     assert len(hub.repos["animeshkundu/cmd-correct"].commits) == 1
     assert res.tag == "cmd-correct@v0.1.0"
     assert _sh(repo, "git", "tag", "--list").split() == ["cmd-correct@v0.1.0"]
@@ -333,7 +353,9 @@ def test_public_tier_tags_on_a_runner_without_git_identity(repo: Path, monkeypat
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.gitconfig, like a fresh CI runner
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     with FakeHub(FAKE_TOKEN) as hub:
-        res = _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+        res = _release(
+            repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url, allow_embedded_public=True
+        )
     assert "tagger cmd-correct release" in _sh(repo, "git", "cat-file", "-p", res.tag)
 
 
@@ -341,7 +363,9 @@ def test_upload_that_does_not_verify_is_refused_and_not_tagged(repo: Path) -> No
     with FakeHub(FAKE_TOKEN) as hub:
         hub.tamper_sha256 = True
         with pytest.raises(ReleaseError) as err:
-            _release(repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url)
+            _release(
+                repo, version="0.1.0", tier="public", token=FAKE_TOKEN, endpoint=hub.url, allow_embedded_public=True
+            )
     # one problem per tampered file, the released GGUF among them
     assert "cmd-correct-smollm2-135m.gguf" in {p.split(": ")[0] for p in err.value.problems if "remote sha256" in p}
     assert _sh(repo, "git", "tag", "--list") == ""
@@ -350,7 +374,7 @@ def test_upload_that_does_not_verify_is_refused_and_not_tagged(repo: Path) -> No
 def test_wrong_token_is_one_line_error_without_the_token(repo: Path) -> None:
     with FakeHub("hf_the_right_one") as hub, pytest.raises(ReleaseError) as e:
         _release(repo, version="0.1.0", tier="test", token=FAKE_TOKEN, endpoint=hub.url)
-    assert "upload to animeshkundu/cmd-correct-test failed" in str(e.value)
+    assert "animeshkundu/cmd-correct-test" in str(e.value) and "failed: Invalid credentials" in str(e.value)
     assert FAKE_TOKEN not in str(e.value) and "\n" not in str(e.value)
 
 
@@ -363,7 +387,7 @@ def test_token_never_reaches_output_files_git_or_the_hub_content(repo: Path, mon
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         assert release.main(["--version", "0.2.0", "--dry-run"]) == 0
         assert release.main(["--version", "0.2.0", "--tier", "test"]) == 0
-        assert release.main(["--version", "0.2.0", "--tier", "public"]) == 0
+        assert release.main(["--version", "0.2.0", "--tier", "public", "--allow-embedded-public"]) == 0
     out, err = capfd.readouterr()
     assert "uploaded and verified" in out and "cmd-correct@v0.2.0" in out
     assert FAKE_TOKEN not in out and FAKE_TOKEN not in err
@@ -376,6 +400,74 @@ def test_token_never_reaches_output_files_git_or_the_hub_content(repo: Path, mon
             assert FAKE_TOKEN not in c.summary + c.description
             for path in c.files:
                 assert FAKE_TOKEN.encode() not in hub.file_bytes(r.repo_id, path)
+
+
+def test_the_embedded_default_goes_to_the_test_tier_only_unless_allowed(repo: Path) -> None:
+    params, gates, raw = _load(repo)
+    assert raw["base"]["model"].startswith("embedded:")
+    why = release.preconditions(
+        params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=True, token=None, tier="public"
+    )
+    assert len(why) == 1 and "test tier only" in why[0] and "--allow-embedded-public" in why[0]
+    assert not release.preconditions(
+        params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=True, token=None, tier="test"
+    )
+
+
+def test_one_hub_repo_holds_several_models_and_a_release_keeps_the_others(repo: Path) -> None:
+    """Loopback Hub (tests/hub_server.py stands in for huggingface.co): release A, then B, then A again."""
+    import dataclasses
+
+    params, gates, raw = _load(repo)
+    a = dataclasses.replace(params, model_name="qwen3-correct-0.6B")
+    b = dataclasses.replace(params, model_name="qwen3-correct-1.7B")
+
+    def ship(p, version):
+        return release.run(
+            p, gates, raw, release.Inputs(repo=repo), version=version, token=FAKE_TOKEN, endpoint=hub.url
+        )
+
+    with FakeHub(FAKE_TOKEN) as hub:
+        ship(a, "0.1.0")
+        ship(b, "0.1.0")
+        r = hub.repos["animeshkundu/cmd-correct-test"]
+        b_files = {p: f for p, f in r.tree.items() if p.startswith("qwen3-correct-1.7B")}
+        ship(a, "0.2.0")
+        with pytest.raises(ReleaseError, match="already has the tag qwen3-correct-1.7B-v0.1.0"):
+            ship(b, "0.1.0")
+        root = hub.file_bytes(r.repo_id, "README.md").decode()
+    assert not hub.unhandled
+    assert {p: f for p, f in r.tree.items() if p.startswith("qwen3-correct-1.7B")} == b_files  # B untouched
+    assert sorted(p for p in r.tree if "/" not in p) == [
+        "README.md",
+        "qwen3-correct-0.6B.gguf",
+        "qwen3-correct-1.7B.gguf",
+    ]
+    assert sorted(r.tags) == ["qwen3-correct-0.6B-v0.1.0", "qwen3-correct-0.6B-v0.2.0", "qwen3-correct-1.7B-v0.1.0"]
+    assert r.tags["qwen3-correct-1.7B-v0.1.0"] == r.commits[1].oid
+    meta = yaml.safe_load(root.split("---\n")[1])
+    assert [e["name"] for e in meta["model-index"]] == ["qwen3-correct-1.7B", "qwen3-correct-0.6B"]
+    rows = {ln.split(" | ")[0][2:]: ln for ln in root.splitlines() if ln.startswith("| qwen3-correct-")}
+    assert sorted(rows) == ["qwen3-correct-0.6B", "qwen3-correct-1.7B"]
+    assert "| 0.2.0 | `qwen3-correct-0.6B-v0.2.0` |" in rows["qwen3-correct-0.6B"]
+    assert "| 0.1.0 | `qwen3-correct-1.7B-v0.1.0` |" in rows["qwen3-correct-1.7B"]
+    card_a = hub.file_bytes(r.repo_id, "qwen3-correct-0.6B/README.md").decode()
+    assert "qwen3-correct-0.6B (Q4_K_M GGUF) v0.2.0" in card_a and "--revision qwen3-correct-0.6B-v0.2.0" in card_a
+
+
+def test_every_real_profile_ships_under_the_name_fix_downloads() -> None:
+    # fix downloads <name>.gguf from the repo root: qwen3-correct-0.6B is its default, 1.7B its other model.
+    names = {
+        c.name: P.section("release", P.load(ROOT / "params.yaml", [c])).model_name
+        for c in sorted((ROOT / "configs").glob("qwen3-*.yaml"))
+    }
+    assert names == {
+        "qwen3-0.6b-mlx.yaml": "qwen3-correct-0.6B",
+        "qwen3-1.7b-kaggle.yaml": "qwen3-correct-1.7B",
+        "qwen3-1.7b-mlx.yaml": "qwen3-correct-1.7B",
+        "qwen3-4b-kaggle.yaml": "qwen3-correct-4B",
+    }
+    assert P.section("release", P.load(ROOT / "params.yaml")).model_name == "cmd-correct-smollm2-135m"
 
 
 def test_release_section_validates() -> None:

@@ -8,6 +8,7 @@ and with llama.cpp, the training data and params, evaluation tables, and limitat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ class CardInputs:
     git_sha: str
     dvc_lock_sha256: str
     quant_meta: dict | None = None  # models/quant/meta.json, for the fallback-tensor note
+    hub_tag: str | None = None  # the Hub tag of this release (<name>-v<version>): how to pin it
 
 
 def _pct(v: Any) -> str:
@@ -209,22 +211,27 @@ def _intro(inp: CardInputs, file: str) -> list[str]:
 
 def _usage(inp: CardInputs, file: str) -> list[str]:
     """The prompt contract, and how to run the model with `fix`, llama.cpp and llama-cpp-python."""
-    from .evaluate import Params as EvalParams
-
     example = contract.render_prompt("bash", "gti status")
-    # The decoding the numbers were measured with (metrics.json settings; evaluate's defaults before any run).
-    settings, default = inp.metrics.get("settings") or {}, EvalParams()
-    max_tokens, n_ctx = settings.get("max_tokens", default.max_tokens), settings.get("n_ctx", default.n_ctx)
-    stops = ", ".join(f"`{s!r}`" for s in contract.STOP)
+    max_tokens, n_ctx = contract.FIX.max_tokens, contract.FIX.n_ctx
+    aliases = ", ".join(f"`{a}` ({d})" for a, d in contract.ALIASES.items())
+    pin = (
+        f"This release is the Hub tag `{inp.hub_tag}`; pin it with "
+        f"`hf download {inp.repo_id} {file} --revision {inp.hub_tag}` (fix itself always reads `main`)."
+        if inp.hub_tag
+        else ""
+    )
     return [
         "## Prompt contract",
         "Every prompt has this exact form (ChatML; `{shell}` is one of "
-        f"{', '.join(f'`{s}`' for s in contract.SHELLS)}). Decode greedily and stop at {stops}. "
-        "For example, for bash and the input `gti status`:",
+        f"{', '.join(f'`{s}`' for s in contract.SHELLS)}, or an alias it was trained on: {aliases}). "
+        f"Decode greedily, at most {max_tokens} new tokens in a {n_ctx}-token context, as `fix` does: stop at "
+        "the end-of-turn token or a `<|im_start|>`, drop any `<think>...</think>` block, keep the first "
+        "non-empty line, and strip a leading `Command:`. For example, for bash and the input `gti status`:",
         f"```text\n{example}```",
         "## Use it with the `fix` CLI",
         f"The `fix` CLI lists the `*.gguf` files at this repository's root and downloads `<name>.gguf`: "
-        f"point it at `{inp.repo_id}` and the model `{inp.model_name}`. It builds the prompt above itself.",
+        f'`fix -m {inp.model_name} "gti status"` (or `fix --list-models`). It builds the prompt above itself. '
+        'A valid command comes back unchanged (fix then prints "No correction needed"). ' + pin,
         "## Use it with llama.cpp",
         f"```bash\nhf download {inp.repo_id} {file} --local-dir .\n"
         f"llama-completion -m {file} --temp 0 -n {max_tokens} -e -no-cnv \\\n"
@@ -287,11 +294,36 @@ def _evaluation(inp: CardInputs) -> list[str]:
             "restored system-prompt state (llama.cpp state save/load) skips the shared prefix of every prompt.",
             split,
         ]
+    if consumer := _consumer(inp.metrics, inp.quant_type):
+        parts += consumer
     if baselines := _baselines(inp.metrics):
         parts += ["### Baselines on the same split", baselines]
     if note := fallback_note(inp.quant_meta, inp.quant_type):
         parts += ["### Quantization note", note]
     return parts
+
+
+def _consumer(metrics: dict, quant_type: str) -> list[str]:
+    """What a `fix` user sees: valid commands kept, broken ones echoed, load time, and the acceptance checklist."""
+    m = metrics.get(quant_type) or {}
+    if "identity_preserved" not in m and "acceptance_checklist" not in m:
+        return []
+    rows = [
+        "| measure | value |",
+        "|---|---|",
+        f"| valid commands returned unchanged (`identity_preserved`) | {_pct(m.get('identity_preserved'))} |",
+        f"| broken commands returned unchanged (`echo_rate`) | {_pct(m.get('echo_rate'))} |",
+        f"| acceptance cases passed | {m.get('acceptance_passed', 'n/a')} of {m.get('acceptance_total', 'n/a')} |",
+        f"| load time (ms; fix's daemon allows 5000) | {_num(m.get('load_ms'), '.0f')} |",
+    ]
+    checklist = [f"- [{'x' if ok else ' '}] `{name}`" for name, ok in (m.get("acceptance_checklist") or {}).items()]
+    return [
+        f"### As the `fix` CLI sees it ({quant_type})",
+        "Answers read exactly as fix reads them. The acceptance cases are fix's own end-to-end tests "
+        "(`fix:*`) and ours in the same spirit, one or more per mistake class, valid commands included.",
+        "\n".join(rows),
+        "\n".join(checklist),
+    ]
 
 
 def _limitations_and_provenance(inp: CardInputs) -> list[str]:
@@ -303,7 +335,8 @@ def _limitations_and_provenance(inp: CardInputs) -> list[str]:
         "whitespace), so an equivalent but different command counts as wrong.",
         "- A small quantized model: it can produce plausible but wrong or destructive commands. "
         "Always read a suggested command before running it; never pipe it to a shell unreviewed.",
-        "- One command per answer; no explanations. Shells outside the six listed are not supported.",
+        "- One command per answer; no explanations. A shell name outside the six and their aliases goes "
+        "into the prompt as fix sends it; the model has never seen it and answers as it would for bash.",
         f"- {inp.quant_type} trades some accuracy for size (see the KLD and perplexity ratio above).",
         "## Provenance",
         f"Release `{inp.version}` built from git commit `{inp.git_sha}`, `dvc.lock` sha256 `{inp.dvc_lock_sha256}`.",
@@ -325,3 +358,84 @@ def build(inp: CardInputs):
         eval_results=eval_results(inp) or None,
     )
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body(inp)}")
+
+
+MODELS_START, MODELS_END = "<!-- cmd-correct:models -->", "<!-- /cmd-correct:models -->"
+MODELS_HEAD = (
+    "| model | file | version | pin (Hub tag) | exact match | valid commands kept | card |",
+    "|---|---|---|---|---|---|---|",
+)
+
+
+def _model_row(inp: CardInputs) -> str:
+    m = inp.metrics.get(inp.quant_type, {})
+    return (
+        f"| {inp.model_name} | `{inp.model_name}.gguf` ({inp.quant_type}) | {inp.version} | `{inp.hub_tag or ''}` "
+        f"| {_pct(m.get('exact_match'))} | {_pct(m.get('identity_preserved'))} | [{inp.model_name}/README.md]"
+        f"({inp.model_name}/README.md) |"
+    )
+
+
+def _split_card(text: str | None) -> tuple[dict, str]:
+    """(front matter, body) of a card; an unreadable front matter counts as none (the body is kept)."""
+    if not text:
+        return {}, ""
+    m = re.match(r"^---\n(.*?)\n---\n?(.*)$", text, re.S)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m[1])
+    except yaml.YAMLError:
+        meta = None
+    return (meta if isinstance(meta, dict) else {}), m[2]
+
+
+def _table_rows(body: str) -> dict[str, str]:
+    """The model table's rows (between the markers) by model name, in order."""
+    inside = body.split(MODELS_START, 1)[1].split(MODELS_END, 1)[0] if MODELS_START in body else ""
+    rows = {}
+    for line in inside.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells and cells[0] not in ("model", "") and not set(cells[0]) <= {"-"}:
+            rows[cells[0]] = line.strip()
+    return rows
+
+
+def merge_root(existing: str | None, inp: CardInputs) -> str:
+    """The shared repo's root README.md: `existing` (the Hub's, or None) with this model's table row and
+    model-index entry added or replaced; every other model's row, entry, base model and tag kept."""
+    from huggingface_hub import ModelCardData
+    from huggingface_hub.repocard_data import eval_results_to_model_index
+
+    meta, _ = _split_card(existing)
+    _, old_body = _split_card(existing)
+    index = [e for e in meta.get("model-index") or [] if isinstance(e, dict) and e.get("name") != inp.model_name]
+    results = eval_results(inp)
+    index += eval_results_to_model_index(inp.model_name, results) if results else [{"name": inp.model_name}]
+    bases = meta.get("base_model") or []
+    bases = [bases] if isinstance(bases, str) else [b for b in bases if isinstance(b, str)]
+    old_tags = [t for t in meta.get("tags") or [] if isinstance(t, str)]
+    data = ModelCardData(
+        license=inp.license,
+        base_model=list(dict.fromkeys([*bases, inp.base_model])),
+        tags=list(dict.fromkeys([*old_tags, *BASE_TAGS, inp.quant_type, *inp.tags])),
+        pipeline_tag=PIPELINE_TAG,
+        language=["en"],
+    ).to_dict()
+    data["model-index"] = index
+    rows = _table_rows(old_body)
+    rows[inp.model_name] = _model_row(inp)
+    front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True).strip()
+    body = "\n\n".join(
+        [
+            "# cmd-correct: shell command correction models",
+            "Small language models that correct broken shell commands, made for the `fix` CLI (and its sibling "
+            "`wit`). Every `*.gguf` at this repository's root is one model: `fix --list-models` lists them and "
+            "`fix -m <model>` downloads `<model>.gguf`. Each model's card, metrics and importance matrix sit "
+            "in the folder named after it. Each release is a Hub tag `<model>-v<version>`: pin one with "
+            "`hf download <repo> <model>.gguf --revision <tag>`.",
+            "## Models",
+            "\n".join([MODELS_START, *MODELS_HEAD, *rows.values(), MODELS_END]),
+        ]
+    )
+    return f"---\n{front}\n---\n\n{body}\n"

@@ -34,6 +34,7 @@ STAGES = (
     "evaluate",
     "gate",
     "release",
+    "correct",
     "toolchain",
 )
 

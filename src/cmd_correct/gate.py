@@ -41,6 +41,7 @@ class Regression:
     # KLD mean may rise by at most this: Q4_K_M measured 0.037; Q3_K_M under its name adds 0.06
     kld_mean_increase_max: float = 0.02
     ppl_ratio_increase_max: float = 0.03  # perplexity ratio vs f16 may rise by at most this
+    identity_preserved_drop_max: float = 0.03  # share of valid commands kept may fall by at most this
     # p95 latency may rise by at most this percent (the noisiest metric on shared runners)
     latency_ms_p95_increase_pct_max: float = 50.0
 
@@ -60,6 +61,10 @@ class Params:
     # perplexity ratio quant / f16 per quant type, at most
     ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})
     latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
+    identity_preserved_min: float = 0.0  # valid commands returned unchanged, at least (fix: "No correction needed")
+    load_ms_max: float = 5000.0  # loading the GGUF, at most: fix's client gives up on its daemon after 5 s
+    acceptance_min: float | None = None  # acceptance cases passed (share; null: not gated)
+    acceptance_fix_e2e: bool = False  # whether fix's own end-to-end cases must all pass
     gguf_valid: bool = True  # the gated GGUFs must validate (llama.cpp-readable header and metadata)
     # metric names whose absence is a skip (e.g. latency_ms_p95); default: none
     optional: list[str] = field(default_factory=list)
@@ -148,6 +153,19 @@ def _limit_row(params: Params, metrics: dict, dotted: str, op: str, limit: float
         return Row(dotted, f"not a number: {raw!r}", shown, FAIL)
     ok = value >= limit if op == ">=" else value <= limit
     return Row(dotted, _fmt(value), shown, PASS if ok else FAIL)
+
+
+def _fix_e2e_row(params: Params, metrics: dict, q: str) -> Row:
+    """Every one of fix's own end-to-end cases passes (its CI runs them against the published model)."""
+    passed, total = _get(metrics, f"{q}.acceptance_fix_e2e_passed"), _get(metrics, f"{q}.acceptance_fix_e2e_total")
+    name = f"{q}.acceptance_fix_e2e"
+    if _number(passed) is None or _number(total) is None:
+        return Row(name, "missing", "all of fix's e2e cases", SKIP if _optional(params, name) else FAIL)
+    failed = [
+        k for k, ok in (_get(metrics, f"{q}.acceptance_checklist") or {}).items() if k.startswith("fix:") and not ok
+    ]
+    value = f"{int(passed)}/{int(total)}" + (f" (failed: {', '.join(failed)})" if failed else "")
+    return Row(name, value, "all of fix's e2e cases", PASS if passed == total and total > 0 else FAIL)
 
 
 def check_gguf(path: Path) -> str | None:
@@ -249,6 +267,7 @@ def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: 
         ("kld_mean", "rise", reg.kld_mean_increase_max, "abs"),
         ("ppl_ratio", "rise", reg.ppl_ratio_increase_max, "abs"),
         ("latency_ms_p95", "rise", reg.latency_ms_p95_increase_pct_max, "pct"),
+        ("identity_preserved", "drop", reg.identity_preserved_drop_max, "abs"),
     ]
     compared = 0
     for q in params.quant_types:
@@ -301,6 +320,12 @@ def run(
         rows.append(_limit_row(params, metrics, f"{q}.kld_mean", "<=", params.kld_mean_max[q]))
         rows.append(_limit_row(params, metrics, f"{q}.ppl_ratio", "<=", params.ppl_ratio_max[q]))
         rows.append(_limit_row(params, metrics, f"{q}.latency_ms_p95", "<=", params.latency_ms_p95_max))
+        rows.append(_limit_row(params, metrics, f"{q}.identity_preserved", ">=", params.identity_preserved_min))
+        rows.append(_limit_row(params, metrics, f"{q}.load_ms", "<=", params.load_ms_max))
+        if params.acceptance_min is not None:
+            rows.append(_limit_row(params, metrics, f"{q}.acceptance_pass_rate", ">=", params.acceptance_min))
+        if params.acceptance_fix_e2e:
+            rows.append(_fix_e2e_row(params, metrics, q))
         if params.gguf_valid:
             gguf = paths.quant_gguf(q, quant_dir)
             problem = check_gguf(gguf)

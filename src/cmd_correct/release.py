@@ -2,11 +2,18 @@
 
 `python -m cmd_correct release --version X.Y.Z [--tier test|public] [--dry-run]` refuses (one line per
 unmet condition) unless `dvc status` is clean, metrics.json matches dvc.lock, the gates pass, HF_TOKEN
-is set (not for a dry run) and the version is new semver. Then it uploads, in one commit whose message
-carries the provenance (version, git sha, dvc.lock sha256), to `release.test_repo_id` (private) or
-`release.repo_id`; verifies every remote file's hash against the local one; and, for the public tier,
-tags the git commit `cmd-correct@vX.Y.Z` and prints (or runs) `gh release create`. The token is only
-ever handed to huggingface_hub: never printed, logged or written.
+is set (not for a dry run) and the version is new semver. The embedded default model goes to the test
+tier only, unless `--allow-embedded-public`.
+
+The Hub repo holds several models side by side (fix lists every root `*.gguf`), so a release writes only
+what belongs to its model `<name>` (release.model_name): `<name>.gguf` at the root, and `<name>/imatrix.gguf`,
+`<name>/metrics.json` and `<name>/README.md` (its card); the root README.md keeps every other model's
+row of the model table and entry of the model-index and gains or updates this one's (`card.merge_root`).
+One commit whose message carries the provenance (version, git sha, dvc.lock sha256), to
+`release.test_repo_id` (private) or `release.repo_id`; every remote file's hash is checked against the
+local one; the Hub commit is tagged `<name>-v<version>` (the card shows how to pin it); for the public
+tier the git commit is tagged `cmd-correct@vX.Y.Z` and `gh release create` printed (or run). The token is
+only ever handed to huggingface_hub: never printed, logged or written.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,7 +37,9 @@ from .cli import Progress, noop_progress
 from .errors import CmdCorrectError, OutputError, ReleaseError
 from .gate import TAG_PREFIX  # release tags are TAG_PREFIX + a semver version (the gate's references)
 
-IMATRIX_IN_REPO = "imatrix/imatrix.gguf"  # not at the root: the `fix` CLI lists root *.gguf as models
+# A model's own files sit in a folder named after it: the `fix` CLI lists only root *.gguf as models.
+MODEL_FILES = ("imatrix.gguf", "metrics.json", "README.md")
+ROOT_CARD = "README.md"
 COMMIT_MESSAGE_FILE = "commit_message.txt"
 TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-release@users.noreply.github.com")
 
@@ -139,10 +149,17 @@ def base_model_id(params: Params, raw: dict) -> str | None:
     return None
 
 
+def hub_tag(model_name: str, version: str) -> str:
+    """The Hub tag a release of `model_name` gets: one per model and version in the shared repo."""
+    return f"{model_name}-v{version}"
+
+
 def is_bundle(folder: Path) -> bool:
     """Whether `folder` is a dry-run bundle an earlier release wrote (so a new dry run may replace it)."""
-    names = ("*.gguf", IMATRIX_IN_REPO.split("/")[0], "metrics.json", "README.md", COMMIT_MESSAGE_FILE)
-    return (folder / COMMIT_MESSAGE_FILE).is_file() and io.holds_only(*names)(folder)
+    if not (folder / COMMIT_MESSAGE_FILE).is_file():
+        return False
+    models = [p.stem for p in folder.glob("*.gguf")]
+    return io.holds_only("*.gguf", *models, ROOT_CARD, COMMIT_MESSAGE_FILE)(folder)
 
 
 def _bundle_inputs(inp: Inputs) -> list[Path]:
@@ -150,10 +167,25 @@ def _bundle_inputs(inp: Inputs) -> list[Path]:
 
 
 def preconditions(
-    params: Params, gates: gate.Params, raw: dict, inp: Inputs, *, version: str, dry_run: bool, token: str | None
+    params: Params,
+    gates: gate.Params,
+    raw: dict,
+    inp: Inputs,
+    *,
+    version: str,
+    dry_run: bool,
+    token: str | None,
+    tier: str = "test",
+    allow_embedded_public: bool = False,
 ) -> list[str]:
     """Every unmet release condition, one line each (empty when the release may go ahead)."""
     problems: list[str] = []
+    base = str((raw.get("base") or {}).get("model", ""))
+    if tier == "public" and base.startswith("embedded:") and not allow_embedded_public:
+        problems.append(
+            f"base.model {base} is the embedded default (a demo, not a model fix users should get): it releases "
+            "to the test tier only; pass --allow-embedded-public (ALLOW_EMBEDDED_PUBLIC=1) to publish it anyway"
+        )
     if dry_run:  # first: `--out .` once replaced the whole repository, .git included
         try:
             io.check_output(inp.at(inp.out_dir), stage="release", inputs=_bundle_inputs(inp), recognise=is_bundle)
@@ -280,10 +312,21 @@ def run(
     dry_run: bool = False,
     token: str | None = None,
     endpoint: str | None = None,
+    allow_embedded_public: bool = False,
     progress: Progress = noop_progress,
 ) -> Result:
-    """Check every precondition, build the card, then write the dry-run bundle or upload, verify and tag."""
-    problems = preconditions(params, gates, raw, inp, version=version, dry_run=dry_run, token=token)
+    """Check every precondition, build the cards, then write the dry-run bundle or upload, verify and tag."""
+    problems = preconditions(
+        params,
+        gates,
+        raw,
+        inp,
+        version=version,
+        dry_run=dry_run,
+        token=token,
+        tier=tier,
+        allow_embedded_public=allow_embedded_public,
+    )
     if problems:
         raise ReleaseError(
             f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems), problems=problems
@@ -291,7 +334,12 @@ def run(
     repo_id = params.test_repo_id if tier == "test" else params.repo_id
     git_sha = _run(["git", "rev-parse", "HEAD"], inp.repo).stdout.strip()
     lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
-    sources = _sources(params, raw, inp, version=version, repo_id=repo_id, git_sha=git_sha, lock_sha=lock_sha)
+    # The root card as the Hub has it now (other models' rows and model-index entries are kept); a dry run
+    # reads nothing remote and shows this model's root card alone.
+    root_now = None if dry_run else _remote_root_card(repo_id, params.model_name, version, token, endpoint)
+    sources = _sources(
+        params, raw, inp, version=version, repo_id=repo_id, git_sha=git_sha, lock_sha=lock_sha, root_now=root_now
+    )
     files = {
         name: hashlib.sha256(src).hexdigest() if isinstance(src, bytes) else io.sha256_file(src)
         for name, src in sources.items()
@@ -309,8 +357,18 @@ def run(
         return result
 
     result.commit_url = _upload(
-        repo_id, tier, sources, files, summary, description, token=token, endpoint=endpoint, progress=progress
+        repo_id,
+        tier,
+        sources,
+        files,
+        summary,
+        description,
+        tag=hub_tag(params.model_name, version),
+        token=token,
+        endpoint=endpoint,
+        progress=progress,
     )
+    result.notes.append(f"Hub tag {hub_tag(params.model_name, version)} marks this release in {repo_id}")
     if tier == "public":
         _tag_and_announce(result, inp.repo, summary, description, token=token)
     else:
@@ -319,32 +377,64 @@ def run(
     return result
 
 
+def _remote_root_card(repo_id: str, model_name: str, version: str, token: str | None, endpoint: str | None):
+    """The shared repo's root README.md on `main` (None: no repo or no card yet); refuses a version whose Hub
+    tag exists already (another checkout released it)."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+
+    api = HfApi(endpoint=endpoint, token=token)
+    tag = hub_tag(model_name, version)
+    try:
+        if tag in {t.name for t in api.list_repo_refs(repo_id, repo_type="model").tags}:
+            raise ReleaseError(f"{repo_id} already has the tag {tag}: {model_name} {version} was released")
+        with tempfile.TemporaryDirectory(prefix="cmd-correct-card-") as tmp:
+            path = api.hf_hub_download(repo_id, ROOT_CARD, revision="main", repo_type="model", local_dir=tmp)
+            return Path(path).read_text(encoding="utf-8")
+    except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError):
+        return None
+    except CmdCorrectError:
+        raise
+    except Exception as exc:  # HTTP and client errors: one line, token scrubbed
+        raise ReleaseError(f"reading {repo_id}/{ROOT_CARD} failed: {_scrub(_last_line(str(exc)), token)}") from None
+
+
 def _sources(
-    params: Params, raw: dict, inp: Inputs, *, version: str, repo_id: str, git_sha: str, lock_sha: str
+    params: Params,
+    raw: dict,
+    inp: Inputs,
+    *,
+    version: str,
+    repo_id: str,
+    git_sha: str,
+    lock_sha: str,
+    root_now: str | None = None,
 ) -> dict[str, Path | bytes]:
-    """What the release uploads: path in the Hub repo -> local file, or the bytes of the model card."""
+    """What the release uploads: path in the Hub repo -> local file, or the bytes of a card. Only this
+    model's files: `<name>.gguf` at the root, the rest under `<name>/`, and the merged root card."""
     quant_meta_path = inp.at(inp.quant_dir) / "meta.json"
-    model_card = card_mod.build(
-        card_mod.CardInputs(
-            version=version,
-            repo_id=repo_id,
-            model_name=params.model_name,
-            quant_type=params.quant_type,
-            license=params.license,
-            base_model=base_model_id(params, raw) or "",
-            tags=params.tags,
-            metrics=io.read_json(inp.at(inp.metrics)),
-            params=raw,
-            git_sha=git_sha,
-            dvc_lock_sha256=lock_sha,
-            quant_meta=io.read_json(quant_meta_path) if quant_meta_path.is_file() else None,
-        )
+    card_inputs = card_mod.CardInputs(
+        version=version,
+        repo_id=repo_id,
+        model_name=params.model_name,
+        quant_type=params.quant_type,
+        license=params.license,
+        base_model=base_model_id(params, raw) or "",
+        tags=params.tags,
+        metrics=io.read_json(inp.at(inp.metrics)),
+        params=raw,
+        git_sha=git_sha,
+        dvc_lock_sha256=lock_sha,
+        quant_meta=io.read_json(quant_meta_path) if quant_meta_path.is_file() else None,
+        hub_tag=hub_tag(params.model_name, version),
     )
+    name = params.model_name
     return {
-        f"{params.model_name}.gguf": paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir)),
-        IMATRIX_IN_REPO: paths.imatrix_gguf(inp.at(inp.imatrix_dir)),
-        "metrics.json": inp.at(inp.metrics),
-        "README.md": str(model_card).encode("utf-8"),
+        f"{name}.gguf": paths.quant_gguf(params.quant_type, inp.at(inp.quant_dir)),
+        f"{name}/imatrix.gguf": paths.imatrix_gguf(inp.at(inp.imatrix_dir)),
+        f"{name}/metrics.json": inp.at(inp.metrics),
+        f"{name}/README.md": str(card_mod.build(card_inputs)).encode("utf-8"),
+        ROOT_CARD: card_mod.merge_root(root_now, card_inputs).encode("utf-8"),
     }
 
 
@@ -391,11 +481,13 @@ def _upload(
     summary: str,
     description: str,
     *,
+    tag: str,
     token: str | None,
     endpoint: str | None,
     progress: Progress,
 ) -> str:
-    """create_repo, one create_commit, then check every remote file's hash; returns the commit URL."""
+    """create_repo, one create_commit, check every remote file's hash, then tag the commit `tag`; returns the
+    commit URL."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
     api = HfApi(endpoint=endpoint, token=token)
@@ -428,6 +520,10 @@ def _upload(
                 problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_blob_sha1(data)[:12]}")
     if problems:
         raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems), problems=problems)
+    try:
+        api.create_tag(repo_id, tag=tag, revision=info.oid, tag_message=summary, repo_type="model")
+    except Exception as exc:  # noqa: BLE001  (HTTP errors: one line, token scrubbed)
+        raise ReleaseError(f"uploaded, but the Hub tag {tag} failed: {_scrub(_last_line(str(exc)), token)}") from None
     progress("release", 3, 4)
     return info.commit_url
 
@@ -444,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quant-dir", type=Path, default=paths.QUANT)
     p.add_argument("--imatrix-dir", type=Path, default=paths.IMATRIX)
     p.add_argument("--out", type=Path, default=paths.RELEASE_DIR, help="dry-run bundle folder")
+    p.add_argument(
+        "--allow-embedded-public", action="store_true", help="let the embedded default model reach the public tier"
+    )
     args = p.parse_args(argv)
     raw = P.load(args.params)
     params = P.section("release", raw, path=args.params)
@@ -467,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=args.dry_run,
             token=os.environ.get("HF_TOKEN") or None,
             endpoint=os.environ.get("HF_ENDPOINT") or None,  # huggingface_hub honours it too; explicit for clarity
+            allow_embedded_public=args.allow_embedded_public,
             progress=progress,
         )
     for name, sha in res.files.items():

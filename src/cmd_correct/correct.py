@@ -1,0 +1,64 @@
+"""correct: try a GGUF the way the `fix` CLI runs it.
+
+    python -m cmd_correct correct "gti status" [--shell zsh] [--gguf PATH] [--threads N]
+
+The prompt, the decoding and the clean-up are fix's own (contract.FIX through infer.Corrector); the shell
+name is found as fix finds it (--shell, else the basename of $SHELL, else `powershell` when PSModulePath
+is set, else bash) and goes into the prompt verbatim, a name the model was not trained on included (a
+note on stderr says so). Like fix, it prints the corrected command, or "No correction needed" when the
+answer equals the input. The GGUF defaults to the pipeline's release.quant_type file in models/quant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import contract, paths
+from . import params as params_mod
+from .cli import parser
+
+NO_CORRECTION = "No correction needed"  # what fix prints when the answer is its input
+
+
+def detect_shell(environ: dict[str, str] | None = None) -> str:
+    """fix's shell detection: the basename of $SHELL, else powershell when PSModulePath is set, else bash
+    (fix picks cmd on Windows before bash; this runs where $SHELL or PSModulePath says)."""
+    env = os.environ if environ is None else environ
+    if env.get("SHELL"):
+        return Path(env["SHELL"]).name
+    return "powershell" if env.get("PSModulePath") else "bash"
+
+
+def correct(gguf: Path, command: str, shell: str, *, threads: int | None = None) -> tuple[str, float]:
+    """fix's answer for `command` and the load time in ms."""
+    from .infer import load
+
+    with load(gguf, threads=threads) as model:
+        model.known_shells = False  # any one-word name, verbatim, as fix sends it
+        return model.correct(shell, command).text, model.load_ms
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser("correct", __doc__)
+    p.add_argument("command", help='the command to correct, quoted as one argument ("gti status")')
+    p.add_argument("--shell", default=None, help="shell name for the prompt (default: as fix detects it)")
+    p.add_argument("--gguf", type=Path, default=None, help="GGUF to load (default: the release quant type's)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: evaluate.threads)")
+    args = p.parse_args(argv)
+    shell = args.shell or detect_shell()
+    gguf = args.gguf
+    if gguf is None:
+        release = params_mod.section("release", path=args.params)
+        gguf = paths.quant_gguf(release.quant_type)
+    if shell not in contract.PROMPT_SHELLS:
+        print(
+            f"note: shell {shell!r} is not one the model was trained on ({', '.join(contract.PROMPT_SHELLS)}); "
+            "fix sends it as it is, and so does this",
+            file=sys.stderr,
+        )
+    answer, load_ms = correct(gguf, args.command, shell, threads=args.threads)
+    print(NO_CORRECTION if answer == args.command.strip() else answer)
+    print(f"({gguf}, shell {shell}, loaded in {load_ms:.0f} ms)", file=sys.stderr)
+    return 0
