@@ -144,3 +144,25 @@ def test_latency_split_lists_each_thread_count_and_the_cached_prefix_only_when_s
     assert "| Q4_K_M | 1 | uncached | 273 | 513 | 150 | 120 |" in section
     assert "| Q4_K_M | 2 | uncached | 401 | 771 | 120 | 280 |" in section
     assert "| Q4_K_M | 2 | system prompt restored | 222 | 460 | 99 | |" in section
+
+
+def test_root_card_merge_keeps_every_other_model():
+    other = (
+        "---\nlicense: apache-2.0\nbase_model: Qwen/Qwen3-1.7B\ntags: [gguf, wit]\nmodel-index:\n"
+        "- name: qwen3-wit-1.7B\n  results: []\n---\n\n<!-- cmd-correct:models -->\n"
+        "| model | file | version | pin (Hub tag) | exact match | valid commands kept | card |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| qwen3-wit-1.7B | `qwen3-wit-1.7B.gguf` (Q4_K_M) | 0.3.0 | `qwen3-wit-1.7B-v0.3.0` | 70.0% | n/a | x |\n"
+        "<!-- /cmd-correct:models -->\n"
+    )
+    merged = card.merge_root(other, _inputs(hub_tag="cmd-correct-smollm2-135m-v1.2.0"))
+    meta = yaml.safe_load(merged.split("---\n")[1])
+    assert [e["name"] for e in meta["model-index"]][0] == "qwen3-wit-1.7B" and len(meta["model-index"]) == 2
+    assert "Qwen/Qwen3-1.7B" in meta["base_model"] and "wit" in meta["tags"]
+    assert "| qwen3-wit-1.7B | `qwen3-wit-1.7B.gguf` (Q4_K_M) | 0.3.0 |" in merged
+    assert merged.count("| cmd-correct-smollm2-135m |") == 1
+    again = card.merge_root(merged, _inputs(hub_tag="cmd-correct-smollm2-135m-v1.3.0", version="1.3.0"))
+    assert again.count("| cmd-correct-smollm2-135m |") == 1 and "v1.3.0" in again and "v1.2.0" not in again
+    # nothing there yet, or a card whose front matter is unreadable: this model's entry alone, no crash
+    assert "| cmd-correct-smollm2-135m |" in card.merge_root(None, _inputs())
+    assert "model-index" in card.merge_root("---\n: [\n---\nhello\n", _inputs())

@@ -843,3 +843,20 @@ def test_release_jobs_pull_only_what_they_publish():
     for name, job in _workflows()["release.yml"]["jobs"].items():
         pulls = [r for r in _runs({"jobs": {name: job}}) if "pull-cache" in r]
         assert pulls == ['make pull-cache PULL_TARGETS="models/quant models/imatrix"'], name
+
+
+def test_the_comment_shows_what_a_fix_user_sees_as_numbers_only():
+    metrics = {
+        "settings": {"variants": ["f16", "Q4_K_M", "@org/team [x](http://evil)"]},
+        "f16": {"exact_match": 0.58, "identity_preserved": 0.9, "echo_rate": 0.04, "acceptance_passed": 30,
+                "acceptance_total": 46, "load_ms": 95.3},
+        "Q4_K_M": {"exact_match": 0.5, "identity_preserved": "<img src=x>", "acceptance_passed": 28,
+                   "acceptance_total": 46},
+        "@org/team [x](http://evil)": {"exact_match": 0.1},
+    }  # fmt: skip
+    table = ci.consumer_table(metrics)
+    assert "| f16 | 0.58 | 0.9 | 0.04 | 30/46 | 95.3 |" in table
+    assert "| Q4_K_M | 0.5 | - | - | 28/46 | - |" in table  # a non-number is shown as "-", never as text
+    assert "| variant 3 | 0.1 |" in table and "@org" not in table and "http" not in table
+    body = ci.build_comment(_fixture_report(consumer_md=table))
+    assert "### As the fix CLI sees it" in body and "| f16 | 0.58 |" in body

@@ -229,6 +229,7 @@ class Report:
     profile: str = ""  # the overlay CI applied (configs/ci.yaml)
     run_url: str = ""  # the workflow run holding the artifacts
     fork: bool = False  # no secrets (fork PR, or no S3 remote set): no pull from / push to the shared remote
+    consumer_md: str = ""  # what a fix user sees, per variant (consumer_table)
 
 
 def build_comment(r: Report) -> str:
@@ -243,6 +244,8 @@ def build_comment(r: Report) -> str:
     parts = [MARKER, title, "", against, ""]
     parts += ["### Params", "", _section(r.params_md, "No parameter changed."), ""]
     parts += ["### Metrics", "", _section(r.metrics_md, "No metric changed."), ""]
+    if r.consumer_md:
+        parts += ["### As the fix CLI sees it", "", _clip(r.consumer_md), ""]
     if r.gate_rc is None:
         verdict = "did not run"
     elif r.gate_rc == 0:
@@ -265,6 +268,29 @@ def build_comment(r: Report) -> str:
             "",
         ]
     return "\n".join(parts).rstrip() + "\n"
+
+
+CONSUMER_KEYS = ("exact_match", "identity_preserved", "echo_rate", "acceptance_passed", "load_ms")
+
+
+def consumer_table(metrics: Mapping) -> str:
+    """Per variant: exact match, valid commands kept, broken ones echoed, acceptance cases passed, load time.
+    Numbers only (formatted here), so nothing of the metrics file's text reaches the comment."""
+
+    def cell(v) -> str:
+        return f"{v:.4g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "-"
+
+    variants = [k for k in (metrics.get("settings") or {}).get("variants", []) if isinstance(metrics.get(k), Mapping)]
+    if not variants:
+        return ""
+    rows = ["| variant | " + " | ".join(CONSUMER_KEYS) + " |", "|---" * (len(CONSUMER_KEYS) + 1) + "|"]
+    for i, name in enumerate(variants):
+        m = metrics[name]
+        label = name if re.fullmatch(r"[A-Za-z0-9_]{1,16}", name) else f"variant {i + 1}"  # f16, Q4_K_M, ...
+        acc = f"{cell(m.get('acceptance_passed'))}/{cell(m.get('acceptance_total'))}"
+        vals = [acc if k == "acceptance_passed" else cell(m.get(k)) for k in CONSUMER_KEYS]
+        rows.append(f"| {label} | " + " | ".join(vals) + " |")
+    return "\n".join(rows)
 
 
 def _section(md: str, empty: str) -> str:
@@ -297,7 +323,16 @@ def collect(base: str, *, label: str | None, gate_file: Path | None, env: Mappin
         profile=env.get("CI_PROFILE", ""),
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if server and repo and run_id else "",
         fork=env.get("CI_FORK", "") in ("1", "true") or select_remote(env) == "local",
+        consumer_md=consumer_table(_read_metrics(Path(cwd) / "metrics.json")),
     )
+
+
+def _read_metrics(path: Path) -> dict:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 # --- posting (sticky) -------------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""`python -m cmd_correct correct`: a GGUF tried the way the fix CLI runs it (real llama.cpp, tiny model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmd_correct import contract, correct, infer, paths
+
+
+@pytest.mark.parametrize(
+    ("env", "shell"),
+    [
+        ({"SHELL": "/usr/bin/zsh"}, "zsh"),
+        ({"SHELL": "/bin/dash", "PSModulePath": "x"}, "dash"),  # $SHELL first, its basename as it is
+        ({"PSModulePath": "C:\\x"}, "powershell"),
+        ({}, "bash"),
+    ],
+)
+def test_shell_is_detected_as_fix_detects_it(env, shell):
+    assert correct.detect_shell(env) == shell
+
+
+def test_answers_with_fix_decoding_and_says_when_nothing_changed(tiny_f16_dir, capsys, monkeypatch):
+    gguf = paths.f16_gguf(tiny_f16_dir)
+    with infer.load(gguf, threads=1) as model:
+        expected = model.correct("bash", "gti status").text
+    assert correct.main(["gti status", "--shell", "bash", "--gguf", str(gguf), "--threads", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == (correct.NO_CORRECTION if expected == "gti status" else expected)
+    assert "loaded in" in err and "shell bash" in err
+    # fix's "No correction needed": the answer equals the input
+    monkeypatch.setattr(correct, "correct", lambda g, c, s, threads=None: (c, 1.0))
+    assert correct.main(["ls -la", "--shell", "nu", "--gguf", str(gguf)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "No correction needed"
+    assert "'nu' is not one the model was trained on" in err  # sent as it is, as fix does
+
+
+def test_an_unknown_shell_name_reaches_the_prompt_verbatim(tiny_f16_dir):
+    with infer.load(paths.f16_gguf(tiny_f16_dir), threads=1, max_tokens=4) as model:
+        model.known_shells = False
+        out = model.correct("nu", "ls")
+        expected = model.llm.tokenize(
+            contract.render_prompt("nu", "ls", known=False).encode(), add_bos=True, special=True
+        )
+    assert out.prompt_tokens == len(expected)
