@@ -491,3 +491,54 @@ def test_an_alias_row_must_name_its_own_dialect(tmp_path):
     (tmp_path / "test.jsonl").write_text(json.dumps(row) + "\n")
     (c,) = cases.load_cases(tmp_path / "test.jsonl")
     assert (c.shell, c.name, c.prompt_shell) == ("powershell", "pwsh", "pwsh")
+
+
+def test_the_published_model_is_scored_on_the_same_cases_from_the_loopback_hub(
+    tiny_f16_dir, tiny_final_dir, tmp_path, monkeypatch
+):
+    """tests/hub_server.py stands in for huggingface.co on loopback: the baseline stage downloads the
+    published GGUF (here: the tiny f16) and scores it as every variant is scored; the gate compares."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from hub_server import Commit, FakeHub, Repo, blob_oid, lfs_pointer
+
+    from cmd_correct import gate
+
+    data = paths.f16_gguf(tiny_f16_dir).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    entry = {"size": len(data), "oid": blob_oid(lfs_pointer(sha, len(data))), "lfs": {"oid": sha, "size": len(data)}}
+    params = dataclasses.replace(
+        TINY_EVAL,
+        baselines=["reference"],
+        identity_cases=10,
+        reference=evaluate.Reference("someone/cmd-correct", "qwen3-correct-0.6B.gguf", "main"),
+    )
+    with FakeHub("hf_tok") as hub:
+        repo = hub.repos["someone/cmd-correct"] = Repo("someone/cmd-correct", private=False)
+        repo.commits.append(Commit("c0ffee" * 6 + "abcd", "publish", "", {"qwen3-correct-0.6B.gguf": entry}))
+        hub.lfs[sha] = data
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        monkeypatch.setenv("HF_TOKEN", "hf_tok")
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+        res = baseline.run(params, base_gguf_dir=None, final_dir=tiny_final_dir, out_dir=tmp_path / "b", seed=7)
+        missing = dataclasses.replace(params, reference=evaluate.Reference("someone/cmd-correct", "nope.gguf"))
+        with pytest.raises(Exception, match="evaluate.reference someone/cmd-correct/nope.gguf@main"):
+            baseline.run(missing, base_gguf_dir=None, final_dir=tiny_final_dir, out_dir=tmp_path / "c", seed=7)
+    ref = res.metrics["reference"]
+    assert ref["n_cases"] == res.metrics["settings"]["n_cases"] and ref["identity_cases"] == 10
+    assert ref["file"] == "qwen3-correct-0.6B.gguf" and "acceptance_passed" in ref
+    # the same file as the candidate: it scores exactly what the candidate scores, so the gate passes ...
+    with infer.load(paths.f16_gguf(tiny_f16_dir), threads=1) as model:
+        sample = baseline.sample(params, tiny_final_dir, 7)
+        got = exact.score(
+            sample, [a.text for a in model.correct_many([(c.name, c.command) for c in sample], parallel=4)]
+        )
+    assert got["exact_match"] == ref["exact_match"]
+    cand = {"Q4_K_M": {**ref, "exact_match": ref["exact_match"]}, "baselines": {"reference": ref}}
+    rows = gate._reference_rows(gate.Params(), cand)
+    assert rows and all(r.verdict in (gate.PASS, gate.SKIP) for r in rows)
+    # ... and a candidate below it by more than the regression limit fails
+    worse = {"Q4_K_M": {**ref, "exact_match": ref["exact_match"] - 0.05}, "baselines": {"reference": ref}}
+    bad = [r.metric for r in gate._reference_rows(gate.Params(), worse) if r.verdict == gate.FAIL]
+    assert bad == ["Q4_K_M.exact_match vs published"]

@@ -145,15 +145,20 @@ def test_baseline_params_read_is_what_its_code_reads(tmp_path, monkeypatch):
             self.read.add(name)
             return getattr(self.inner, name)
 
-    def fake_run_model(name, gguf, cases, *, timed, **kwargs):
-        return exact.ModelRun(name, [c.expected for c in cases], [], [], None, [], 0.0)
+    def fake_run_model(name, gguf, cases, *, timed, identity=(), **kwargs):
+        kept = [c.command for c in identity]
+        return exact.ModelRun(name, [c.expected for c in cases], [], [], None, [], 0.0, identity=kept, load_ms=1.0)
 
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *a, **k: str(tmp_path / "published.gguf"))
     monkeypatch.setattr(exact, "run_model", fake_run_model)
     monkeypatch.setattr(exact, "speed", lambda timed: {"latency_ms_p50": 0.0, "latency_ms_p95": 0.0})
     monkeypatch.setattr(thefuck_baseline, "suggest", lambda cases, **kw: {})
     rows = [{"messages": contract.messages("bash", "sl", "ls"), "shell": "bash", "family": "single", "id": "a"}]
     io.write_jsonl(tmp_path / "final" / "test.jsonl", rows)
-    recorder = Recorder(evaluate.Params())
+    everything = ["base", "thefuck", "reference"]  # every baseline, so every key any of them reads is read
+    recorder = Recorder(evaluate.Params(baselines=everything, reference=evaluate.Reference("o/published", "m.gguf")))
     baseline.run(recorder, base_gguf_dir=tmp_path, final_dir=tmp_path / "final", out_dir=tmp_path / "out", seed=1)
     fields = {f.name for f in dataclasses.fields(evaluate.Params)}
     main_reads = {"omp_wait_policy"}  # baseline.main sets it before llama.cpp loads, as evaluate.main does

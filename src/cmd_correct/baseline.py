@@ -22,14 +22,17 @@ from . import contract, io, paths
 from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
-from .evaluate import DECODING, Params, cases, decoding, exact, thefuck_baseline
+from .evaluate import DECODING, Params, acceptance, cases, decoding, exact, thefuck_baseline
 
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.jsonl"
 # The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
 # dvc.yaml's baseline params are base.seed and these less the operational ones (tests/test_pipeline.py checks
 # both this list against the code here and dvc.yaml against it).
-PARAMS_READ = ("n_cases", "base_cases", "latency_cases", *DECODING, "omp_wait_policy", "baselines", "timeout_s")
+PARAMS_READ = (
+    "n_cases", "base_cases", "latency_cases", "identity_cases", *DECODING, "omp_wait_policy", "baselines",
+    "reference", "timeout_s",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,40 @@ def thefuck(params: Params, sample: list[cases.Case], progress: Progress) -> tup
     }, sug
 
 
+def reference(params: Params, final_dir: Path, sample: list[cases.Case], seed: int, progress) -> tuple[dict, dict]:
+    """The published model (evaluate.reference) on the same cases, identity cases and acceptance cases as
+    every variant: downloaded with huggingface_hub (HF_ENDPOINT, HF_TOKEN as the user set them)."""
+    from huggingface_hub import hf_hub_download
+
+    ref = params.reference
+    try:
+        gguf = Path(
+            hf_hub_download(
+                ref.repo_id,
+                ref.file,
+                revision=ref.revision,
+                repo_type="model",
+                endpoint=os.environ.get("HF_ENDPOINT") or None,  # read now, not at huggingface_hub's import
+                token=os.environ.get("HF_TOKEN") or None,  # only ever handed to huggingface_hub
+            )
+        )
+    except Exception as exc:  # noqa: BLE001  (HTTP and client errors: one line, named by the param)
+        line = (str(exc).strip().splitlines() or ["no detail"])[-1]
+        raise ModelError(
+            f"evaluate.reference {ref.repo_id}/{ref.file}@{ref.revision}: {line}", param="evaluate.reference"
+        ) from None
+    every = cases.load_cases(Path(final_dir) / "test.jsonl")
+    identity = cases.identity_cases(every, params.identity_cases, seed)
+    ran = exact.run_model(
+        "reference", gguf, sample, timed=[], seed=seed, identity=identity, accept=True, progress=progress,
+        **decoding(params),
+    )  # fmt: skip
+    m = exact.score(sample, ran.answers) | exact.identity(identity, ran.identity)
+    m |= {k: v for k, v in acceptance.summary(ran.acceptance).items() if k != "acceptance_checklist"}
+    m |= {"repo_id": ref.repo_id, "file": ref.file, "revision": ref.revision, "load_ms": ran.load_ms}
+    return m, dict(zip((c.id for c in sample), ran.answers, strict=True))
+
+
 def run(
     params: Params,
     *,
@@ -100,6 +137,8 @@ def run(
         metrics["base"], answers["base"] = base_model(
             params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress
         )
+    if "reference" in params.baselines:
+        metrics["reference"], answers["reference"] = reference(params, final_dir, picked, seed, progress)
     if "thefuck" in params.baselines:
         metrics["thefuck"], answers["thefuck"] = thefuck(params, cases.attach_errors(picked, generated_dir), progress)
     metrics["settings"] = {

@@ -294,6 +294,34 @@ def _regression_rows(params: Params, metrics: dict, diff: dict[str, dict], ref: 
     return rows
 
 
+def _reference_rows(params: Params, metrics: dict) -> list[Row]:
+    """No worse than what users have: each gated variant against the published model (evaluate.reference,
+    scored by the baseline stage on the same cases), within the regression limits."""
+    ref = _get(metrics, "baselines.reference")
+    if not isinstance(ref, dict):
+        return []
+    reg = params.regression
+    where = f"{ref.get('repo_id')}/{ref.get('file')}@{ref.get('revision')}"
+    checks = [
+        ("exact_match", reg.exact_match_drop_max),
+        *[(f"exact_match_by_shell.{s}", reg.exact_match_shell_drop_max) for s in params.exact_match_by_shell_min],
+        ("identity_preserved", reg.identity_preserved_drop_max),
+    ]
+    rows = []
+    for q in params.quant_types:
+        for suffix, allowed in checks:
+            name = f"{q}.{suffix} vs published"
+            old, new = _number(_get(ref, suffix)), _number(_get(metrics, f"{q}.{suffix}"))
+            if old is None or new is None:
+                rows.append(Row(name, _fmt(new) if new is not None else "missing", f"{where}: no value", SKIP))
+                continue
+            limit = f"published {_fmt(old)}, drop <= {_fmt(allowed)}"
+            rows.append(
+                Row(name, f"{_fmt(new)} ({new - old:+.4g})", limit, PASS if old - new <= allowed + EPS else FAIL)
+            )
+    return rows
+
+
 def run(
     params: Params,
     *,
@@ -330,6 +358,7 @@ def run(
             gguf = paths.quant_gguf(q, quant_dir)
             problem = check_gguf(gguf)
             rows.append(Row(f"{q}.gguf", problem or gguf.as_posix(), "valid GGUF", FAIL if problem else PASS))
+    rows += _reference_rows(params, metrics)
     progress("gate", 1, 2)
 
     if ref is None:

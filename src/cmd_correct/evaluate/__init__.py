@@ -75,6 +75,23 @@ from . import acceptance, bench, cases, exact, perplexity, plots
 
 
 @dataclass
+class Reference:
+    """The model users already have: a GGUF on the Hub, scored by the baseline stage on the same cases."""
+
+    repo_id: str = ""  # Hub repo of the published model ("": no reference)
+    file: str = ""  # its GGUF in that repo (fix's <name>.gguf at the root)
+    revision: str = "main"  # Hub revision: a commit sha pins it; main is whatever users download today
+
+    def validate(self) -> list[str]:
+        if not self.repo_id:
+            return []
+        problems = [] if self.repo_id.count("/") == 1 else [f"repo_id: expected owner/name, got {self.repo_id!r}"]
+        if not self.file.endswith(".gguf") or self.file.startswith(("/", ".")) or ".." in self.file.split("/"):
+            problems.append(f"file: a .gguf path inside the repo, got {self.file!r}")
+        return problems
+
+
+@dataclass
 class Params:
     n_cases: int = 1000  # stratified sample of the test split (by shell x family); 0: the whole split
     base_cases: int = 200  # the untuned base model's stratified share of those (it answers in prose)
@@ -95,7 +112,9 @@ class Params:
     bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
     bench_reps: int = 3  # llama-bench repetitions
     # the untuned base model (models/base-gguf) and thefuck's rules
-    baselines: list[Literal["base", "thefuck"]] = field(default_factory=lambda: ["base", "thefuck"])
+    baselines: list[Literal["base", "thefuck", "reference"]] = field(default_factory=lambda: ["base", "thefuck"])
+    # the published model this run must not fall below (baselines: reference; the gate's regression limits)
+    reference: Reference = field(default_factory=Reference)
     scratch_dir: str | None = operational(None)  # folder for the f16 logits file (kept out of DVC); null: system temp
     timeout_s: int = operational(3600)  # give up on one llama.cpp tool run after this many seconds
 
@@ -115,6 +134,8 @@ class Params:
             problems.append(f"latency_cases: must be >= 1, got {self.latency_cases}")
         if self.threads < 1:
             problems.append(f"threads: must be >= 1, got {self.threads}")
+        if "reference" in self.baselines and not self.reference.repo_id:
+            problems.append("baselines: lists reference, but reference.repo_id is empty")
         if self.ppl_chunks == 0 or self.ppl_chunks < -1:
             problems.append(f"ppl_chunks: must be positive or -1 (all), got {self.ppl_chunks}")
         if self.ppl_ctx < 16:
