@@ -52,7 +52,7 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--parallel", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-tokens", type=int, default=64)
+    ap.add_argument("--max-tokens", type=int, default=None, help="cap on new tokens (default: fix's, 128)")
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
     samples = {}

@@ -31,7 +31,7 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=ev.n_cases)
     ap.add_argument("--parallel", type=int, nargs="+", default=[ev.parallel])
     ap.add_argument("--threads", type=int, default=ev.threads)
-    ap.add_argument("--max-tokens", type=int, default=ev.max_tokens)
+    ap.add_argument("--max-tokens", type=int, default=None, help="cap on new tokens (default: fix's, 128)")
     ap.add_argument("--seed", type=int, default=seed)
     args = ap.parse_args()
     picked = cases.stratified_sample(cases.load_cases(args.final / "test.jsonl"), args.cases, args.seed)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from cmd_correct import evaluate, paths  # noqa: E402
+from cmd_correct import paths  # noqa: E402
 from cmd_correct.evaluate import cases, exact  # noqa: E402
 
 
@@ -49,8 +49,6 @@ def main() -> int:
             picked[:1],  # exact match is evaluate's business; one case keeps the batched pass negligible
             timed=picked,
             threads=int(ref_threads),
-            n_ctx=evaluate.Params().n_ctx,
-            max_tokens=evaluate.Params().max_tokens,
             seed=0,
             parallel=1,
             latency_threads=args.threads,

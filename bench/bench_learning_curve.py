@@ -108,7 +108,7 @@ def main() -> int:
             summary = json.loads(done.stdout.strip().splitlines()[-1])
             fuse.run(params.section("fuse", raw), args.base, run / "adapter", run / "fused")
             convert.run(params.section("convert", raw), run / "fused", run / "f16")
-            with infer.load(paths.f16_gguf(run / "f16"), threads=ev.threads, max_tokens=ev.max_tokens) as model:
+            with infer.load(paths.f16_gguf(run / "f16"), threads=ev.threads) as model:
                 answers = model.correct_many([(c.shell, c.command) for c in valid], parallel=ev.parallel)
             score = exact.score(valid, [a.text for a in answers])
             points.append(
@@ -128,7 +128,7 @@ def main() -> int:
     if args.pipeline_run:  # the default budget as `dvc repro` trained it: same params, same data, same seed
         report = io.read_json(paths.TRAIN_REPORT / "metrics.json")
         meta = io.read_json(paths.ADAPTER / "meta.json")["summary"]
-        with infer.load(paths.f16_gguf(), threads=ev.threads, max_tokens=ev.max_tokens) as model:
+        with infer.load(paths.f16_gguf(), threads=ev.threads) as model:
             answers = model.correct_many([(c.shell, c.command) for c in valid], parallel=ev.parallel)
         score = exact.score(valid, [a.text for a in answers])
         points.append(

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
+from cmd_correct import contract  # noqa: E402
 from cmd_correct import params as params_mod  # noqa: E402
 from cmd_correct.base import embedded_tokenizer, save_tokenizer  # noqa: E402
 
@@ -340,7 +341,8 @@ def decode_probe(proj: Path, cases: int = 32, parallel: int = 16, threads: int =
                 + 1
             )
             c.max_tokens, c.stop_ids = length, set()
-            c._finished = lambda answer, n=length: len(answer) >= n  # the cap is the only stop
+            # the cap is the only stop: no stop text, no line rule
+            c.decoding = contract.Decoding(max_tokens=length, n_ctx=512, stop_texts=(), one_line=False)
             start = time.perf_counter()
             answers = c.correct_many(requests, parallel=parallel)
             wall = time.perf_counter() - start
