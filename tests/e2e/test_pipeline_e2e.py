@@ -39,7 +39,7 @@ def _profile(base_model: Path) -> dict:
         "train": {"iters": 4, "warmup": 1, "batch_size": 4, "log_interval": 2, "eval_interval": 2,
                   "eval_batches": 1, "checkpoint_interval": 0, "lr": 5e-3},
         "imatrix": {"chunks": 4},
-        "evaluate": {"n_cases": 24, "max_tokens": 12, "ppl_chunks": 4, "bench_reps": 1, "bench_n_gen": 8},
+        "evaluate": {"n_cases": 24, "identity_cases": 12, "ppl_chunks": 4, "bench_reps": 1, "bench_n_gen": 8},
     }  # fmt: skip
 
 
