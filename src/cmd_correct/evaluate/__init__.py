@@ -5,7 +5,8 @@
 
 For f16 and every quant type in models/quant/meta.json, on a stratified sample of the test split
 (`evaluate.n_cases`; 0 = the whole split): exact match through llama-cpp-python with the contract
-prompt (greedy, stop at <|im_end|> or newline), decoded `evaluate.parallel` sequences at a time;
+prompt and fix's decoding (contract.FIX), decoded `evaluate.parallel` sequences at a time; what a fix
+user sees (valid commands kept, broken ones echoed, the acceptance cases, load time);
 latency and tokens/s single-sequence from an empty cache (what one `fix` call costs) on a stratified
 `evaluate.latency_cases` of them, which are also answered both ways to measure batch agreement;
 `llama-bench` tokens/s, file size; perplexity of the held-out text, and for quants KL divergence
@@ -21,6 +22,17 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
                                               that are the reference up to quoting, spacing, safe flag order
                                               or PowerShell case (evaluate/equivalent.py; not gated)
         "n_cases": int,
+        "exact_match_broken": float,          exact match on the cases whose input needs a change (present when
+                                              the split has identity rows)
+        "exact_match_by_alias": {alias: float}, alias rows (sh, dash, ksh, pwsh) scored apart
+        "echo_rate": float,                   share of broken inputs returned unchanged
+        "identity_preserved": float,          share of valid commands returned unchanged (evaluate.identity_cases:
+        "identity_preserved_by_shell": {..},  the split's references no row takes as input, given as input)
+        "identity_cases": int,
+        "acceptance_passed", "acceptance_total", "acceptance_pass_rate", "acceptance_fix_e2e_passed",
+        "acceptance_fix_e2e_total": the consumer acceptance cases (evaluate/acceptance.py), one fix call each
+        "acceptance_checklist": {name: bool},
+        "load_ms": float,                     loading the GGUF into a ready context (fix's daemon allows 5 s)
         "latency_ms_p50": float, "latency_ms_p95": float,   per correction, model loaded, empty KV cache,
                                               one sequence, on the latency sample
         "first_token_ms_p50": float,          prompt evaluation + first token
@@ -30,7 +42,8 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "batch_disagreements": int,           how many differed (listed in reports/evaluate/disagreements.jsonl)
         "exact_match_seconds": float,         wall time of the batched pass over every case
         "latency_by_threads": {"<n>": {latency_ms_p50, latency_ms_p95, prompt_ms_p50, generate_ms_p50,
-                               tokens_per_s, ...}} at each evaluate.latency_threads count (prompt and
+                               tokens_per_s, ...}} at each evaluate.latency_threads count and fix's
+                               default (settings.fix_default_threads: llama.cpp's own, 4) (prompt and
                                generation threads alike), on the latency sample; variants outside
                                evaluate.latency_sweep: at evaluate.threads only, and no cached_prefix
         "fastest_threads": {"prompt", "generate", "overall"}: the count with the lowest p50 for each
@@ -46,15 +59,18 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         quants only: "kld_mean", "kld_median", "kld_p99", "kld_max": float (vs f16), "same_top_pct": float (%),
                      "fallback_tensors": int (from models/quant/meta.json)},
      "baselines": {                          from reports/baseline/metrics.json (the baseline stage)
+        "reference": {exact_match, ..., identity_preserved, acceptance_passed, repo_id, file, revision}: the
+                 published model (evaluate.reference), on the same cases
         "base": {exact_match, exact_match_by_shell, exact_match_by_family, n_cases (evaluate.base_cases of
                  the sample, stratified), latency_ms_p50, latency_ms_p95, batch_agreement},
         "thefuck": {"exact_match": on cases within reach, "n_cases": cases within reach, "reach": str,
                     "suggested_pct": % of those with any suggestion, "exact_match_all_cases": over every case,
                     "exact_match_by_shell": {shell: float}}},
      "settings": {"threads", "omp_wait_policy", "n_cases", "n_test", "case_ids_sha256" (the scored cases'
-                  ids in order: the gate compares releases only on the same cases), "seed", "max_tokens",
-                  "n_ctx", "parallel", "latency_cases", "ppl_ctx", "ppl_chunks", "ppl_tokens_scored",
-                  "variants", "llama_cpp_python", "seconds"}}
+                  ids in order: the gate compares releases only on the same cases), "seed", "decoding" ("fix"),
+                  "max_tokens", "n_ctx" (contract.FIX's), "fix_default_threads", "identity_cases", "parallel",
+                  "latency_cases", "ppl_ctx", "ppl_chunks", "ppl_tokens_scored", "variants", "llama_cpp_python",
+                  "seconds"}}
 """
 
 from __future__ import annotations
