@@ -390,8 +390,9 @@ def train(
         model, _ = load(str(base_dir))
     except (FileNotFoundError, ValueError) as e:
         raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}", path=base_dir) from None
-    if params.dtype != "float32":
-        model.set_dtype(getattr(mx, params.dtype))  # mlx has no autocast: the frozen weights are cast
+    dtype = "bfloat16" if params.dtype == "auto" else params.dtype  # Apple GPUs run bf16 natively
+    if dtype != "float32":
+        model.set_dtype(getattr(mx, dtype))  # mlx has no autocast: the frozen weights are cast
     progress("train (mlx): load", 1, 1)
 
     mx.random.seed(seed)

@@ -8,6 +8,7 @@ an uninterrupted run. A finished run leaves only the adapter folder (written ato
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -95,6 +96,21 @@ def _loss_sum(model, ids, mask, labels, autocast, prefix=None):
     return loss, int(keep.sum())
 
 
+def resolve_dtype(dtype: str, device: str) -> str:
+    """`auto` -> bfloat16 where its matmuls are native (CUDA with bf16, MPS, a CPU oneDNN runs bf16 on:
+    AVX-512 BF16 or AMX), float16 on an older CUDA GPU (a T4), else float32. On an AVX2-only CPU bf16
+    autocast is emulated: measured ~160 s per step against 6.3 s in float32 (README)."""
+    import torch
+
+    if dtype != "auto":
+        return dtype
+    if device == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    if device == "mps":
+        return "bfloat16"
+    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
+
+
 def build_model(params, base_dir: Path, device: str):
     """models/base with fresh LoRA adapters on `device`, in training mode, and its autocast context factory."""
     import contextlib
@@ -103,8 +119,9 @@ def build_model(params, base_dir: Path, device: str):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    half = params.dtype != "float32"
-    compute = getattr(torch, params.dtype)
+    dtype = resolve_dtype(params.dtype, device)
+    half = dtype != "float32"
+    compute = getattr(torch, dtype)
     # Half-precision weights only where the accelerator has the memory savings to gain (T4 + 4B);
     # on CPU the weights load as fp32 and bf16 runs under autocast.
     load_dtype = compute if half and device != "cpu" else torch.float32
@@ -240,6 +257,7 @@ def train(
         io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
     started = time.perf_counter()
     device = pick_device(params.device)
+    params = dataclasses.replace(params, dtype=resolve_dtype(params.dtype, device))  # what ran goes in the summary
     threads = params.threads or usable_cpus()
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
