@@ -48,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: evaluate.threads)")
     args = p.parse_args(argv)
     shell = args.shell or detect_shell()
-    gguf = args.gguf
-    if gguf is None:
-        release = params_mod.section("release", path=args.params)
-        gguf = paths.quant_gguf(release.quant_type)
+    raw = params_mod.load(args.params)
+    # Before llama.cpp's OpenMP runtime loads: spinning threads, as a CLI's unset policy runs (evaluate's).
+    os.environ["OMP_WAIT_POLICY"] = params_mod.section("evaluate", raw, path=args.params).omp_wait_policy
+    gguf = args.gguf or paths.quant_gguf(params_mod.section("release", raw, path=args.params).quant_type)
     if shell not in contract.PROMPT_SHELLS:
         print(
             f"note: shell {shell!r} is not one the model was trained on ({', '.join(contract.PROMPT_SHELLS)}); "
