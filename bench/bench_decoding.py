@@ -57,6 +57,7 @@ def main() -> None:
                 stop=[contract.IM_END, "\n"],
             )
             old.append(out["choices"][0]["text"].strip())
+    scored = exact.score(sample, new)
     differ = [
         {"id": c.id, "command": c.command, "expected": c.expected, "old": o, "fix": n}
         for c, o, n in zip(sample, old, new, strict=True)
@@ -68,8 +69,8 @@ def main() -> None:
                 "gguf": str(args.gguf),
                 "n_cases": len(sample),
                 "exact_match_old": exact.score(sample, old)["exact_match"],
-                "exact_match_fix": exact.score(sample, new)["exact_match"],
-                "echo_rate_fix": exact.score(sample, new)["echo_rate"],
+                "exact_match_fix": scored["exact_match"],
+                "echo_rate_fix": scored["echo_rate"],
                 "answers_changed": len(differ),
                 "examples": differ[: args.show],
                 **consumer,

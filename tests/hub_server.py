@@ -136,6 +136,17 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": "Repository not found"}, error_code="RepoNotFound")
             return repo
 
+        def _repo_commit(self, repo_id: str, rev: str) -> tuple[Repo, Commit] | None:
+            """The repo and its commit at `rev`, or None after answering 404 (no repo, or no such revision)."""
+            repo = self._repo(repo_id)
+            if repo is None:
+                return None
+            commit = self._commit_at(repo, rev)
+            if commit is None:
+                self._send(404, {"error": f"Invalid rev id: {rev}"}, error_code="RevisionNotFound")
+                return None
+            return repo, commit
+
         def _commit_at(self, repo: Repo, rev: str) -> Commit | None:
             rev = unquote(rev)
             if rev == "main":
@@ -286,12 +297,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             )
 
         def _paths_info(self, body: bytes, repo_id: str, rev: str) -> None:
-            repo = self._repo(repo_id)
-            if repo is None:
+            if (found := self._repo_commit(repo_id, rev)) is None:
                 return
-            commit = self._commit_at(repo, rev)
-            if commit is None:
-                return self._send(404, {"error": f"Invalid rev id: {rev}"}, error_code="RevisionNotFound")
+            _, commit = found
             out = []
             for p in parse_qs(body.decode()).get("paths", []):
                 f = commit.files.get(p)
@@ -307,12 +315,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             self._send(200, out)
 
         def _create_tag(self, body: bytes, repo_id: str, rev: str) -> None:
-            repo = self._repo(repo_id)
-            if repo is None:
+            if (found := self._repo_commit(repo_id, rev)) is None:
                 return
-            commit = self._commit_at(repo, rev)
-            if commit is None:
-                return self._send(404, {"error": f"Invalid rev id: {rev}"}, error_code="RevisionNotFound")
+            repo, commit = found
             tag = json.loads(body)["tag"]
             if tag in repo.tags:
                 return self._send(409, {"error": f"Tag {tag} already exists"})
@@ -329,11 +334,10 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             self._send(200, {"branches": branches, "tags": tags, "converts": []})
 
         def _file_at(self, repo_id: str, rev: str, path: str) -> tuple[Commit, dict, bytes] | None:
-            repo = self._repo(repo_id)
-            if repo is None:
+            if (found := self._repo_commit(repo_id, rev)) is None:
                 return None
-            commit = self._commit_at(repo, rev)
-            f = commit.files.get(unquote(path)) if commit else None
+            _, commit = found
+            f = commit.files.get(unquote(path))
             if f is None:
                 self._send(404, {"error": "Entry not found"}, error_code="EntryNotFound")
                 return None

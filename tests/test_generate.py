@@ -392,15 +392,19 @@ def test_alias_rows_carry_the_name_fix_sends_in_their_dialect(rows: list[dict]):
     assert 0.15 < sum(r.get("prompt_shell") == "pwsh" for r in ps) / len(ps) < 0.35  # alias_shares pwsh 0.25
 
 
-def test_no_identity_and_no_aliases_leave_the_other_rows_as_they_were(tmp_path: Path):
-    # The alias draw has its own random stream, and a zero-weight category is never drawn: switching both off
-    # gives the rows the generator made before either existed.
-    off = generate.Params(rows=1200, alias_shares={a: 0.0 for a in contract.ALIASES})
-    for mix in (off.single_categories, off.tools_categories, off.chained_categories):
-        mix["identity"] = 0.0
-    generate.run(off, 5, tmp_path / "off")
-    rows = load(tmp_path / "off")
-    assert not any(r["category"] == "identity" or "prompt_shell" in r for r in rows)
-    on = generate.Params(rows=1200)
-    generate.run(on, 5, tmp_path / "on")
-    assert sum(r["category"] == "identity" for r in load(tmp_path / "on")) > 0
+def test_aliases_draw_from_their_own_stream_and_leave_every_row_as_drawn(tmp_path: Path):
+    # The alias draw has its own random stream: switching aliases on only adds `prompt_shell` to some rows.
+    # And a zero-weight identity category is never drawn.
+    def run(name: str, aliases: bool) -> list[dict]:
+        p = generate.Params(rows=1200)
+        if not aliases:
+            p.alias_shares = {a: 0.0 for a in contract.ALIASES}
+        for mix in (p.single_categories, p.tools_categories, p.chained_categories):
+            mix["identity"] = 0.0
+        generate.run(p, 5, tmp_path / name)
+        return load(tmp_path / name)
+
+    plain, aliased = run("plain", False), run("aliased", True)
+    assert not any(r["category"] == "identity" or "prompt_shell" in r for r in plain)
+    assert any("prompt_shell" in r for r in aliased)
+    assert [{k: v for k, v in r.items() if k != "prompt_shell"} for r in aliased] == plain

@@ -24,8 +24,7 @@ from .cli import Progress, noop_progress
 from .errors import ModelError
 from .evaluate import DECODING, Params, acceptance, cases, decoding, exact, thefuck_baseline
 
-METRICS = "metrics.json"
-PREDICTIONS = "predictions.jsonl"
+METRICS, PREDICTIONS = paths.BASELINE_METRICS, paths.BASELINE_PREDICTIONS
 # The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
 # dvc.yaml's baseline params are base.seed and these less the operational ones (tests/test_pipeline.py checks
 # both this list against the code here and dvc.yaml against it).

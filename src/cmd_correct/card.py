@@ -407,8 +407,7 @@ def merge_root(existing: str | None, inp: CardInputs) -> str:
     from huggingface_hub import ModelCardData
     from huggingface_hub.repocard_data import eval_results_to_model_index
 
-    meta, _ = _split_card(existing)
-    _, old_body = _split_card(existing)
+    meta, old_body = _split_card(existing)
     index = [e for e in meta.get("model-index") or [] if isinstance(e, dict) and e.get("name") != inp.model_name]
     results = eval_results(inp)
     index += eval_results_to_model_index(inp.model_name, results) if results else [{"name": inp.model_name}]

@@ -24,6 +24,8 @@ from pathlib import Path
 from . import contract
 from .errors import ModelError
 
+DEFAULT_THREADS = 2  # evaluate.threads' default: threads a Corrector uses when none are given
+
 
 def import_llama_cpp():
     """Import llama_cpp bound to the toolchain's libraries (LLAMA_CPP_LIB_PATH must be set first)."""
@@ -91,7 +93,7 @@ def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
 
 class Corrector:
     """A loaded GGUF that corrects commands with the contract prompt. `threads`, `n_ctx` and `max_tokens`
-    left None take fix's (`contract.FIX`) and `evaluate.Params`' thread count."""
+    left None take fix's (`contract.FIX`) and DEFAULT_THREADS."""
 
     def __init__(
         self,
@@ -102,10 +104,7 @@ class Corrector:
         max_tokens: int | None = None,
         seed: int = 0,
     ):
-        if threads is None:
-            from .evaluate import Params  # not at import time: evaluate imports this module
-
-            threads = Params().threads
+        threads = DEFAULT_THREADS if threads is None else threads
         fix = contract.FIX
         self.decoding = fix if max_tokens is None else contract.Decoding(**{**fix.__dict__, "max_tokens": max_tokens})
         llama_cpp = import_llama_cpp()

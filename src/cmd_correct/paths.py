@@ -25,6 +25,9 @@ RELEASE_DIR = Path("dist/release")  # release DRY_RUN bundle
 KAGGLE_KERNEL = Path("kaggle")  # the Kaggle kernel template and entry script (a train-stage dep)
 
 SPLITS = ("train", "valid", "test")
+SPLIT_SHARES = {"train": 0.90, "valid": 0.05, "test": 0.05}  # prepare.split's default (generate's lanes too)
+BASELINE_METRICS = "metrics.json"  # in BASELINE_REPORT: the baselines' metrics (evaluate folds them in)
+BASELINE_PREDICTIONS = "predictions.jsonl"  # in BASELINE_REPORT: the baselines' answers per case
 CALIBRATION = "calibration.txt"  # imatrix text, from the train split only
 HELDOUT = "heldout.txt"  # perplexity/KLD text, from the test split only
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # PEFT's adapter in ADAPTER: what fuse merges

@@ -24,14 +24,14 @@ from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import SHOWN, DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
 from .params import operational
-from .paths import CALIBRATION, HELDOUT, SPLITS
+from .paths import CALIBRATION, HELDOUT, SPLIT_SHARES, SPLITS
 from .validate import data_hashes, read_rows
 
 
 @dataclass
 class Params:
     split: dict[str, float] = field(
-        default_factory=lambda: {"train": 0.90, "valid": 0.05, "test": 0.05}
+        default_factory=lambda: dict(SPLIT_SHARES)
     )  # share per split of rows (generate draws slot-value lanes) and groups
     calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
     heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)

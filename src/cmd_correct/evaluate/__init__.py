@@ -86,6 +86,7 @@ from .. import contract, io, paths, toolchain
 from .. import params as params_mod
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
+from ..infer import DEFAULT_THREADS
 from ..params import operational
 from . import acceptance, bench, cases, exact, perplexity, plots
 
@@ -118,7 +119,7 @@ class Params:
     cached_prefix: bool = True  # also time the latency sample from a restored system-prompt state
     # variants timed at every latency_threads count and cached; the others once, at `threads`
     latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])
-    threads: int = 2  # CPU threads for every measurement (stated in metrics.json)
+    threads: int = DEFAULT_THREADS  # CPU threads for every measurement (stated in metrics.json)
     # OpenMP waits: active spins, as a CLI's unset policy does (passive: 2-thread decoding 3.4x slower)
     omp_wait_policy: Literal["passive", "active"] = "active"
     # valid commands (the split's references that are no row's input) given as input: identity_preserved
@@ -218,15 +219,13 @@ def read_baselines(baseline_dir: Path | None, sample: list[cases.Case]) -> tuple
     """The baseline stage's metrics and its answers by case id; refused when made on other cases."""
     if baseline_dir is None:
         return {}, {}
-    from .. import baseline
-
-    path = Path(baseline_dir) / baseline.METRICS
+    path = Path(baseline_dir) / paths.BASELINE_METRICS
     if not path.is_file():
         raise DataError(path, None, None, "baseline metrics not found (run the baseline stage)")
     found = io.read_json(path)
     if found.get("settings", {}).get("case_ids_sha256") != cases.case_ids_sha256(sample):
         raise DataError(path, None, "settings.case_ids_sha256", "made on other cases than evaluate's (rerun baseline)")
-    rows = {r["id"]: r for _, r in io.iter_jsonl(Path(baseline_dir) / baseline.PREDICTIONS)}
+    rows = {r["id"]: r for _, r in io.iter_jsonl(Path(baseline_dir) / paths.BASELINE_PREDICTIONS)}
     return {k: v for k, v in found.items() if k != "settings"}, rows
 
 

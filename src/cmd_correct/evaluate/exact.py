@@ -11,7 +11,7 @@ import numpy as np
 
 from ..cli import Progress, noop_progress
 from ..infer import Correction, load
-from . import acceptance as acceptance_mod
+from .acceptance import run as run_acceptance
 from .cases import Case
 
 
@@ -68,7 +68,7 @@ def run_model(
         seconds = time.perf_counter() - t0
         progress(task, len(cases), len(cases))
         kept = [a.text for a in model.correct_many([(c.name, c.command) for c in identity], parallel=parallel)]
-        accepted = acceptance_mod.run(model) if accept else []
+        accepted = run_acceptance(model) if accept else []
         single = [model.correct(c.name, c.command) for c in timed]
         by_threads = {threads: single}
         for t in (t for t in latency_threads if t != threads):

@@ -55,7 +55,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import contract
+from .. import contract, paths
 from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import ExhaustedError
@@ -215,9 +215,7 @@ def run(
     `split` (prepare.split; its default when None) gives the shares of the slot-value lanes."""
     check_output(out_dir, stage="generate")
     if split is None:
-        from ..prepare import Params as PrepareParams
-
-        split = PrepareParams().split
+        split = dict(paths.SPLIT_SHARES)
     lanes = Lanes(seed, split)
     counts = allocate(params.rows, params.shell_weights, params.family_weights)
     mixes = {"single": params.single_categories, "tools": params.tools_categories, "chained": params.chained_categories}
@@ -319,9 +317,7 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     prm = params_mod.section("generate", raw, path=args.params, cls=Params)
-    from ..prepare import Params as PrepareParams
-
-    split = params_mod.section("prepare", raw, path=args.params, cls=PrepareParams).split
+    split = params_mod.section("prepare", raw, path=args.params).split  # prepare's own class, by the params registry
     with progress_bar() as progress:
         result = run(prm, params_mod.base_seed(raw, args.params), args.out_dir, progress, split=split)
     print(f"generate: {result.rows} rows -> {result.out_dir}")

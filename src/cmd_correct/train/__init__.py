@@ -44,7 +44,7 @@ class Params:
     checkpoint_interval: int = operational(50)  # steps between resumable checkpoints (0: none; a resume trains alike)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # torch device: auto picks cuda, then mps, then cpu
     # auto: bfloat16 where it is native (CUDA, Apple, a CPU with AVX-512 BF16), else float32 (bf16 on a
-    # CPU without it ran ~30x slower) | float32 | bfloat16 (autocast) | float16 (CUDA only, loss scaling)
+    # CPU without it ran ~25x slower) | float32 | bfloat16 (autocast) | float16 (CUDA only, loss scaling)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # OpenMP waits of torch's CPU threads: active spins (1.27x examples/s at 2 threads), passive sleeps
     omp_wait_policy: Literal["passive", "active"] = operational("active")

@@ -99,7 +99,7 @@ def _loss_sum(model, ids, mask, labels, autocast, prefix=None):
 def resolve_dtype(dtype: str, device: str) -> str:
     """`auto` -> bfloat16 where its matmuls are native (CUDA with bf16, MPS, a CPU oneDNN runs bf16 on:
     AVX-512 BF16 or AMX), float16 on an older CUDA GPU (a T4), else float32. On an AVX2-only CPU bf16
-    autocast is emulated: measured ~160 s per step against 6.3 s in float32 (README)."""
+    autocast is emulated: measured ~161 s per step (7 steps in 1126 s) against 6.3 s in float32."""
     import torch
 
     if dtype != "auto":
