@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cmd_correct import contract, correct, infer, paths
@@ -21,6 +23,7 @@ def test_shell_is_detected_as_fix_detects_it(env, shell):
 
 
 def test_answers_with_fix_decoding_and_says_when_nothing_changed(tiny_f16_dir, capsys, monkeypatch):
+    monkeypatch.setenv("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "passive"))  # main sets it: restore after
     gguf = paths.f16_gguf(tiny_f16_dir)
     with infer.load(gguf, threads=1) as model:
         expected = model.correct("bash", "gti status").text

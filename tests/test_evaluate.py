@@ -449,17 +449,17 @@ def test_acceptance_summary_counts_the_checklist():
     assert s["acceptance_checklist"] == {"fix:a": True, "fix:b": False, "ours": True}
 
 
-def _case(i, shell, command, expected, family="single", prompt_shell=None, category=None):
+def _fix_case(i, shell, command, expected, family="single", prompt_shell=None, category=None):
     return Case(f"c{i}", shell, family, command, expected, None, prompt_shell, category)
 
 
 def test_identity_cases_are_references_no_row_takes_as_input():
     rows = [
-        _case(1, "bash", "gti status", "git status"),
-        _case(2, "bash", "rm build", "rm -r build"),
-        _case(3, "bash", "ls", "rm build"),  # `rm build` is row 2's input: not a valid command to keep
-        _case(4, "zsh", "gti status", "git status"),
-        _case(5, "bash", "git sttus", "git status"),  # the same reference twice: one identity case
+        _fix_case(1, "bash", "gti status", "git status"),
+        _fix_case(2, "bash", "rm build", "rm -r build"),
+        _fix_case(3, "bash", "ls", "rm build"),  # `rm build` is row 2's input: not a valid command to keep
+        _fix_case(4, "zsh", "gti status", "git status"),
+        _fix_case(5, "bash", "git sttus", "git status"),  # the same reference twice: one identity case
     ]
     got = cases.identity_cases(rows, 10, seed=1)
     assert sorted((c.shell, c.command) for c in got) == [("bash", "git status"), ("bash", "rm -r build"),
@@ -470,10 +470,10 @@ def test_identity_cases_are_references_no_row_takes_as_input():
 
 def test_echo_rate_counts_broken_inputs_returned_unchanged_and_alias_rows_are_scored_apart():
     sample = [
-        _case(1, "bash", "gti status", "git status"),
-        _case(2, "bash", "dcoker ps", "docker ps", prompt_shell="sh"),
-        _case(3, "bash", "ls -la", "ls -la", category="identity"),
-        _case(4, "powershell", "Get-Proces", "Get-Process", prompt_shell="pwsh"),
+        _fix_case(1, "bash", "gti status", "git status"),
+        _fix_case(2, "bash", "dcoker ps", "docker ps", prompt_shell="sh"),
+        _fix_case(3, "bash", "ls -la", "ls -la", category="identity"),
+        _fix_case(4, "powershell", "Get-Proces", "Get-Process", prompt_shell="pwsh"),
     ]
     s = exact.score(sample, ["gti status", "docker ps", "ls -la", "Get-Process"])
     assert s["echo_rate"] == round(1 / 3, 4)  # case 1 echoed; the identity case is not a broken input

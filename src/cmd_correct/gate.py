@@ -61,7 +61,7 @@ class Params:
     # perplexity ratio quant / f16 per quant type, at most
     ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})
     latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
-    identity_preserved_min: float = 0.0  # valid commands returned unchanged, at least (fix: "No correction needed")
+    identity_preserved_min: float = 0.82  # valid commands returned unchanged, at least (fix: "No correction needed")
     load_ms_max: float = 5000.0  # loading the GGUF, at most: fix's client gives up on its daemon after 5 s
     acceptance_min: float | None = None  # acceptance cases passed (share; null: not gated)
     acceptance_fix_e2e: bool = False  # whether fix's own end-to-end cases must all pass

@@ -37,8 +37,6 @@ from .cli import Progress, noop_progress
 from .errors import CmdCorrectError, OutputError, ReleaseError
 from .gate import TAG_PREFIX  # release tags are TAG_PREFIX + a semver version (the gate's references)
 
-# A model's own files sit in a folder named after it: the `fix` CLI lists only root *.gguf as models.
-MODEL_FILES = ("imatrix.gguf", "metrics.json", "README.md")
 ROOT_CARD = "README.md"
 COMMIT_MESSAGE_FILE = "commit_message.txt"
 TAGGER = ("-c", "user.name=cmd-correct release", "-c", "user.email=cmd-correct-release@users.noreply.github.com")
