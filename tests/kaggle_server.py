@@ -9,6 +9,10 @@ HTTP_PROXY variable, which `requests` honours, routes http://localhost to this s
 A pushed kernel "runs" per `kernel_mode`: `run` executes the pushed script locally against the uploaded
 dataset (laid out as /kaggle/input/<slug>/ in a temp folder), `fail` ends in ERROR with a log,
 `hang` stays RUNNING forever.
+
+A hostile server: `extra_output` ({file name: bytes}) is listed in the kernel's output beside what the
+kernel wrote, under any name at all (`../../x`, `/abs/path`, a 5,000-character one), each served from its
+own URL; `fetched` records the output files clients downloaded, by listed name.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ class FakeKaggle:
         self.kernel_mode = "run"
         self.status_polls = 0
         self.unauthorized = 0
+        self.extra_output: dict[str, bytes] = {}  # listed as kernel output under these (hostile) names
+        self.fetched: list[str] = []  # output files downloaded, by listed name
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,9 +105,14 @@ class FakeKaggle:
         self._reply(h, 200, {})
 
     def _get(self, h) -> None:  # kernel output files
-        rel = urlsplit(h.path).path.removeprefix("/output/")
-        path = self.kernel["working"] / rel
-        self._reply(h, 200, path.read_bytes(), "application/octet-stream")
+        path = urlsplit(h.path).path
+        if path.startswith("/extra/"):  # an `extra_output` entry, by its index in the listing
+            name = list(self.extra_output)[int(path.removeprefix("/extra/"))]
+            self.fetched.append(name)
+            return self._reply(h, 200, self.extra_output[name], "application/octet-stream")
+        rel = path.removeprefix("/output/")
+        self.fetched.append(rel)
+        return self._reply(h, 200, (self.kernel["working"] / rel).read_bytes(), "application/octet-stream")
 
     def _post(self, h) -> None:
         path = urlsplit(h.path).path
@@ -202,4 +213,5 @@ class FakeKaggle:
             {"fileName": p.relative_to(work).as_posix(), "url": f"http://localhost/output/{p.relative_to(work)}"}
             for p in files
         ]
+        out += [{"fileName": name, "url": f"http://localhost/extra/{i}"} for i, name in enumerate(self.extra_output)]
         return 200, {"files": out, "log": self.kernel.get("log") or "", "nextPageToken": ""}

@@ -1,7 +1,8 @@
 """CI: workflows lint clean with the real actionlint, shellcheck and zizmor, call only Make targets that
 exist, keep untrusted text (a fork's artifact, dispatch inputs, branch names) out of scripts and make, and
 scope secrets, permissions and caches; the sticky PR comment's Markdown is pinned against fixtures made
-from real `dvc params/metrics diff --md` runs.
+from real `dvc params/metrics diff --json` and `gate --json` runs; a fork's report cannot make the bot
+say anything but numbers and inert allow-listed text.
 
 The posting tests talk to a local loopback HTTP server (127.0.0.1) that speaks the few GitHub REST API
 endpoints `ci post` uses: they run offline and never reach GitHub.
@@ -202,77 +203,147 @@ HEAD = "0123456789abcdef0123456789abcdef01234567"
 RUN_URL = "https://github.com/owner/cmd-correct/actions/runs/42"
 
 
-def _real_outputs(toy_dvc) -> dict[str, str]:
-    """Two real runs of the toy stage with different params; the diffs dvc prints between them."""
+def _real_outputs(toy_dvc, tmp_path) -> dict[str, str]:
+    """Two real runs of the toy stage with different params; the diffs dvc prints between them, and the
+    gate's rows as `gate --json` writes them."""
     repo = toy_dvc.new("pr", n=3, scale=0.1)
     toy_dvc.sh(repo, "dvc", "repro")
     toy_dvc.commit(repo, "main: n=3, scale=0.1")
     toy_dvc.set_params(repo, n=5, scale=0.2)
     toy_dvc.sh(repo, "dvc", "repro")
+    gate_json = tmp_path / "gate.json"
     gate = subprocess.run(
         [sys.executable, "-m", "cmd_correct", "gate", "--params", str(ROOT / "params.yaml")]
-        + ["--metrics", "metrics.json", "--quant-dir", "models/quant"],
+        + ["--metrics", "metrics.json", "--quant-dir", "models/quant", "--json", str(gate_json)],
         cwd=repo,
         capture_output=True,
         text=True,
         env={**toy_dvc.env, "CMD_CORRECT_NO_PROGRESS": "1", "COLUMNS": "120"},
     )
     return {
-        "params-diff.md": toy_dvc.sh(repo, "dvc", "params", "diff", "main", "--md"),
-        "metrics-diff.md": toy_dvc.sh(repo, "dvc", "metrics", "diff", "main", "--md"),
-        "gate.txt": gate.stdout,
+        "params-diff.json": toy_dvc.sh(repo, "dvc", "params", "diff", "main", "--json"),
+        "metrics-diff.json": toy_dvc.sh(repo, "dvc", "metrics", "diff", "main", "--json"),
+        "gate.json": gate_json.read_text() if gate_json.exists() else "{}",
         "gate.rc": f"{gate.returncode}\n",
     }
 
 
-def test_dvc_diff_fixtures_are_what_dvc_prints(toy_dvc):
-    """The comment's inputs are pinned as real dvc output (rerun here, so a dvc format change shows)."""
-    real = _real_outputs(toy_dvc)
+def test_dvc_diff_fixtures_are_what_dvc_prints(toy_dvc, tmp_path):
+    """The report's inputs are pinned as real dvc and gate output (rerun here, so a format change shows)."""
+    real = _real_outputs(toy_dvc, tmp_path)
     if REGEN:
         for name, text in real.items():
             (FIXTURES / name).write_text(text)
-    for name in ("params-diff.md", "metrics-diff.md"):
-        assert real[name] == (FIXTURES / name).read_text(), name
-    assert "| metrics.json | score" in real["metrics-diff.md"]
-    assert "| params.yaml | toy.n" in real["params-diff.md"]
+    for name in ("params-diff.json", "metrics-diff.json", "gate.json"):
+        assert json.loads(real[name]) == json.loads((FIXTURES / name).read_text()), name
+    assert "score" in json.loads(real["metrics-diff.json"])["metrics.json"]
+    assert "toy.n" in json.loads(real["params-diff.json"])["params.yaml"]
 
 
-def _fixture_report(**over) -> ci.Report:
+def _fixture_report(**over) -> dict:
+    """The report a PR's run would upload (`ci report`), from the pinned real outputs."""
+    from cmd_correct.ci.comment import _flat_diff
+
+    gate = json.loads((FIXTURES / "gate.json").read_text())
     kw = dict(
+        version=1,
         base="main",
-        params_md=(FIXTURES / "params-diff.md").read_text(),
-        metrics_md=(FIXTURES / "metrics-diff.md").read_text(),
-        gate_text=(FIXTURES / "gate.txt").read_text(),
-        gate_rc=int((FIXTURES / "gate.rc").read_text()),
-        head=HEAD,
+        base_ref="ci-baseline",
         profile="configs/ci.yaml",
-        run_url=RUN_URL,
+        fork=False,
+        params=_flat_diff(json.loads((FIXTURES / "params-diff.json").read_text())),
+        metrics=_flat_diff(json.loads((FIXTURES / "metrics-diff.json").read_text())),
+        consumer=[],
+        gate={"rc": int((FIXTURES / "gate.rc").read_text()), "ref": gate.get("ref"), "rows": gate.get("rows", [])},
     )
-    return ci.Report(**{**kw, **over})
+    return {**kw, **over}
+
+
+def _render(report: dict) -> str:
+    return ci.render(report, head=HEAD, run_url=RUN_URL)
 
 
 def test_comment_markdown_is_pinned():
-    body = ci.build_comment(_fixture_report())
+    body = _render(_fixture_report())
     if REGEN:
         (FIXTURES / "pr-comment.md").write_text(body)
     assert body == (FIXTURES / "pr-comment.md").read_text()
     assert body.startswith(ci.MARKER + "\n")
-    assert (FIXTURES / "metrics-diff.md").read_text().strip() in body
+    assert re.search(r"\| `metrics.json` \| `score` \| [0-9.]+ \| [0-9.]+ \| [0-9.-]+ \|", body)
+    assert re.search(r"\| `params.yaml` \| `toy.n` \| 3 \| 5 \|", body)
     assert "[this workflow run](" + RUN_URL + ")" in body
-    assert "fork" not in body.lower()
+    assert "fork" not in body.lower() and "as this PR's workflow run reported them" in body
 
 
 def test_comment_for_a_fork_and_for_empty_diffs():
-    body = ci.build_comment(_fixture_report(fork=True, params_md="", metrics_md="\n", gate_rc=0))
+    body = _render(_fixture_report(fork=True, params=[], metrics=[], gate={"rc": 0, "rows": []}))
     assert "> [!NOTE]" in body and "fork" in body and "did not pull from\n> or push to the shared DVC remote" in body
     assert "_No parameter changed._" in body and "_No metric changed._" in body
     assert "Gate passed." in body
 
 
-def test_comment_strips_ansi_and_cuts_huge_sections():
-    body = ci.build_comment(_fixture_report(gate_text="\x1b[1;31mFAIL\x1b[0m", metrics_md="| a |\n" * 10_000))
-    assert "\x1b" not in body and "FAIL" in body
-    assert len(body) < 65_536 and "(cut; the full text is in the workflow artifacts)" in body
+HOSTILE = [
+    "@org/team",
+    "[click](http://evil.example/x)",
+    "![t](http://evil.example/pixel.png)",
+    "<img src=http://evil.example/p>",
+    "<details><summary>Gate passed</summary>",
+    "| Gate | passed |",
+    "`x` @alice",
+    "a\nb",
+    "x" * 500,
+    "https://evil.example",
+    "\u202e",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_forks_report_cannot_speak_through_the_bot(text):
+    """The probe of issue 23: a fork's run wrote the whole comment, and the bot posted its fake "Gate
+    passed" table, @-mentions, a tracking image and an outside link. Now the artifact is data: each of
+    those strings, put in every string field of the report, is dropped (and counted): no mention, link,
+    image, HTML tag or table cell of its own reaches the body."""
+    row = {"path": text, "key": text, "old": text, "new": text, "change": 1}
+    report = _fixture_report(
+        base=text,
+        base_ref=text,
+        profile=text,
+        params=[row, {"path": "params.yaml", "key": "x", "old": 1, "new": {"a": [text]}}],
+        metrics=[row, {"path": "metrics.json", "key": "ok", "old": text, "new": 2, "change": float("inf")}],
+        consumer=[{"variant": text, "exact_match": text, "load_ms": 3}],
+        gate={"rc": 0, "ref": text, "rows": [{"metric": text, "value": text, "limit": text, "verdict": text}]},
+    )
+    body = _render(report)
+    outside = re.sub(r"`[^`\n]*`", "", body.replace(ci.MARKER, "").replace(RUN_URL, ""))  # text not in a code span
+    for bad in ("@", "evil.example", "<", "](http", "\u202e"):
+        assert bad not in outside, bad
+    assert "| Gate | passed |" not in body and "x" * 200 not in body and "\u202e" not in body
+    assert "left out" in body  # the rows it broke are counted, never shown
+    assert "| `metrics.json` | `ok` | - | 2 | - |" in body  # the row's numbers survive; text and inf do not
+    cells = 0
+    for line in body.splitlines():  # every table row has its header's cell count: no cell of its own
+        if line.startswith("|---"):
+            cells = line.count("|")
+        elif line.startswith("| `"):
+            assert line.count("|") == cells, line
+
+
+def test_the_report_must_be_data_of_the_expected_shape(tmp_path):
+    for name, content in {
+        "deep": "[" * 100_000,
+        "big": json.dumps({"version": 1, "params": ["x" * 100] * 20_000}),
+        "markdown": ci.MARKER + "\n## Gate passed\n",
+        "other-version": json.dumps({"version": 2}),
+    }.items():
+        f = tmp_path / name
+        f.write_text(content)
+        with pytest.raises(CmdCorrectError) as e:
+            ci.load_report(f)
+        assert "Gate passed" not in str(e.value) and len(str(e.value)) < 300
+    f = tmp_path / "nan.json"  # JSON that Python reads: NaN and Infinity are shown as "-"
+    f.write_text('{"version": 1, "metrics": [{"path": "m", "key": "k", "old": NaN, "new": Infinity}]}')
+    body = _render(ci.load_report(f))
+    assert "NaN" not in body and "Infinity" not in body and "`k`" not in body  # no number on either side
 
 
 def test_baseline_then_comment_compares_like_with_like(toy_dvc, monkeypatch):
@@ -297,16 +368,15 @@ def test_baseline_then_comment_compares_like_with_like(toy_dvc, monkeypatch):
     ci.apply_profile(repo / "ci.yaml", repo / "params.yaml")
     toy_dvc.sh(repo, "dvc", "repro")
     env = {"CI_PROFILE": "ci.yaml", "DVC_S3_BUCKET": "b"}
-    report = ci.collect("ci-baseline", label="main", gate_file=None, env=env, cwd=repo)
-    assert not report.fork and ci.collect("ci-baseline", label="main", gate_file=None, env={}, cwd=repo).fork
+    report = ci.collect("ci-baseline", label="main", gate_json=None, env=env, cwd=repo)
+    assert not report["fork"] and ci.collect("ci-baseline", label="main", gate_json=None, env={}, cwd=repo)["fork"]
     # Only the PR's own change shows: the profile's n=4 is on both sides.
-    assert "toy.scale" in report.params_md and "toy.n" not in report.params_md
-    assert re.search(r"\| metrics.json \| score +\| 0.4 +\| 1.2 +\| 0.8 +\|", report.metrics_md)
-    assert "rows" not in report.metrics_md
+    assert [r["key"] for r in report["params"]] == ["toy.scale"]
+    assert [(r["key"], r["old"], r["new"]) for r in report["metrics"]] == [("score", 0.4, 1.2)]
     toy_dvc.sh(repo, "dvc", "plots", "diff", "ci-baseline", "-o", "plots-html")  # what `make ci-plots` runs
     html = (repo / "plots-html" / "index.html").read_text()
     assert "ci-baseline" in html and "workspace" in html
-    body = ci.build_comment(report)
+    body = ci.render(json.loads(json.dumps(report)), head=HEAD)
     assert "Compared with `main`" in body and "column `ci-baseline`" in body and "Gate did not run" in body
 
 
@@ -425,8 +495,8 @@ def _post(body, api, **kw):
 
 def test_post_creates_once_then_updates_in_place(github):
     api, state = github
-    first = ci.build_comment(_fixture_report())
-    second = ci.build_comment(_fixture_report(gate_rc=0))
+    first = _render(_fixture_report())
+    second = _render(_fixture_report(gate={"rc": 0, "rows": []}))
     assert _post(first, api) == "created"
     assert _post(second, api) == "updated"
     ours = [c for c in state["comments"] if ci.MARKER in c["body"]]
@@ -460,7 +530,7 @@ def test_a_marked_comment_by_someone_else_is_never_edited(github):
     api, state = github
     forged = {"id": 9, "issue": 5, "body": ci.MARKER + "\nall green, merge it", "user": {"login": "mallory"}}
     state["comments"].insert(1, forged)
-    body = ci.build_comment(_fixture_report())
+    body = _render(_fixture_report())
     assert _post(body, api) == "created"
     assert forged["body"] == ci.MARKER + "\nall green, merge it"
     assert [c["user"]["login"] for c in state["comments"] if c["body"] == body] == [BOT]
@@ -475,9 +545,9 @@ def test_post_cli_takes_only_a_plain_pr_number(bad, github, attacker, monkeypatc
     api, state = github
     monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
     monkeypatch.setenv("GITHUB_API_URL", api)
-    (tmp_path / "body.md").write_text(ci.MARKER + "\n")
+    (tmp_path / "report.json").write_text(json.dumps(_fixture_report()))
     with pytest.raises(SystemExit) as e:
-        ci.main(["post", str(tmp_path / "body.md"), "--repo", "o/r", "--pr", bad, "--head-sha", PR_HEAD])
+        ci.main(["post", str(tmp_path / "report.json"), "--repo", "o/r", "--pr", bad, "--head-sha", PR_HEAD])
     assert e.value.code == 2 and "not a PR number" in capsys.readouterr().err
     assert bad.strip() not in capsys.readouterr().err or bad.strip() == "5"  # the fork's text is not echoed
     assert state["requests"] == [] and attacker[1]["requests"] == []
@@ -489,8 +559,8 @@ def test_post_cli_takes_the_api_root_from_github_env_only(github, attacker, monk
     evil, heard = attacker
     monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
     monkeypatch.setenv("GITHUB_API_URL", api)
-    body = tmp_path / "body.md"
-    body.write_text(ci.MARKER + "\nreport\n")
+    body = tmp_path / "report.json"
+    body.write_text(json.dumps(_fixture_report()))
     argv = ["post", str(body), "--repo", "o/r", "--pr", "5", "--head-sha", PR_HEAD]
     for forged in (["--api", evil], [f"--api={evil}"], ["--ap", evil]):
         with pytest.raises(SystemExit) as e:
@@ -508,9 +578,9 @@ def test_a_failed_run_replaces_the_report_with_a_failure_body(github, monkeypatc
     api, state = github
     monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
     monkeypatch.setenv("GITHUB_API_URL", api)
-    passed = ci.build_comment(_fixture_report(gate_rc=0))
+    passed = _render(_fixture_report(gate={"rc": 0, "rows": []}))
     assert _post(passed, api) == "created"
-    missing = tmp_path / "no-such-body.md"  # a failed run may not have written one
+    missing = tmp_path / "no-such-report.json"  # a failed run may not have written one
     argv = ["post", str(missing), "--repo", "o/r", "--pr", "5", "--head-sha", PR_HEAD, "--run-url", RUN_URL]
     assert ci.main([*argv, "--conclusion", "cancelled"]) == 0
     assert "nothing posted" in capsys.readouterr().out
@@ -553,7 +623,7 @@ def _run_post_step(tmp_path: Path, pr_number: str, api: str, *, conclusion: str 
     for name in ("src", "Makefile", "pyproject.toml"):  # what actions/checkout would have put there
         (work / name).symlink_to(ROOT / name)
     (work / "pr-comment" / "pr-number").write_text(pr_number)
-    (work / "pr-comment" / "pr-comment.md").write_text(ci.MARKER + "\nreport\n")
+    (work / "pr-comment" / "pr-report.json").write_text(json.dumps(_fixture_report()))
     bindir = tmp_path / "bin"  # setup-python's `python` (and `python3`): no venv, stdlib only
     bindir.mkdir()
     for exe in ("python", "python3"):
@@ -854,9 +924,72 @@ def test_the_comment_shows_what_a_fix_user_sees_as_numbers_only():
                    "acceptance_total": 46},
         "@org/team [x](http://evil)": {"exact_match": 0.1},
     }  # fmt: skip
-    table = ci.consumer_table(metrics)
-    assert "| f16 | 0.58 | 0.9 | 0.04 | 30/46 | 95.3 |" in table
-    assert "| Q4_K_M | 0.5 | - | - | 28/46 | - |" in table  # a non-number is shown as "-", never as text
-    assert "| variant 3 | 0.1 |" in table and "@org" not in table and "http" not in table
-    body = ci.build_comment(_fixture_report(consumer_md=table))
-    assert "### As the fix CLI sees it" in body and "| f16 | 0.58 |" in body
+    body = _render(_fixture_report(consumer=ci.consumer_rows(metrics)))
+    assert "### As the fix CLI sees it" in body
+    assert "| `f16` | 0.58 | 0.9 | 0.04 | 30/46 | 95.3 |" in body
+    assert "| `Q4_K_M` | 0.5 | - | - | 28/46 | - |" in body  # a non-number is shown as "-", never as text
+    assert "| variant 3 | 0.1 |" in body and "@org" not in body and "http://evil" not in body
+
+
+def test_the_renderer_knows_the_gate_verdicts():
+    from cmd_correct import gate
+    from cmd_correct.ci import comment
+
+    assert comment.VERDICTS == (gate.PASS, gate.FAIL, gate.SKIP)
+
+
+def test_one_sticky_post_at_a_time_per_pr_branch():
+    """Two quick pushes: two pipeline runs, two workflow_run posts; queued per PR branch, none cancelled."""
+    wf = _workflows()["pr-comment.yml"]
+    group = wf["concurrency"]["group"]
+    assert "github.event.workflow_run.head_branch" in group and "head_repository.full_name" in group
+    assert wf["concurrency"]["cancel-in-progress"] is False
+    assert "pr-comment/pr-report.json" in _step("pr-comment.yml", "Create or update the sticky comment")["run"]
+
+
+RW_KEYS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+
+def test_only_main_gets_the_read_write_remote_keys():
+    """The read-write pair is a secret of the `dvc-cache-write` environment (repository settings: main only);
+    no workflow-level env holds it, and every job that names it pushes and runs on main only."""
+    for name, wf in _workflows().items():
+        assert not RW_KEYS & set(re.findall(r"secrets\.(\w+)", json.dumps(wf.get("env", {})))), name
+        for job_name, job in wf["jobs"].items():
+            if not RW_KEYS & set(re.findall(r"secrets\.(\w+)", json.dumps(job))):
+                continue
+            where = f"{name}/{job_name}"
+            assert job.get("environment") == "dvc-cache-write", where
+            assert "make push-cache" in _runs({"jobs": {job_name: job}}), where
+            chain, todo = [], [job]  # the job and every job it needs, transitively: one of them is main-only
+            while todo:
+                j = todo.pop()
+                chain.append(j)
+                needs = j.get("needs") or []
+                todo += [wf["jobs"][n] for n in ([needs] if isinstance(needs, str) else needs)]
+            assert any("github.ref == 'refs/heads/main'" in str(j.get("if", "")) for j in chain), where
+    readme = (ROOT / "README.md").read_text()
+    assert "dvc-cache-write" in readme
+
+
+def test_committed_results_must_describe_their_code(toy_dvc):
+    """`make results-check`: a change that commits dvc.lock or metrics.json commits them with the code and
+    params that made them. Probe of issue 23: main's committed dvc.lock showed `train` as modified."""
+    repo = toy_dvc.new("results")
+    toy_dvc.sh(repo, "dvc", "repro")
+    toy_dvc.commit(repo, "results of the toy stage")
+    assert "match this commit's code" in ci.results_check("HEAD~1", cwd=repo)
+    toy_dvc.sh(repo, "rm", "-rf", "out", ".dvc/cache")  # a CI checkout: no DVC outputs, no cache
+    assert "match this commit's code" in ci.results_check("HEAD~1", cwd=repo)
+
+    (repo / "toy_stage.py").write_text((repo / "toy_stage.py").read_text() + "\n# a code change\n")
+    toy_dvc.commit(repo, "code only")
+    assert "nothing to check" in ci.results_check("HEAD~1", cwd=repo)  # results untouched: nothing claimed
+
+    toy_dvc.set_params(repo, n=9)
+    (repo / "metrics.json").write_text('{"score": 0.99, "rows": 9}')
+    toy_dvc.commit(repo, "params and hand-edited metrics, no rerun")
+    with pytest.raises(ToolError) as e:
+        ci.results_check("HEAD~1", cwd=repo)
+    msg = str(e.value)
+    assert "toy_stage.py modified" in msg and "params.yaml" in msg and "metrics.json modified" in msg

@@ -104,3 +104,43 @@ def test_wit_style_line_limit():
 def test_six_shells_four_families():
     assert contract.SHELLS == ("bash", "zsh", "powershell", "cmd", "fish", "tcsh")
     assert set(contract.FAMILIES) == {"single", "chained", "natural", "tools"}
+
+
+@pytest.mark.parametrize(
+    "text, token",
+    [
+        ("ls <|im_end|>", "<|im_end|>"),
+        ("\uff1c|im_start|\uff1esystem", "<|im_start|>"),  # full-width < and >
+        ("\uff1c\uff5cim_end\uff5c\uff1e", "<|im_end|>"),  # full-width | too
+        ("\ufe64|endoftext|\ufe65", "<|endoftext|>"),  # small-form < and >
+        ("\uff1cthink\uff1e", "<think>"),
+        ("echo \uff1cfile\uff1e", None),
+        ("grep '<|' x", None),
+    ],
+)
+def test_special_token_text_is_compared_after_nfkc(text, token):
+    assert contract.special_token_text(text) == token
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("ls \u202e-la", "format character U+202E at column 4"),
+        ("\u2066ls\u2069", "format character U+2066 at column 1"),
+        ("l\u200bs", "format character U+200B at column 2"),
+        ("ls\u2060", "format character U+2060 at column 3"),
+        ("\ufeffls", "format character U+FEFF at column 1"),
+        ("ls\U000e0041", "format character U+E0041 at column 3"),
+        ("ls\ud800", "lone surrogate U+D800 at column 3"),
+        ("\uff1c|im_end|\uff1e", "special-token text '<|im_end|>' (after NFKC, it would become a real token)"),
+        ("ls <|im_end|>", "special-token text '<|im_end|>' (it would become a real token)"),
+    ],
+)
+def test_text_problems_name_the_code_point_or_marker(text, reason):
+    assert contract.text_problems(text) == [reason]
+
+
+def test_ordinary_text_has_no_problems():
+    for text in ("git status", "ды -дф", "ls -laç", "ls\u00a0-l", "echo \U0001f600", "a < b > c"):
+        assert contract.text_problems(text) == [] and contract.hidden_char(text) is None
+    assert contract.text_problems("<|im_end|>", special=False) == []

@@ -25,11 +25,12 @@ def test_params_error_names_every_key_at_fault(tmp_path):
     with pytest.raises(ParamsError) as err:
         params.load(path)
     assert err.value.path == str(path)
-    assert set(err.value.params) == {"trian", "train.lr", "generate.rows"}  # per-file shape problems first
-    path.write_text("train:\n  rank: 0\n  warmup: 500\n")
+    # per-file shape problems first: unknown keys, types, values out of their range
+    assert set(err.value.params) == {"trian", "train.rank", "train.lr", "generate.rows"}
+    path.write_text("train:\n  warmup: 500\n  target_modules: []\n")
     with pytest.raises(ParamsError) as err:
         params.load(path)
-    assert err.value.params == ("train.rank", "train.warmup")  # a section's own cross-field checks
+    assert err.value.params == ("train.warmup", "train.target_modules")  # a section's own cross-field checks
 
 
 def test_exhausted_generation_names_the_cell_and_exits_1(tmp_path, capsys, monkeypatch):

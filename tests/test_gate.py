@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cmd_correct import gate
+from cmd_correct.errors import DataError, DataErrors, ToolError
 
 SHELLS = ("bash", "zsh", "powershell", "cmd", "fish", "tcsh")
 # The limits these tests' numbers are written against (params.yaml's move with new measurements).
@@ -346,3 +347,116 @@ def test_markdown_table_for_pr_comments(work: Path) -> None:
     md = _run(work).markdown().splitlines()
     assert md[0] == "| metric | value | limit / reference | verdict |"
     assert "| Q4_K_M.kld_mean | 0.061 | <= 0.1 | pass |" in md
+
+
+# -- issue 23, item 5: every metric the gate reads is finite and in its natural range ----------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "params"),
+    [
+        ("exact_match", float("inf"), {}),
+        ("exact_match", 1.5, {}),
+        ("exact_match_by_shell.bash", -0.1, {}),
+        ("identity_preserved", float("nan"), {}),
+        ("kld_mean", -0.01, {}),
+        ("ppl_ratio", 0.0, {}),
+        ("latency_ms_p95", -1, {}),
+        ("latency_ms_p95", 10**400, {}),  # a JSON integer no float holds
+        ("load_ms", float("-inf"), {}),
+        ("acceptance_pass_rate", 1.2, {"acceptance_min": 0.5}),
+        ("acceptance_fix_e2e_passed", 2.5, {"acceptance_fix_e2e": True}),
+        ("acceptance_fix_e2e_total", -6, {"acceptance_fix_e2e": True}),
+    ],
+)
+def test_a_metric_out_of_its_natural_range_is_an_error_naming_file_and_key(
+    work: Path, key: str, bad: float, params: dict
+) -> None:
+    # Regression: `exact_match: inf` and a negative latency passed every gate.
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"] |= {"acceptance_pass_rate": 0.8, "acceptance_fix_e2e_passed": 6, "acceptance_fix_e2e_total": 6}
+    target = m["Q4_K_M"]
+    *parents, last = key.split(".")
+    for p in parents:
+        target = target[p]
+    target[last] = bad
+    with pytest.raises(DataError) as err:
+        _run(work, m, **params)
+    assert str(err.value).startswith(f"{work / 'metrics.json'}: Q4_K_M.{key}: ")
+    assert len(str(err.value)) < 200  # no echo of a huge value
+
+
+def test_every_variant_and_the_published_reference_are_checked_and_all_problems_listed(work: Path) -> None:
+    m = copy.deepcopy(GOOD)
+    m["Q8_0"] = {"exact_match": -0.5}  # not gated, still a broken file
+    m["baselines"] = {"reference": {"exact_match": 2.0, "repo_id": "o/r"}}
+    with pytest.raises(DataErrors) as err:
+        _run(work, m)
+    assert [(p.field, p.path) for p in err.value.problems] == [
+        ("Q8_0.exact_match", str(work / "metrics.json")),
+        ("baselines.reference.exact_match", str(work / "metrics.json")),
+    ]
+
+
+def test_the_committed_metrics_are_in_range() -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert gate.metric_problems(json.loads((root / "metrics.json").read_text()), "metrics.json") == []
+
+
+def test_the_range_table_covers_every_metric_the_gate_reads(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: set[str] = set()
+    real_get = gate._get
+
+    def recording_get(metrics, dotted):
+        value = real_get(metrics, dotted)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            read.add(dotted.split(".", 1)[1] if dotted.startswith("Q4_K_M.") else dotted)
+        return value
+
+    monkeypatch.setattr(gate, "_get", recording_get)
+    m = copy.deepcopy(GOOD)
+    m["Q4_K_M"] |= {"acceptance_pass_rate": 0.8, "acceptance_fix_e2e_passed": 6, "acceptance_fix_e2e_total": 6}
+    m["baselines"] = {"reference": {"exact_match": 0.3, "identity_preserved": 0.8, "exact_match_by_shell": {}}}
+    _run(work, m, acceptance_min=0.5, acceptance_fix_e2e=True)
+    assert "exact_match_by_shell.bash" in read and "acceptance_fix_e2e_total" in read
+    names = {k if k in gate.METRIC_RANGES else k.split(".")[0] + ".*" for k in read}
+    assert names <= set(gate.METRIC_RANGES), names - set(gate.METRIC_RANGES)
+
+
+def test_a_reference_out_of_range_is_an_error_naming_the_revision(dvc_repo: Path) -> None:
+    old = copy.deepcopy(GOOD)
+    old["Q4_K_M"]["latency_ms_p95"] = -1  # forged: any latency would "improve" on it by any percent
+    (dvc_repo / "metrics.json").write_text(json.dumps(old))
+    _git(dvc_repo, "commit", "-qam", "forged release")
+    _git(dvc_repo, "tag", "cmd-correct@v0.2.0")
+    with pytest.raises(DataError) as err:
+        _run(dvc_repo, copy.deepcopy(GOOD))
+    assert str(err.value).startswith(f"{dvc_repo / 'metrics.json'} at cmd-correct@v0.2.0: Q4_K_M.latency_ms_p95: ")
+
+
+def test_a_branch_cut_before_the_last_release_is_compared_with_it(dvc_repo: Path) -> None:
+    # Regression: the reference was the newest tag reachable from HEAD: this branch compared with 0.1.0.
+    _git(dvc_repo, "branch", "feature")
+    better = copy.deepcopy(GOOD)
+    better["Q4_K_M"]["exact_match"] = 0.50
+    (dvc_repo / "metrics.json").write_text(json.dumps(better))
+    _git(dvc_repo, "commit", "-qam", "release 0.2.0")
+    _git(dvc_repo, "tag", "cmd-correct@v0.2.0")
+    _git(dvc_repo, "checkout", "-q", "feature")
+    res = _run(dvc_repo)  # GOOD: 0.39, 0.11 below the 0.2.0 release
+    assert res.ref == "cmd-correct@v0.2.0"
+    assert _failed(res) == ["Q4_K_M.exact_match vs cmd-correct@v0.2.0"]
+
+
+def test_latest_release_tag_orders_by_semver_and_a_failing_git_is_an_error(
+    dvc_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _git(dvc_repo, "tag", "cmd-correct@v0.10.0-rc.1")  # a pre-release of 0.10.0 precedes nothing older
+    _git(dvc_repo, "tag", "cmd-correct@v0.9.0")
+    _git(dvc_repo, "tag", "cmd-correct@vnext")  # not semver: ignored
+    assert gate.latest_release_tag(dvc_repo) == "cmd-correct@v0.10.0-rc.1"
+    _git(dvc_repo, "tag", "cmd-correct@v0.10.0")
+    assert gate.latest_release_tag(dvc_repo) == "cmd-correct@v0.10.0"
+    plain = tmp_path_factory.mktemp("plain")  # not a git repository: an error, not "no release yet"
+    with pytest.raises(ToolError):
+        gate.latest_release_tag(plain)

@@ -139,6 +139,28 @@ def test_never_the_working_dir_a_repo_root_git_or_an_input(where, tmp_path, monk
     assert (repo / ".git" / "objects").is_dir() and (repo / "data" / "in").is_dir()
 
 
+@pytest.mark.parametrize("kind", ["dir", "file"])
+def test_an_output_inside_an_input_is_refused_like_the_reverse(kind, tmp_path):
+    # Regression (issue 23): an input inside the output was refused, but `--out data/generated/final` (an
+    # output inside the stage's own input) was written there, changing the input the stage had just read.
+    inp = tmp_path / "data" / "generated"
+    inp.mkdir(parents=True)
+    (inp / "single.jsonl").write_text("{}\n")
+    (tmp_path / "link").symlink_to(inp)
+    for target in (inp / "final", inp / "deeper" / "final", tmp_path / "link" / "final"):
+        with pytest.raises(OutputError, match="is inside the input") as err:
+            io.check_output(target, stage="prepare", inputs=[inp], kind=kind)
+        assert err.value.path == str(target)
+    with (
+        pytest.raises(OutputError, match="is inside the input"),
+        io.atomic_dir(inp / "final", stage="prepare", inputs=[inp]),
+    ):
+        pass
+    assert [p.name for p in inp.iterdir()] == ["single.jsonl"]  # nothing written into the input
+    beside = tmp_path / "data" / "final"  # a sibling of the input, as in the pipeline: still fine
+    assert io.check_output(beside, stage="prepare", inputs=[inp], kind=kind) == beside
+
+
 def test_an_existing_file_is_never_replaced_by_a_folder(tmp_path):
     # Regression: `--out models/quant` over a file deleted it (it was a DVC-tracked GGUF).
     target = tmp_path / "quant"

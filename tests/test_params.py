@@ -143,17 +143,53 @@ def test_set_args_with_a_bad_overlay_is_one_line_and_exit_1(tmp_path, capsys, mo
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_repro_fails_when_set_args_fails(tmp_path):
-    # Regression: `eval dvc exp run $(set-args ...)` swallowed set-args' exit code: exit 0, no overrides.
-    bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
-    bad.write_text("trian:\n  lr: 0.1\n")
-    good.write_text("train:\n  lr: 0.002\n")
-    make = ["make", "-s", "-o", "install", "-o", "toolchain", "repro", f"PY={sys.executable}", "RUN=echo"]
-    ran = subprocess.run([*make, f"CONFIG={bad}"], cwd=ROOT, capture_output=True, text=True)
-    assert ran.returncode != 0 and "dvc exp run" not in ran.stdout
-    assert "trian: unknown section" in ran.stderr
-    ran = subprocess.run([*make, f"CONFIG={good}"], cwd=ROOT, capture_output=True, text=True)
-    assert ran.returncode == 0 and ran.stdout.split() == ["eval", "dvc", "exp", "run", "-S", "train.lr=0.002"]
+def test_make_repro_config_is_never_shell_text(tmp_path):
+    """Probe of issue 23: the Makefile pasted CONFIG into `'$(CONFIG)'`, so a quote in it ran a command.
+    Now CONFIG reaches `params exp-run` through the environment, which accepts only configs/<name>.yaml
+    and checks it before dvc sees anything."""
+    pwned = tmp_path / "PWNED"
+    make = ["make", "-s", "-o", "install", "-o", "toolchain", "repro", f"PY={sys.executable}", "RUN="]
+    for config in (f"configs/x'; touch {pwned}; '.yaml", f"configs/x$$(touch {pwned}).yaml", f"x'`touch {pwned}`'"):
+        ran = subprocess.run([*make, f"CONFIG={config}"], cwd=ROOT, capture_output=True, text=True)
+        assert ran.returncode != 0 and not pwned.exists(), ran.stdout + ran.stderr
+        assert "CONFIG must be configs/<name>.yaml" in ran.stderr
+    ran = subprocess.run([*make, "CONFIG=configs/no-such-profile.yaml"], cwd=ROOT, capture_output=True, text=True)
+    assert ran.returncode != 0 and "configs/no-such-profile.yaml: file not found" in ran.stderr
+
+
+def _exp_repo(tmp_path, monkeypatch, overlay: str):
+    """A folder with params.yaml (this repo's, comments and all) and configs/o.yaml; `dvc exp run` recorded."""
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "o.yaml").write_text(overlay)
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0))
+    return calls
+
+
+def test_exp_run_merges_the_overlay_literally_keeping_comments(tmp_path, monkeypatch):
+    calls = _exp_repo(tmp_path, monkeypatch, "train:\n  lr: 0.002\nrelease:\n  model_name: qwen3-correct-0.6B\n")
+    before = (tmp_path / "params.yaml").read_text()
+    assert params.exp_run("configs/o.yaml", ["--temp"], params_path="params.yaml") == 0
+    assert calls == [[sys.executable, "-m", "dvc", "exp", "run", "--temp"]]  # no -S: nothing for Hydra to resolve
+    after = (tmp_path / "params.yaml").read_text()
+    raw = yaml.safe_load(after)
+    assert raw["train"]["lr"] == 0.002 and raw["release"]["model_name"] == "qwen3-correct-0.6B"
+    comments = [ln.split("#", 1)[1] for ln in before.splitlines() if "#" in ln]
+    assert all(c in after for c in comments)  # every comment of params.yaml survives
+    assert params.load("params.yaml") == params.load(ROOT / "params.yaml", [tmp_path / "configs" / "o.yaml"])
+
+
+def test_exp_run_refuses_interpolation_before_dvc_sees_it(tmp_path, monkeypatch):
+    """Probe of issue 23: `-S release.model_name="x-${oc.env:HF_TOKEN}"` wrote the token into params.yaml."""
+    monkeypatch.setenv("HF_TOKEN", "hf_secret")
+    calls = _exp_repo(tmp_path, monkeypatch, 'release:\n  model_name: "x-${oc.env:HF_TOKEN}"\n')
+    before = (tmp_path / "params.yaml").read_text()
+    with pytest.raises(ParamsError) as err:
+        params.exp_run("configs/o.yaml", [], params_path="params.yaml")
+    assert "interpolation" in str(err.value) and calls == []
+    assert (tmp_path / "params.yaml").read_text() == before and "hf_secret" not in str(err.value)
 
 
 def test_set_args_skips_empty_sections(tmp_path):
@@ -230,3 +266,224 @@ def test_params_yaml_comments_are_the_params_comments():
                 if inline != comment and not (inline is None and block_above):
                     problems.append(f"{key}: params.yaml says {inline!r}, Params says {comment!r}")
     assert not problems, "\n".join(problems)
+
+
+# --- issue 23, item 8: every numeric param has its range ----------------------------------------------------
+
+MEANS_ALL = {"imatrix.chunks", "evaluate.ppl_chunks"}  # -1: every chunk
+
+
+def _classes(cls: type, prefix: str):
+    """(dotted prefix, dataclass) for `cls` and every dataclass nested in it."""
+    import typing
+
+    yield prefix, cls
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from _classes(hints[f.name], f"{prefix}.{f.name}")
+
+
+def test_every_numeric_field_declares_its_range():
+    # Every int or float field (a dict's values or a list's elements too) says its range once, in its Params
+    # class (`params.bounded`), so a new field cannot forget it. A missing range let 29 params take -1.
+    import typing
+
+    missing, checked = [], 0
+    for name in params.SECTIONS:
+        for where, cls in _classes(params.section_class(name), name):
+            hints = typing.get_type_hints(cls)
+            for f in dataclasses.fields(cls):
+                if not params.is_numeric(hints[f.name]):
+                    continue
+                checked += 1
+                bounds = params.range_of(f)
+                if bounds is None:
+                    missing.append(f"{where}.{f.name}")
+                    continue
+                default = getattr(cls(), f.name)  # the class default lies inside its own range
+                values = default.values() if isinstance(default, dict) else default
+                values = list(values) if isinstance(default, dict | list) else [values]
+                assert all(v in bounds for v in values if v is not None), f"{where}.{f.name}: {default} not in {bounds}"
+    assert not missing, "numeric params without a range (params.bounded): " + ", ".join(missing)
+    assert checked > 60
+
+
+def _numeric_leaves(node, key=""):
+    """(dotted key as errors name it, path into the mapping, value) for every number in a params mapping."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from ((d, (k, *p), x) for d, p, x in _numeric_leaves(v, f"{key}.{k}" if key else k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from ((d, (i, *p), x) for d, p, x in _numeric_leaves(v, f"{key}[{i}]"))
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        yield key, (), node
+
+
+def test_no_numeric_param_takes_minus_one_or_ten_to_the_thirty():
+    # Regression: 29 numeric params took -1 (gates.exact_match_min, evaluate.bench_reps, ...) and 59 took
+    # 10^30 (`generate.rows: 1e30` started generating). Each number of params.yaml, set to either, stops
+    # params.load with a problem naming its dotted key (-1 stays "all" where it means that).
+    import copy
+
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    leaves = list(_numeric_leaves(raw))
+    assert len(leaves) > 100
+    taken = []
+    for key, path, value in leaves:
+        for bad in (-1, 10**30) if isinstance(value, int) else (-1.0, 1e30):
+            if bad == -1 and key in MEANS_ALL:
+                continue
+            data = copy.deepcopy(raw)
+            node = data
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = bad
+            problems = params.shape_problems(data)  # what params.load checks in each file, naming it
+            if not problems:
+                taken.append(f"{key}={bad}")
+            assert all(p.startswith(f"{key}: must be in ") for p in problems), problems
+    assert not taken, f"{len(taken)} taken: {', '.join(taken)}"
+
+
+def test_values_out_of_range_name_the_overlay_and_key_all_at_once(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "generate:\n  rows: 1000000000000000000000000000000\n"
+        "gates:\n  exact_match_min: -1\n  kld_mean_max: {Q4_K_M: -0.5}\n  regression: {exact_match_drop_max: 2}\n"
+        "evaluate:\n  latency_threads: [1, 0]\n"
+        "train:\n  lr: 0\n  kaggle: {timeout: 1.0e+30}\n"
+    )
+    with pytest.raises(ParamsError) as err:
+        params.load(ROOT / "params.yaml", [bad])
+    assert err.value.path == str(bad)
+    assert err.value.problems == [
+        "generate.rows: must be in [1, 10000000], got 1000000000000000000000000000000",
+        "gates.exact_match_min: must be in [0, 1], got -1",
+        "gates.kld_mean_max.Q4_K_M: must be in [0, 100], got -0.5",
+        "gates.regression.exact_match_drop_max: must be in [0, 1], got 2",
+        "evaluate.latency_threads[1]: must be in [1, 4096], got 0",
+        "train.lr: must be in (0, 1], got 0",
+        "train.kaggle.timeout: must be in (0, 604800], got 1e+30",
+    ]
+    assert err.value.params[:2] == ("generate.rows", "gates.exact_match_min")
+
+
+def test_a_value_out_of_range_joins_the_cross_field_checks():
+    # build() still runs the section's own checks: every problem at once, none said twice.
+    from cmd_correct import evaluate
+
+    with pytest.raises(ParamsError) as err:
+        params.build(evaluate.Params, {"parallel": 0, "baselines": ["reference"]}, where="evaluate")
+    assert err.value.problems == [
+        "evaluate.parallel: must be in [1, 4096], got 0",
+        "evaluate: baselines: lists reference, but reference.repo_id is empty",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("generate:\n  rows: " + "x" * 100_000 + "\n", "generate.rows: expected int"),
+        ("train:\n  lr: [" + ", ".join(["1.0"] * 5000) + ", .nan]\n", "train.lr: must be a finite number"),
+        ("release:\n  " + "k" * 1000 + ": 1\n", "release." + "k" * 57 + "...: unknown key"),
+    ],
+    ids=["long-string", "long-list", "long-key"],
+)
+def test_an_echoed_value_is_cut(text, key, tmp_path):
+    # A huge value (or key) is echoed in at most ~60 characters, not in full.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(ParamsError) as err:
+        params.load(ROOT / "params.yaml", [bad])
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(key)
+    assert len(str(err.value)) < len(str(bad)) + 250
+
+
+def _alias_bomb(levels: int) -> str:
+    """A YAML flow list of `levels` anchors, each ten aliases of the one before: 10**levels numbers."""
+    lists = ["&a0 [" + ", ".join(["1"] * 10) + "]"]
+    lists += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "[" + ", ".join(lists) + "]"
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("evaluate:\n  latency_threads: " + _alias_bomb(6) + "\n", "evaluate.latency_threads: more than 10000 values"),
+        ("evaluate:\n  latency_threads: " + _alias_bomb(9) + "\n", "evaluate.latency_threads: more than 10000 values"),
+        ("gates:\n  optional: &r [x, *r]\n", "gates.optional: nested more than 32 deep"),
+        ("train:\n  lr: " + "[" * 10_000 + "]" * 10_000 + "\n", "invalid YAML: nested too deeply to read"),
+    ],
+    ids=["alias-bomb-1e6", "alias-bomb-1e9", "self-reference", "deep"],
+)
+def test_an_alias_bomb_is_one_short_line_at_once(text, problem, tmp_path):
+    # Regression: an alias bomb (a few anchors expanding to a million numbers) under a list param was
+    # checked value by value and echoed whole: the message itself was megabytes (1e9: it never finished).
+    import time
+
+    bad = tmp_path / "bomb.yaml"
+    bad.write_text(text)
+    started = time.perf_counter()
+    with pytest.raises(ParamsError) as err:
+        params.load(ROOT / "params.yaml", [bad])
+    assert err.value.path == str(bad) and err.value.problems[0].startswith(problem)
+    assert len(str(err.value)) < 300 and time.perf_counter() - started < 30
+
+
+# --- issue 23, item 3: params stay literal (no interpolation for dvc exp run -S to resolve) ------------------
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('release:\n  model_name: "x-${oc.env:HF_TOKEN}"\n', "release.model_name"),
+        ('base:\n  model: "${oc.env:HOME}/model"\n', "base.model"),
+        ('train:\n  target_modules: [q_proj, "${oc.env:HF_TOKEN}"]\n', "train.target_modules[1]"),
+        ("train:\n  kaggle:\n    kernel_slug: cmd-${now:%H}\n", "train.kaggle.kernel_slug"),
+        (
+            'release:\n  embedded_upstream: {"${oc.env:HF_TOKEN}": a/b}\n',
+            "release.embedded_upstream.${oc.env:HF_TOKEN}",
+        ),
+        ('gates:\n  kld_mean_max: {"Q4_${x}": 0.1}\n', "gates.kld_mean_max.Q4_${x}"),
+        (
+            'evaluate:\n  reference: {repo_id: o/r, file: m.gguf, revision: "${oc.env:REV}"}\n',
+            "evaluate.reference.revision",
+        ),
+    ],
+    ids=[
+        "token-in-model-name",
+        "base-model",
+        "list-element",
+        "nested",
+        "dict-key",
+        "numeric-dict-key",
+        "nested-dataclass",
+    ],
+)
+def test_interpolation_syntax_is_refused_in_every_params_string(text, key, tmp_path):
+    # Regression: `make repro CONFIG=` applies an overlay with `dvc exp run -S`, whose Hydra layer resolved
+    # `release.model_name: "x-${oc.env:HF_TOKEN}"` after params.load had checked the literal text: the
+    # token went into params.yaml and on toward the model card. Any `${` in any string (keys too) is refused,
+    # in an overlay and in params.yaml itself, naming the file and the key.
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(text)
+    with pytest.raises(ParamsError) as err:
+        params.load(ROOT / "params.yaml", [overlay])
+    assert err.value.path == str(overlay)
+    assert any(p.startswith(f"{key}: interpolation syntax '${{' is refused") for p in err.value.problems), (
+        err.value.problems
+    )
+    whole = tmp_path / "params.yaml"  # the same value in params.yaml itself
+    data = params.deep_merge(yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8")), yaml.safe_load(text))
+    whole.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        params.load(whole)
+    assert err.value.path == str(whole) and any(p.startswith(f"{key}: interpolation") for p in err.value.problems)
+
+
+def test_a_lone_dollar_or_brace_stays_allowed(tmp_path):
+    ok = tmp_path / "ok.yaml"
+    ok.write_text('release:\n  model_name: "cost-$5-{x}"\n')
+    assert params.load(ROOT / "params.yaml", [ok])["release"]["model_name"] == "cost-$5-{x}"

@@ -159,7 +159,9 @@ def test_baseline_params_read_is_what_its_code_reads(tmp_path, monkeypatch):
     io.write_jsonl(tmp_path / "final" / "test.jsonl", rows)
     everything = ["base", "thefuck", "reference"]  # every baseline, so every key any of them reads is read
     recorder = Recorder(evaluate.Params(baselines=everything, reference=evaluate.Reference("o/published", "m.gguf")))
-    baseline.run(recorder, base_gguf_dir=tmp_path, final_dir=tmp_path / "final", out_dir=tmp_path / "out", seed=1)
+    baseline.run(  # the output is beside its inputs: one inside an input is refused
+        recorder, base_gguf_dir=tmp_path / "gguf", final_dir=tmp_path / "final", out_dir=tmp_path / "out", seed=1
+    )
     fields = {f.name for f in dataclasses.fields(evaluate.Params)}
     main_reads = {"omp_wait_policy"}  # baseline.main sets it before llama.cpp loads, as evaluate.main does
     assert (recorder.read & fields) | main_reads == set(baseline.PARAMS_READ)
@@ -185,3 +187,71 @@ def test_outputs_record_no_operational_params(name, tmp_path):
     written = io.write_meta(tmp_path, name, params=cls())["params"]
     assert all(has(written, k) for k in params.dep_keys(cls))
     assert not [k for k in params.operational_keys(cls) if has(written, k)]
+
+
+# --- source deps: every module a stage's process imports -----------------------------------------------
+# A stage runs `python -m cmd_correct <stage>`: __main__, cli, then the stage's module and everything it
+# imports, at module level or inside a function (ast, not a live import: lazy imports count too). A
+# module left out of the deps would let a branch that edits it write run-cache entries under a key main
+# reuses, so every one must be covered by a dep file or folder. Imports by name through importlib (the
+# params loader building every section) only check other sections' values, which params deps cover.
+
+SRC = ROOT / "src"
+
+
+def _module_file(name: str) -> Path | None:
+    p = SRC.joinpath(*name.split("."))
+    for f in (p / "__init__.py", p.with_suffix(".py")):
+        if f.exists():
+            return f
+    return None
+
+
+def _imports(f: Path) -> set[str]:
+    import ast
+
+    rel = f.relative_to(SRC).with_suffix("").parts
+    package = list(rel[:-1])  # the package a relative import starts from (for __init__: itself)
+    found = set()
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            mod = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module or ""
+            found |= {mod} | {f"{mod}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == "cmd_correct"}
+
+
+def _closure(*start: str) -> set[Path]:
+    seen: set[Path] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        f = _module_file(name)
+        if f is None or f in seen:
+            continue
+        seen.add(f)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages' __init__ run first
+        todo += _imports(f)
+    return seen
+
+
+def test_import_closure_sees_lazy_and_relative_imports():
+    got = {f.relative_to(SRC).as_posix() for f in _closure("cmd_correct.ci")}
+    assert "cmd_correct/ci/lint.py" in got and "cmd_correct/errors.py" in got  # relative, two levels
+    assert "cmd_correct/params.py" in got  # imported inside apply_profile only
+
+
+@pytest.mark.parametrize("name", sorted(SPEC))
+def test_stage_deps_cover_every_module_its_process_imports(name):
+    stage = SPEC[name]
+    deps = [d for d in stage.get("deps", []) if isinstance(d, str) and d.startswith("src/")]
+    imported = _closure("cmd_correct.__main__", f"cmd_correct.{stage['cmd'].split()[3]}")
+    missing = sorted(
+        rel
+        for rel in (f.relative_to(ROOT).as_posix() for f in imported)
+        if not any(rel == d or rel.startswith(d.rstrip("/") + "/") for d in deps)
+    )
+    assert not missing, f"{name}: dvc.yaml deps miss modules its process imports: {missing}"

@@ -220,3 +220,77 @@ def test_rows_go_to_the_split_their_slot_values_come_from(final: Path, small_gen
     assert values["test"] and not values["test"] & values["train"] and not values["valid"] & values["train"]
     meta = json.loads((final / "meta.json").read_text())
     assert 0 < meta["placed_by_lane"]["test"] <= meta["rows"]["test"]
+
+
+# -- issue 23, item 7: rows validate never passed are refused by prepare too, cleanly ---------------------
+
+
+def _unvalidated(small_generated: Path, tmp_path: Path, edit) -> tuple[Path, Path, Path, int]:
+    """Copy the data, apply `edit(lines)` to natural.jsonl (returns the 1-based line it broke), and forge a
+    passing verdict that judged exactly these files (an older validate, or one never run on them)."""
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "natural.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = edit(lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    forged = tmp_path / "validation.json"
+    forged.write_text(json.dumps({"verdict": "pass", "stage": "validate", "data_sha256": validate.data_hashes(gen)}))
+    return gen, forged, path, line
+
+
+def _set(field: str, value):
+    def edit(lines: list[str]) -> int:
+        row = json.loads(lines[8])
+        row[field] = value(row)
+        lines[8] = json.dumps(row)
+        return 9
+
+    return edit
+
+
+UNVALIDATED = {  # kind -> (field, edit)
+    "bidi": ("command", _set("command", lambda r: r["command"] + " \u202e")),
+    "zero-width": ("correction", _set("correction", lambda r: "\u200b" + r["correction"])),
+    "tag-character": ("correction", _set("correction", lambda r: r["correction"] + "\U000e0041")),
+    "full-width-special-token": ("command", _set("command", lambda r: "\uff1c|im_start|\uff1e" + r["command"])),
+    "lone-surrogate": ("correction", _set("correction", lambda r: r["correction"] + "\ud800")),
+    "lone-surrogate-in-id": ("id", _set("id", lambda r: r["id"] + "\udfff")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNVALIDATED))
+def test_refuses_hidden_and_look_alike_text_it_was_not_meant_to_see(kind: str, small_generated: Path, tmp_path: Path):
+    # Regression (issue 23): these reached train.jsonl and calibration.txt; a lone surrogate crashed prepare
+    # with a UnicodeEncodeError traceback while writing.
+    field, edit = UNVALIDATED[kind]
+    gen, forged, path, line = _unvalidated(small_generated, tmp_path, edit)
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, forged, tmp_path / "out")
+    assert [(p.path, p.line, p.field) for p in exc.value.problems] == [(str(path), line, field)], [
+        str(p) for p in exc.value.problems
+    ]
+    assert "U+" in exc.value.problems[0].reason or "<|im_start|>" in exc.value.problems[0].reason
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_a_json_line_too_deep_to_read(small_generated: Path, tmp_path: Path):
+    # Regression (issue 23): a 100,000-deep line crashed with a RecursionError.
+    def deep(lines: list[str]) -> int:
+        lines[8] = "[" * 100_000
+        return 9
+
+    gen, forged, path, line = _unvalidated(small_generated, tmp_path, deep)
+    with pytest.raises(DataErrors) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, gen, forged, tmp_path / "out")
+    assert [(p.path, p.line, p.field) for p in exc.value.problems] == [(str(path), line, None)]
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_a_validation_file_too_deep_to_read(small_generated: Path, tmp_path: Path):
+    deep = tmp_path / "validation.json"
+    deep.write_text("[" * 100_000)
+    with pytest.raises(DataError) as exc:
+        prepare.run(prepare.Params(), DATA_SEED, small_generated, deep, tmp_path / "out")
+    assert exc.value.path == str(deep) and "nested too deeply" in exc.value.reason
+    assert not (tmp_path / "out").exists()

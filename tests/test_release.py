@@ -499,3 +499,220 @@ def test_dry_run_replaces_its_own_earlier_bundle(repo: Path) -> None:
     _release(repo, version="0.1.0", dry_run=True)
     res = _release(repo, version="0.1.0", dry_run=True)
     assert res.bundle == repo / "dist" / "release" and (res.bundle / "commit_message.txt").is_file()
+
+
+# -- issue 23, item 5: release provenance ---------------------------------------------------------------
+
+
+def _commit_all(repo: Path, message: str) -> None:
+    _sh(repo, "git", "add", "-A")
+    _sh(repo, "git", "commit", "-qm", message)
+
+
+def test_refuses_an_uncommitted_change_to_any_tracked_file(repo: Path) -> None:
+    # Regression: only dvc.lock, params.yaml and metrics.json were looked at, so an edited gate.py shipped.
+    (repo / "src" / "cmd_correct").mkdir(parents=True)
+    gate_py = repo / "src" / "cmd_correct" / "gate.py"
+    gate_py.write_text("EXACT_MATCH_MIN = 0.45\n")
+    _commit_all(repo, "code")
+    gate_py.write_text("EXACT_MATCH_MIN = 0.0\n")
+    msg = _refusal(repo, version="0.1.0", token=FAKE_TOKEN)
+    assert "uncommitted changes to tracked files (src/cmd_correct/gate.py)" in msg
+    _sh(repo, "git", "add", "-A")  # staged is no better than unstaged
+    assert "uncommitted changes to tracked files (src/cmd_correct/gate.py)" in _refusal(
+        repo, version="0.1.0", token=FAKE_TOKEN
+    )
+    # A dry run still writes its bundle (a preview), and says what an upload would refuse.
+    res = _release(repo, version="0.1.0", dry_run=True)
+    assert any("an upload would refuse: uncommitted changes" in n for n in res.notes)
+
+
+def test_untracked_files_are_no_refusal(repo: Path) -> None:
+    (repo / "notes.txt").write_text("scratch\n")
+    params, gates, raw = _load(repo)
+    assert (
+        release.preconditions(
+            params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=False, token=FAKE_TOKEN
+        )
+        == []
+    )
+
+
+def test_a_failing_git_status_is_a_refusal_not_clean(repo: Path) -> None:
+    (repo / ".git" / "index").write_bytes(b"DIRC not an index")  # git status exits 128
+    msg = _refusal(repo, version="0.1.0", token=FAKE_TOKEN)
+    assert "git status failed (exit 128)" in msg
+
+
+def test_refuses_params_from_outside_the_repo_or_untracked(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    # Regression: `--params /elsewhere.yaml` made `git status -- /elsewhere.yaml` fail, which read as clean.
+    outside = tmp_path / "elsewhere.yaml"
+    shutil.copyfile(repo / "params.yaml", outside)
+    params, gates, raw = _load(repo)
+    for dry_run in (False, True):
+        why = release.preconditions(
+            params,
+            gates,
+            raw,
+            release.Inputs(repo=repo, params=outside),
+            version="0.1.0",
+            dry_run=dry_run,
+            token=FAKE_TOKEN,
+        )
+        assert why == [f"--params {outside} is outside the repository {repo.resolve()}: release from its params.yaml"]
+    (repo / "mine.yaml").symlink_to(outside)  # a link inside that leads outside is outside
+    why = release.preconditions(
+        params, gates, raw, release.Inputs(repo=repo, params=Path("mine.yaml")), version="0.1.0", dry_run=False,
+        token=FAKE_TOKEN,
+    )  # fmt: skip
+    assert len(why) == 1 and "is outside the repository" in why[0]
+    (repo / "mine.yaml").unlink()
+    shutil.copyfile(repo / "params.yaml", repo / "mine.yaml")  # inside, but HEAD does not record it
+    why = release.preconditions(
+        params, gates, raw, release.Inputs(repo=repo, params=Path("mine.yaml")), version="0.1.0", dry_run=False,
+        token=FAKE_TOKEN,
+    )  # fmt: skip
+    assert len(why) == 1 and why[0].startswith("--params mine.yaml is not tracked by git")
+    # The CLI end to end: --params from outside is refused.
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("CMD_CORRECT_NO_PROGRESS", "1")
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    with pytest.raises(ReleaseError, match="is outside the repository"):
+        release.main(["--version", "0.1.0", "--params", str(outside)])
+
+
+def test_the_newest_release_is_the_reference_and_head_must_descend_from_it(repo: Path) -> None:
+    # Regression: the reference was the newest tag reachable from HEAD, so a branch cut before the last
+    # release compared with an older one (or none) and skipped the regression check.
+    _sh(repo, "git", "branch", "before-release")
+    (repo / "CHANGES").write_text("0.1.0\n")
+    _commit_all(repo, "release 0.1.0")
+    _sh(repo, "git", "tag", "cmd-correct@v0.1.0")
+    _sh(repo, "git", "checkout", "-q", "before-release")
+    assert gate.latest_release_tag(repo) == "cmd-correct@v0.1.0"
+    assert release.newest_released(repo) == "0.1.0"
+    msg = _refusal(repo, version="0.2.0", dry_run=True)
+    assert "HEAD does not descend from the last release cmd-correct@v0.1.0" in msg
+    # Once the branch holds the release (a merge here), it may release, and the gate compares with 0.1.0.
+    _sh(repo, "git", "merge", "-q", "--ff-only", "cmd-correct@v0.1.0")
+    params, gates, raw = _load(repo)
+    assert (
+        release.preconditions(params, gates, raw, release.Inputs(repo=repo), version="0.2.0", dry_run=True, token=None)
+        == []
+    )
+    res = gate.run(gates, metrics_path=repo / "metrics.json", quant_dir=repo / "models/quant", repo=repo)
+    assert res.ref == "cmd-correct@v0.1.0" and any(" vs cmd-correct@v0.1.0" in r.metric for r in res.rows)
+
+
+def test_a_params_only_change_is_a_refusal_not_a_crash(repo: Path) -> None:
+    # Regression: `dvc status --json` shows a changed param as {"params.yaml": {"evaluate.n_cases": "modified"}},
+    # a dict where the other deps have a string, and `release --dry-run` died with "TypeError: unhashable type".
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())
+    stages["stages"]["evaluate"]["params"] = ["evaluate.n_cases"]
+    (repo / "dvc.yaml").write_text(yaml.safe_dump(stages))
+    _sh(repo, "dvc", "repro", "-q")
+    _commit_all(repo, "evaluate reads a param")
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["evaluate"]["n_cases"] += 1
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert "dvc status is not clean (evaluate)" in _refusal(repo, version="0.1.0", dry_run=True)
+    del raw["evaluate"]["n_cases"]  # a deleted param is a change too, not absent data
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert "dvc status is not clean (evaluate)" in _refusal(repo, version="0.1.0", dry_run=True)
+    assert release._only_absent([{"changed deps": {"params.yaml": {"evaluate.n_cases": "deleted"}}}]) is False
+    assert release._only_absent(
+        [{"changed outs": {"models/quant": "deleted"}}, {"changed deps": {"x": "not in cache"}}]
+    )
+
+
+def test_metrics_out_of_range_are_refused_one_line_each(repo: Path) -> None:
+    # The stage itself writes them (dvc.lock matches): the gate's ranges are what refuse them.
+    with (repo / "make_outputs.py").open("a") as f:
+        f.write(
+            'm = json.load(open("metrics.json")); m["Q4_K_M"]["exact_match"] = float("inf")\n'
+            'm["Q4_K_M"]["latency_ms_p95"] = -5\n'
+            'open("metrics.json", "w").write(json.dumps(m, indent=2, sort_keys=True))\n'
+        )
+    _sh(repo, "dvc", "repro", "-q")
+    _commit_all(repo, "bad metrics")
+    lines = [ln.strip() for ln in _refusal(repo, version="0.1.0", dry_run=True).splitlines()]
+    metrics = repo / "metrics.json"
+    assert f"gate could not run: {metrics}: Q4_K_M.exact_match: inf is not finite: expected a number in [0, 1]" in lines
+    assert (
+        f"gate could not run: {metrics}: Q4_K_M.latency_ms_p95: -5.0 is out of range: expected a number >= 0" in lines
+    )
+
+
+# -- release.yml: the write token and what the release jobs install -------------------------------------
+
+
+def _release_workflow() -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+
+
+def test_no_checkout_keeps_a_token_and_only_the_tag_push_hands_git_one() -> None:
+    # Regression: release-public's checkout kept the write token in .git/config for every later step.
+    for name, job in _release_workflow()["jobs"].items():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+            run = step.get("run", "")
+            if "git push" in run or "push-release-tag" in run:
+                assert step["env"] == {"TAG_PUSH_TOKEN": "${{ github.token }}"}, (name, step)
+                assert 'GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth"' in run and "::add-mask::$auth" in run
+            elif "github.token" in json.dumps(step):
+                assert "gh release create" in run, (name, step)  # the GitHub Release step, after the push
+    runs = [s.get("run", "") for s in _release_workflow()["jobs"]["release-public"]["steps"]]
+    assert sum("push-release-tag" in r or "git push" in r for r in runs) == 1
+
+
+def test_the_token_step_installs_and_builds_nothing() -> None:
+    # Regression: `make release` ran `make install` and the toolchain build in the step that held HF_TOKEN.
+    for name, job in _release_workflow()["jobs"].items():
+        runs = [s.get("run", "") for s in job["steps"]]
+        for i, step in enumerate(job["steps"]):
+            if "HF_TOKEN" not in json.dumps(step):
+                continue
+            assert step["run"].startswith("make release -o install -o toolchain "), (name, step)
+            assert "pip" not in step["run"]
+            assert any(r == "make toolchain" for r in runs[:i]), f"{name}: the toolchain is built after the token"
+            assert any("make pull-cache" in r for r in runs[:i]), name  # pull-cache runs `make install`
+
+
+def test_release_jobs_install_llama_cpp_python_by_hash_and_the_toolchain_checks_it(monkeypatch, tmp_path) -> None:
+    from cmd_correct import toolchain
+
+    sha = toolchain.LLAMA_CPP_PYTHON_SDIST_SHA256
+    assert len(sha) == 64 and int(sha, 16) >= 0
+    for name, job in _release_workflow()["jobs"].items():
+        runs = [s.get("run", "") for s in job["steps"]]
+        first_make = next(i for i, r in enumerate(runs) if "make " in r)
+        [pin] = [i for i, r in enumerate(runs) if "--require-hashes" in r]
+        assert pin < first_make, name  # before `make install` (in pull-cache), which then keeps it
+        assert "LLAMA_CPP_PYTHON_SDIST_SHA256" in runs[pin] and "--no-deps" in runs[pin], name
+    # The workflow's requirement line, made the way the workflow makes it.
+    step = next(s for s in _release_workflow()["jobs"]["gate"]["steps"] if "--require-hashes" in s.get("run", ""))
+    make_req = step["run"].split("python -m venv")[0]
+    r = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", make_req],
+        cwd=ROOT,
+        env={**os.environ, "RUNNER_TEMP": str(tmp_path), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    line = f"llama-cpp-python=={toolchain.LLAMA_CPP_PYTHON_VERSION} --hash=sha256:{sha}"
+    assert (tmp_path / "llama-cpp-python.txt").read_text().strip() == line
+    # The toolchain build downloads the same sdist with the same hash required.
+    seen: list[tuple[list[str], str]] = []
+
+    def fake_run(cmd, **kw):
+        req = Path(cmd[cmd.index("-r") + 1]) if "-r" in cmd else None
+        seen.append((cmd, req.read_text() if req else ""))
+        raise subprocess.CalledProcessError(1, cmd)
+
+    monkeypatch.setattr(toolchain.subprocess, "run", fake_run)
+    with pytest.raises(subprocess.CalledProcessError):
+        toolchain._fetch_source(tmp_path / "src", lambda msg: None)
+    [(cmd, req_text)] = seen
+    assert "--require-hashes" in cmd and req_text.strip() == line

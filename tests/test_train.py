@@ -397,3 +397,58 @@ def test_frozen_weights_stored_in_bf16_give_the_autocast_loss_and_gradients(toke
     assert torch.equal(after, before)
     for name, g in grads.items():
         assert torch.equal(grads_after[name], g), name
+
+
+# --- issue 23, item 9: a resume checkpoint is loaded with weights_only ----------------------------------
+
+
+class _RunsCode:
+    """Unpickling it opens (creates) `marker`: what a planted state.pt could do with any code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_checkpoint_is_loaded_without_running_its_code(tmp_path):
+    # Regression: torch.load(weights_only=False) unpickled state.pt as is, so a file beside the adapter folder
+    # whose state.json claimed this run's fingerprint ran its code in the train stage.
+    import torch
+
+    ckpt, marker = tmp_path / ".adapter.torch-checkpoint", tmp_path / "ran"
+    io.write_json(ckpt / "checkpoint" / "state.json", {"fingerprint": "f", "step": 2})
+    torch.save({"adapter": _RunsCode(marker)}, ckpt / "checkpoint" / "state.pt")
+    with pytest.raises(ModelError, match="not a checkpoint this code wrote") as err:
+        torch_backend._load_checkpoint(ckpt, "f", None, None, None, None)
+    assert not marker.exists() and err.value.path == str(ckpt / "checkpoint" / "state.pt")
+    torch.save(torch.zeros(2), ckpt / "checkpoint" / "state.pt")  # loads, but is no checkpoint: one line too
+    with pytest.raises(ModelError, match="not a checkpoint this code wrote"):
+        torch_backend._load_checkpoint(ckpt, "f", None, None, None, None)
+
+
+def test_what_a_checkpoint_holds_loads_with_weights_only(tmp_path):
+    # The optimizer, scheduler, loss scaler and RNG states _save_checkpoint writes are plain tensors and
+    # numbers (the CUDA RNG and a real scaler only exist on a GPU: the same kinds, built on the CPU here).
+    import torch
+
+    layer = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.AdamW(layer.parameters(), lr=1e-3)
+    scheduler = torch_backend._scheduler(optimizer, train.Params(iters=4, warmup=1))
+    layer(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    blob = {
+        "adapter": layer.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": torch.amp.GradScaler("cpu").state_dict(),
+        "rng_cpu": torch.get_rng_state(),
+        "rng_cuda": [torch.get_rng_state()],
+    }
+    torch.save(blob, tmp_path / "state.pt")
+    loaded = torch.load(tmp_path / "state.pt", map_location="cpu", weights_only=True)
+    assert loaded.keys() == blob.keys() and torch.equal(loaded["rng_cpu"], blob["rng_cpu"])
+    optimizer.load_state_dict(loaded["optimizer"])
+    scheduler.load_state_dict(loaded["scheduler"])

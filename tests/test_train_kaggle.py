@@ -353,7 +353,7 @@ def test_bad_kaggle_params_are_listed_together():
 
     with pytest.raises(ParamsError) as err:
         params.section("train", {"train": {"kaggle": {"kernel_slug": "Bad Slug", "timeout": 0}}})
-    assert "kernel_slug" in str(err.value) and "timeout: must be > 0" in str(err.value)
+    assert "kernel_slug" in str(err.value) and "train.kaggle.timeout: must be in (0, " in str(err.value)
 
 
 def test_verify_output_rejects_what_the_kernel_did_not_write(tmp_path, base_dir):
@@ -476,7 +476,7 @@ def test_server_texts_are_scrubbed_of_the_key(where, tmp_path, monkeypatch, capf
         "dataset_create": {"status": "error" if where == "upload-error" else "ok", "error": None, "url": "u"},
         "kernel_push": {"error": said if where == "push-error" else None, "version": 1},
         "kernel_status": {"status": "error", "failure_message": said},
-        "kernel_output": {"files": []},
+        "kernel_output_list": {"files": [], "log": ""},
     }
     if where == "upload-error":
         answers["dataset_create"]["error"] = said
@@ -524,3 +524,197 @@ def test_wheel_digest_ignores_zip_timestamps(tmp_path):
             )
     digest = kaggle_backend.wheel_digest
     assert digest(tmp_path / "a.whl") == digest(tmp_path / "b.whl") != digest(tmp_path / "c.whl")
+
+
+# -- issue 23, item 2: server-given output file names stay in the output folder -----------------------------
+# FakeKaggle (tests/kaggle_server.py) is a loopback stand-in for kaggle.com, not Kaggle: here it plays a
+# hostile server whose kernel output listing names files outside the folder the client downloads into.
+
+
+def _small_bundle(params, *, seed, data_dir, base_dir, out, owner):
+    """build_bundle's stand-in: a one-file dataset (the upload and the push still go through the real client)."""
+    (out / "train.jsonl").write_text("{}\n", encoding="utf-8")
+    slug = params.kaggle.dataset_slug
+    io.write_json(
+        out / "dataset-metadata.json", {"id": f"{owner}/{slug}", "title": slug, "licenses": [{"name": "CC0-1.0"}]}
+    )
+    return {"id": "bundle0"}
+
+
+def test_hostile_output_names_are_refused_and_nothing_is_written_outside(tmp_path, fake, monkeypatch):
+    # Regression: the client joined server-given names onto the output folder unchecked, so a `../..` name
+    # and an absolute name were both written outside it (on a runner holding the remote and Kaggle keys).
+    import tempfile
+
+    scratch = tmp_path / "scratch"  # the backend's temp folders: a `../..` name from its output lands here
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(kaggle_backend, "build_bundle", _small_bundle)
+    dotdot, absolute = scratch / "escaped-dotdot.txt", tmp_path / "escaped-absolute.txt"
+    fake.kernel_mode = "fail"  # the run ends; its output (and the log) are downloaded for the report
+    fake.extra_output = {"../../escaped-dotdot.txt": b"pwned", str(absolute): b"pwned"}
+    with pytest.raises(ToolError) as err:
+        kaggle_backend.train(
+            _params(poll_interval=0.01, poll_max=0.01, timeout=30),
+            seed=5,
+            data_dir=tmp_path / "final",
+            base_dir=tmp_path / "base",
+            adapter_dir=tmp_path / "adapter",
+            report_dir=tmp_path / "reports",
+            sleep=lambda s: None,
+        )
+    assert not dotdot.exists() and not absolute.exists()
+    message = str(err.value)
+    assert "output refused" in message and "'../../escaped-dotdot.txt' (holds '..')" in message
+    assert "escaped-absolute.txt'" in message and "(absolute)" in message  # a long name: start and end shown
+    assert fake.fetched == []  # refused from the listing: nothing was downloaded at all
+    assert KEY not in message
+
+
+def test_output_names_are_checked_before_any_write(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "link").symlink_to(tmp_path)  # a folder that resolves outside
+    refusal = kaggle_backend.output_refusal
+    for name, why in [
+        ("../x", "holds '..'"),
+        ("adapter/../../x", "holds '..'"),
+        ("..\\..\\x", "holds '..'"),
+        ("/etc/passwd", "absolute"),
+        ("\\\\server\\share\\x", "absolute"),
+        ("C:\\x", "absolute"),
+        ("C:x", "absolute"),
+        ("", "not a file name"),
+        (None, "not a file name"),
+        ("a\0b", "holds a NUL character"),
+        ("link/escaped.txt", "resolves outside the output folder"),
+        (".", "resolves outside the output folder"),  # the folder itself
+    ]:
+        assert refusal(folder, name) == why, name
+    for name in ("result.json", "adapter/adapter_model.safetensors", "reports/plots/metrics/loss.tsv", "a..b"):
+        assert refusal(folder, name) is None, name
+    with pytest.raises(ValueError) as err:  # a huge name is cut in the message
+        kaggle_backend.output_target(folder, "../" + "x" * 100_000)
+    assert len(str(err.value)) < 200 and "characters)" in str(err.value)
+
+
+def test_only_the_expected_output_files_are_fetched_and_moved_in(tmp_path, fake):
+    # A huge hostile name is refused with a short message; otherwise the kernel's output is fetched into a
+    # fresh temp folder and only result.json, the adapter's files and the report are moved into `out`.
+    from cmd_correct.train.kaggle_backend import Client, download_output
+
+    work = tmp_path / "working"
+    for name in (
+        "result.json",
+        "adapter/adapter_config.json",
+        "reports/metrics.json",
+        "reports/plots/metrics/train_loss.tsv",
+        "stray.bin",  # written by the kernel, used by nobody: not downloaded
+        ".adapter.torch-checkpoint/checkpoint/state.json",
+    ):
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(name, encoding="utf-8")
+    fake.kernel = {"ref": f"{USER}/cmd-correct-train", "working": work, "log": "the kernel log", "exit": 0}
+    client = Client(KEY, 60, USER)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("an earlier download")
+    ref = f"{USER}/cmd-correct-train"
+    files = download_output(client, ref, "cmd-correct-train", out)
+    held = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    expected = ["adapter/adapter_config.json", "cmd-correct-train.log", "reports/metrics.json"]
+    expected += ["reports/plots/metrics/train_loss.tsv", "result.json"]
+    assert held == sorted(files) == expected
+    assert (out / "cmd-correct-train.log").read_text() == "the kernel log"
+    assert sorted(fake.fetched) == [n for n in held if not n.endswith(".log")]
+
+    fake.fetched.clear()
+    fake.extra_output = {"../../" + "x" * 5000: b"pwned"}
+    with pytest.raises(ToolError) as err:
+        download_output(client, ref, "cmd-correct-train", out)
+    assert len(str(err.value)) < 400 and "x" * 100 not in str(err.value) and fake.fetched == []
+
+
+# -- issue 23, item 6: kernel metadata is data; the accelerator is allow-listed; the wheel is tracked files ----
+
+CRAFTED = 'NvidiaTeslaT4", "is_private": false, "x": "'  # once pasted into a JSON template: a public kernel
+
+
+def test_crafted_accelerator_is_refused_and_metadata_cannot_be_rewritten(tmp_path):
+    from cmd_correct import params
+
+    with pytest.raises(ParamsError) as err:
+        params.section("train", {"train": {"kaggle": {"accelerator": CRAFTED}}})
+    assert "accelerator: one of NvidiaTeslaT4" in str(err.value)
+    with pytest.raises(ParamsError) as err:  # a huge value is cut in the message
+        params.section("train", {"train": {"kaggle": {"accelerator": "NvidiaTeslaT4" + "x" * 100_000}}})
+    assert len(str(err.value)) < 1000
+    with pytest.raises(ParamsError):  # checked again where the metadata is built (params made in code)
+        kaggle_backend.render_kernel(kaggle_backend.KaggleParams(accelerator=CRAFTED), "carol", tmp_path)
+    assert not (tmp_path / "kernel-metadata.json").exists()
+
+    # No value reaches the metadata as text: a quote in the owner (it comes from KAGGLE_USERNAME) stays a string.
+    owner = 'eve", "is_private": false, "enable_internet": true, "y": "'
+    kaggle_backend.render_kernel(kaggle_backend.KaggleParams(internet=False), owner, tmp_path)
+    meta = json.loads((tmp_path / "kernel-metadata.json").read_text())
+    assert (meta["is_private"], meta["enable_internet"], meta["id"]) == (True, False, f"{owner}/cmd-correct-train")
+    assert sorted(meta) == sorted(
+        ["id", "title", "code_file", "language", "kernel_type", "is_private", "enable_gpu", "enable_tpu"]
+        + ["enable_internet", "machine_shape", "dataset_sources", "competition_sources", "kernel_sources"]
+        + ["model_sources"]
+    )
+
+
+def test_accelerators_in_the_repo_are_allowed():
+    import yaml
+
+    found = {kaggle_backend.KaggleParams().accelerator, "NvidiaTeslaP100"}  # the default; tests' other GPU
+    for path in [REPO / "params.yaml", *sorted((REPO / "configs").glob("*.yaml"))]:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        accelerator = ((raw.get("train") or {}).get("kaggle") or {}).get("accelerator")
+        if accelerator is not None:
+            found.add(accelerator)
+    assert found <= set(kaggle_backend.ACCELERATORS)
+    for accelerator in kaggle_backend.ACCELERATORS:
+        assert kaggle_backend.KaggleParams(accelerator=accelerator).validate() == []
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_wheel_holds_tracked_files_only(tmp_path, monkeypatch):
+    # Regression: the wheel was built from the working tree's src/, so an untracked .py file travelled to
+    # Kaggle in it. A throwaway checkout stands in for the repo (the backend finds it from its own path).
+    import zipfile
+
+    root = tmp_path / "checkout"
+    pkg = root / "src" / "cmd_correct"
+    (pkg / "train").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "cmd-correct"\nversion = "0.1.0"\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+    )
+    (root / "README.md").write_text("readme\n")
+    (pkg / "__init__.py").write_text('__version__ = "0.1.0"\n')
+    (pkg / "edited.py").write_text("X = 1\n")
+    (pkg / "train" / "__init__.py").write_text("")
+    (pkg / "train" / "kaggle_backend.py").write_text("")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    (pkg / "edited.py").write_text("X = 2\n")  # tracked, edited since: goes as it is now
+    (pkg / "untracked.py").write_text("import os  # a stray file: must not travel\n")
+    monkeypatch.setattr(kaggle_backend, "__file__", str(pkg / "train" / "kaggle_backend.py"))
+
+    wheel = kaggle_backend.build_wheel(tmp_path / "dist")
+    with zipfile.ZipFile(wheel) as zf:
+        members = [n for n in zf.namelist() if n.startswith("cmd_correct/")]
+        assert sorted(members) == [
+            "cmd_correct/__init__.py",
+            "cmd_correct/edited.py",
+            "cmd_correct/train/__init__.py",
+            "cmd_correct/train/kaggle_backend.py",
+        ]
+        assert zf.read("cmd_correct/edited.py") == b"X = 2\n"
+    with pytest.raises(ToolError):  # not a git checkout: no wheel from an unknown tree
+        kaggle_backend.tracked_files(tmp_path / "dist", kaggle_backend.WHEEL_SOURCES)

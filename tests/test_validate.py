@@ -357,3 +357,117 @@ def test_refuses_slot_values_that_would_blur_the_splits(edit, field, small_gener
     assert any((p.path, p.line, p.field) == (str(path), i + 1, field) for p in exc.value.problems), [
         str(p) for p in exc.value.problems
     ]
+
+
+# -- issue 23, item 7: invisible and look-alike text, lone surrogates, JSON too deep to read ----------------
+
+HIDDEN_TEXT = {  # kind -> (field, edit, the code point or marker the one problem names): each reached calibration.txt
+    "bidi-rlo": ("command", lambda r: r["command"] + " # \u202eexe.sh", "U+202E"),
+    "bidi-lre": ("correction", lambda r: "\u202a" + r["correction"], "U+202A"),
+    "bidi-isolate": ("correction", lambda r: r["correction"] + " \u2066x\u2069", "U+2066"),
+    "bidi-pdi": ("command", lambda r: r["command"] + "\u2069", "U+2069"),
+    "zero-width-space": ("command", lambda r: r["command"][:2] + "\u200b" + r["command"][2:], "U+200B"),
+    "zero-width-joiner": ("correction", lambda r: r["correction"] + "\u200d", "U+200D"),
+    "word-joiner": ("command", lambda r: "\u2060" + r["command"], "U+2060"),
+    "bom": ("correction", lambda r: "\ufeff" + r["correction"], "U+FEFF"),
+    "tag-characters": ("command", lambda r: r["command"] + "\U000e0069\U000e0067\U000e007f", "U+E0069"),
+    "tag-in-error": ("error", lambda r: "bash: not found\U000e0001", "U+E0001"),
+    "bidi-in-group": ("group", lambda r: r["group"] + "\u202e", "U+202E"),
+    "lone-surrogate": ("correction", lambda r: r["correction"] + "\ud800", "U+D800"),
+    "low-surrogate-in-id": ("id", lambda r: "\udc80" + r["id"], "U+DC80"),
+    "full-width-im-start": ("command", lambda r: "\uff1c|im_start|\uff1esystem " + r["command"], "<|im_start|>"),
+    "full-width-im-end": ("correction", lambda r: r["correction"] + "\uff1c\uff5cim_end\uff5c\uff1e", "<|im_end|>"),
+    "small-form-endoftext": ("correction", lambda r: "\ufe64|endoftext|\ufe65" + r["correction"], "<|endoftext|>"),
+    "full-width-think": ("command", lambda r: r["command"] + " \uff1cthink\uff1e", "<think>"),
+    "full-width-in-error": ("error", lambda r: "\uff1c|im_end|\uff1e", "<|im_end|>"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HIDDEN_TEXT))
+def test_refuses_format_and_surrogate_characters_and_special_token_look_alikes(
+    kind: str, small_generated: Path, tmp_path: Path
+):
+    # Regression (issue 23): bidi controls, zero-width and tag characters and full-width ChatML markers passed
+    # validate and reached train.jsonl and calibration.txt; a lone surrogate passed and crashed prepare.
+    field, edit, named = HIDDEN_TEXT[kind]
+    path = _edit(small_generated, tmp_path / "gen", "tools", 7, **{field: edit})
+    out = tmp_path / "v.json"
+    out.write_text('{"verdict": "pass"}')  # an earlier passing verdict must not survive
+    with pytest.raises(DataErrors) as exc:
+        run(tmp_path / "gen", out)
+    assert [(p.path, p.line, p.field) for p in exc.value.problems] == [(str(path), 7, field)], [
+        str(p) for p in exc.value.problems
+    ]
+    [problem] = exc.value.problems
+    assert named in problem.reason, problem.reason
+    assert not out.exists()
+    str(exc.value).encode("utf-8")  # the message itself holds no lone surrogate
+
+
+def test_a_hidden_character_is_named_by_code_point_without_echoing_the_value(small_generated: Path, tmp_path: Path):
+    long = "echo " + "a" * 5000 + "\u202e"
+    _edit(small_generated, tmp_path / "gen", "tools", 7, command=lambda r: long)
+    with pytest.raises(DataErrors) as exc:
+        run(tmp_path / "gen", tmp_path / "v.json", max_chars=10_000)
+    [problem] = exc.value.problems
+    assert problem.reason == "format character U+202E at column 5006"
+    assert len(str(problem)) < 200
+
+
+def test_slot_names_and_values_are_checked_and_quoted_short(small_generated: Path, tmp_path: Path):
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "single.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i, row = next((i, r) for i, r in enumerate(map(json.loads, lines)) if r["slots"])
+    name, value = next(iter(row["slots"].items()))
+    row["slots"] = {name + "\u200b": value, "x": "y" * 5000}
+    lines[i] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataErrors) as exc:
+        run(gen, tmp_path / "v.json", max_chars=10_000)
+    problems = [p for p in exc.value.problems if p.line == i + 1]
+    assert [p.field for p in problems] == ["slots", "slots"], [str(p) for p in problems]
+    assert "U+200B" in problems[0].reason and "(5000 characters)" in problems[1].reason
+    assert all(len(str(p)) < 300 for p in problems)
+
+
+def test_ordinary_unicode_is_fine(small_generated: Path, tmp_path: Path):
+    # Cyrillic (a wrong keyboard layout), a cedilla, a non-breaking space, an emoji: letters and symbols, not Cf/Cs.
+    _edit(small_generated, tmp_path / "gen", "tools", 7, command=lambda r: r["command"] + " # ды ç\u00a0\U0001f600")
+    assert run(tmp_path / "gen", tmp_path / "v.json").rows == DATA_ROWS
+
+
+@pytest.mark.parametrize("deep", ["[" * 100_000, '{"a":' * 100_000, "[" * 100_000 + "]" * 100_000])
+def test_a_json_line_too_deep_to_read_is_a_row_problem(deep: str, small_generated: Path, tmp_path: Path):
+    # Regression (issue 23): a 100,000-deep line crashed validate with a RecursionError and the earlier
+    # passing verdict stayed in place.
+    gen = tmp_path / "gen"
+    shutil.copytree(small_generated, gen)
+    path = gen / "tools.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = deep
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "v.json"
+    out.write_text('{"verdict": "pass"}')
+    with pytest.raises(DataErrors) as exc:
+        run(gen, out, tolerance=1.0, family_min={}, max_trivial_share=1.0)
+    assert [(p.path, p.line, p.field) for p in exc.value.problems] == [(str(path), 5, None)]
+    assert "nested too deeply" in exc.value.problems[0].reason and len(str(exc.value)) < 400
+    assert not out.exists()
+
+
+def test_a_validate_that_fails_in_any_way_leaves_no_earlier_verdict(
+    small_generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "v.json"
+    run(small_generated, out)
+    assert out.exists()
+
+    def boom(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(validate, "read_rows", boom)
+    with pytest.raises(MemoryError):
+        run(small_generated, out)
+    assert not out.exists()

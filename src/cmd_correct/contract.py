@@ -8,6 +8,7 @@ read their answers here. The facts come from fix's own source (../shared/CONSUME
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Shell ids, in the order the mission lists them; their target weights live in params.yaml.
@@ -111,9 +112,42 @@ def render_conversation(shell: str, command: str, correction: str) -> str:
 
 
 def special_token_text(text: str) -> str | None:
-    """The first special-token text inside `text` (see SPECIAL_TOKEN_TEXT), or None."""
-    m = SPECIAL_TOKEN_TEXT.search(text)
+    """The first special-token text inside `text` or inside its NFKC form (see SPECIAL_TOKEN_TEXT), or None.
+
+    NFKC folds the look-alikes (full-width `＜｜im_start｜＞`, small-form `﹤`) onto the ASCII markers: text a
+    normaliser, a copy-paste or a reader takes for the marker is refused like the marker itself."""
+    m = SPECIAL_TOKEN_TEXT.search(text) or SPECIAL_TOKEN_TEXT.search(unicodedata.normalize("NFKC", text))
     return m.group(0) if m else None
+
+
+# Unicode categories no row text may hold: Cf (format: bidi controls U+202A-202E and U+2066-2069, zero-width
+# U+200B-200D, U+2060, U+FEFF, tag characters U+E0000-E007F, soft hyphen ...: invisible, or reordering what
+# a reader sees) and Cs (a lone surrogate: not text, and UTF-8 cannot write it).
+HIDDEN_CATEGORIES = {"Cf": "format character", "Cs": "lone surrogate"}
+
+
+def hidden_char(text: str) -> tuple[int, str] | None:
+    """(index, character) of the first Cf or Cs character in `text` (see HIDDEN_CATEGORIES), or None."""
+    if text.isascii():
+        return None
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in HIDDEN_CATEGORIES:
+            return i, ch
+    return None
+
+
+def text_problems(text: str, *, special: bool = True) -> list[str]:
+    """Why `text` must not reach a prompt, an answer or calibration.txt: a Cf or Cs character (named as
+    U+XXXX with its column, never echoing the text) and, with `special`, special-token text, also after
+    NFKC. Empty when the text is fine. validate's row check (which prepare runs too) uses it."""
+    out = []
+    if found := hidden_char(text):
+        i, ch = found
+        out.append(f"{HIDDEN_CATEGORIES[unicodedata.category(ch)]} U+{ord(ch):04X} at column {i + 1}")
+    if special and (tok := special_token_text(text)):
+        how = "" if tok in text else "after NFKC, "
+        out.append(f"special-token text {tok!r} ({how}it would become a real token)")
+    return out
 
 
 def normalise_target(text: str) -> str:

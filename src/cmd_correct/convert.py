@@ -20,7 +20,7 @@ from . import params as params_mod
 from .base import check_model_dir
 from .cli import Progress, noop_progress
 from .gguf import GGUFInfo, run_tool, toolchain, verify
-from .params import operational
+from .params import WEEK_S, bounded
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Params:
     outtype: Literal["f16", "bf16", "f32"] = "f16"
     name: str = "cmd-correct"  # general.name of the fine-tuned model's GGUF (what llama.cpp and the Hub show)
     base_name: str = "cmd-correct-base"  # general.name of the untuned base model's GGUF (the baseline)
-    timeout_s: int = operational(1800)  # give up on the convert script after this many seconds
+    timeout_s: int = bounded(1800, 1, WEEK_S, operational=True)  # give up on the convert script after this many seconds
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 `python -m cmd_correct gate [--ref REF] [--metrics metrics.json] [--quant-dir models/quant]` prints one table
 (metric, value, limit or reference, verdict) and exits 1 on any failure. DVC gates nothing itself
 (`dvc metrics diff` exits 0 whatever the numbers), so this module is the gate. The reference is the
-newest `cmd-correct@v*` tag reachable from HEAD unless --ref names one; its values come from the real
-`dvc metrics diff <ref> --json --all`.
+repository's newest `cmd-correct@v*` tag (by version, reachable from HEAD or not: a branch cut before the
+last release is still compared with it) unless --ref names one; its values come from the real
+`dvc metrics diff <ref> --json --all`. Every metric the gate reads, here and in the reference, must be a
+finite number in its natural range (METRIC_RANGES), or the gate stops with an error naming file and key.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import paths
 from .cli import noop_progress
 from .contract import SHELLS
-from .errors import CmdCorrectError, GateError, ToolError
+from .errors import CmdCorrectError, DataError, DataErrors, GateError, ToolError
+from .params import bounded
 
 CASES_KEY = "settings.case_ids_sha256"  # metrics.json: the hash of the case ids evaluate scored, in order
 TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version; the gate's reference is one
@@ -36,14 +39,15 @@ class Regression:
     """Largest allowed change against the reference release (same test split, greedy, so changes are real)."""
 
     # overall exact match may fall by at most this: 30 of evaluate's 1000 cases (~2 standard errors)
-    exact_match_drop_max: float = 0.03
-    exact_match_shell_drop_max: float = 0.15  # per shell: at 1000 cases tcsh has 33 (one case = 0.03), fish 50
+    exact_match_drop_max: float = bounded(0.03, 0, 1)
+    # per shell: at 1000 cases tcsh has 33 (one case = 0.03), fish 50
+    exact_match_shell_drop_max: float = bounded(0.15, 0, 1)
     # KLD mean may rise by at most this: Q4_K_M measured 0.037; Q3_K_M under its name adds 0.06
-    kld_mean_increase_max: float = 0.02
-    ppl_ratio_increase_max: float = 0.03  # perplexity ratio vs f16 may rise by at most this
-    identity_preserved_drop_max: float = 0.03  # share of valid commands kept may fall by at most this
+    kld_mean_increase_max: float = bounded(0.02, 0, 100)
+    ppl_ratio_increase_max: float = bounded(0.03, 0, 100)  # perplexity ratio vs f16 may rise by at most this
+    identity_preserved_drop_max: float = bounded(0.03, 0, 1)  # share of valid commands kept may fall by at most this
     # p95 latency may rise by at most this percent (the noisiest metric on shared runners)
-    latency_ms_p95_increase_pct_max: float = 50.0
+    latency_ms_p95_increase_pct_max: float = bounded(50.0, 0, 100_000)
 
 
 @dataclass
@@ -52,18 +56,21 @@ class Params:
 
     # metrics.json variants that must pass (the released one: release.quant_type)
     quant_types: list[str] = field(default_factory=lambda: ["Q4_K_M"])
-    exact_match_min: float = 0.45  # overall exact match of each gated variant
-    exact_match_by_shell_min: dict[str, float] = field(
-        default_factory=lambda: {"bash": 0.52, "zsh": 0.48, "powershell": 0.25, "cmd": 0.18, "fish": 0.25, "tcsh": 0.18}
+    exact_match_min: float = bounded(0.45, 0, 1)  # overall exact match of each gated variant
+    exact_match_by_shell_min: dict[str, float] = bounded(
+        {"bash": 0.52, "zsh": 0.48, "powershell": 0.25, "cmd": 0.18, "fish": 0.25, "tcsh": 0.18}, 0, 1
     )  # per shell
     # KLD mean vs f16 per quant type, at most
-    kld_mean_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 0.06, "Q5_K_M": 0.03, "Q8_0": 0.01})
+    kld_mean_max: dict[str, float] = bounded({"Q4_K_M": 0.06, "Q5_K_M": 0.03, "Q8_0": 0.01}, 0, 100)
     # perplexity ratio quant / f16 per quant type, at most
-    ppl_ratio_max: dict[str, float] = field(default_factory=lambda: {"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02})
-    latency_ms_p95_max: float = 1500.0  # p95 ms per correction at the evaluate thread count
-    identity_preserved_min: float = 0.82  # valid commands returned unchanged, at least (fix: "No correction needed")
-    load_ms_max: float = 5000.0  # loading the GGUF, at most: fix's client gives up on its daemon after 5 s
-    acceptance_min: float | None = None  # acceptance cases passed (share; null: not gated)
+    ppl_ratio_max: dict[str, float] = bounded({"Q4_K_M": 1.05, "Q5_K_M": 1.04, "Q8_0": 1.02}, 0, 100)
+    # p95 ms per correction at the evaluate thread count
+    latency_ms_p95_max: float = bounded(1500.0, 0, 3_600_000, lo_open=True)
+    # valid commands returned unchanged, at least (fix: "No correction needed")
+    identity_preserved_min: float = bounded(0.82, 0, 1)
+    # loading the GGUF, at most: fix's client gives up on its daemon after 5 s
+    load_ms_max: float = bounded(5000.0, 0, 3_600_000, lo_open=True)
+    acceptance_min: float | None = bounded(None, 0, 1)  # acceptance cases passed (share; null: not gated)
     acceptance_fix_e2e: bool = False  # whether fix's own end-to-end cases must all pass
     gguf_valid: bool = True  # the gated GGUFs must validate (llama.cpp-readable header and metadata)
     # metric names whose absence is a skip (e.g. latency_ms_p95); default: none
@@ -120,6 +127,107 @@ def _fmt(v: Any) -> str:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return str(v)
     return f"{v:.4g}"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A metric's natural range: a finite number from `lo` (excluded where `lo_open`) to `hi`; a whole number
+    where `count`."""
+
+    lo: float = 0.0
+    hi: float = math.inf
+    lo_open: bool = False
+    count: bool = False
+
+    def __str__(self) -> str:
+        if self.count:
+            return "a whole number >= 0"
+        if math.isfinite(self.hi):
+            return f"a number in {'(' if self.lo_open else '['}{_fmt(self.lo)}, {_fmt(self.hi)}]"
+        return f"a number {'>' if self.lo_open else '>='} {_fmt(self.lo)}"
+
+    def problem(self, value: int | float) -> str | None:
+        """Why the JSON number `value` is outside this range, or None. Never echoes more than a float's repr."""
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond any float
+            return f"a huge number, not finite: expected {self}"
+        if not math.isfinite(v):
+            return f"{v!r} is not finite: expected {self}"
+        below = v <= self.lo if self.lo_open else v < self.lo
+        if below or v > self.hi or (self.count and not v.is_integer()):
+            return f"{v!r} is out of range: expected {self}"
+        return None
+
+
+SHARE = Range(0.0, 1.0)  # shares and rates
+AMOUNT = Range(0.0)  # times (ms), sizes, divergences
+RATIO = Range(0.0, lo_open=True)  # one positive quantity over another (perplexity quant / f16)
+COUNT = Range(0.0, count=True)  # how many cases
+# Every metric the gate reads, by its key under a variant (and under baselines.reference), with its natural
+# range; "name.*" is a table of such values (one per shell). metric_problems checks them all.
+METRIC_RANGES: dict[str, Range] = {
+    "exact_match": SHARE,
+    "exact_match_by_shell.*": SHARE,
+    "identity_preserved": SHARE,
+    "acceptance_pass_rate": SHARE,
+    "kld_mean": AMOUNT,  # a KL divergence
+    "ppl_ratio": RATIO,
+    "latency_ms_p95": AMOUNT,
+    "load_ms": AMOUNT,
+    "acceptance_fix_e2e_passed": COUNT,
+    "acceptance_fix_e2e_total": COUNT,
+}
+NOT_VARIANTS = ("settings", "baselines")  # metrics.json's top-level tables that are no variant
+REFERENCE = "baselines.reference"  # the published model's scores (the baseline stage's)
+
+
+def metric_problems(metrics: Any, where: str) -> list[DataError]:
+    """One DataError (naming `where` and the dotted key) per number in METRIC_RANGES' metrics of every variant
+    and of baselines.reference that is not finite or outside its range. Non-numbers and absent metrics are
+    the gate rows' business (a FAIL or skip line each)."""
+    if not isinstance(metrics, dict):
+        return [DataError(where, None, None, f"expected a JSON object, got {type(metrics).__name__}")]
+    scopes = {k: v for k, v in metrics.items() if isinstance(v, dict) and k not in NOT_VARIANTS}
+    if isinstance(ref := _get(metrics, REFERENCE), dict):
+        scopes[REFERENCE] = ref
+    found = []
+    for scope, values in scopes.items():
+        for name, rng in METRIC_RANGES.items():
+            table = name.endswith(".*")
+            raw = values.get(name.removesuffix(".*"))
+            leaves = raw.items() if table and isinstance(raw, dict) else [] if table else [(None, raw)]
+            for sub, value in leaves:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                if why := rng.problem(value):
+                    key = f"{scope}.{name.removesuffix('.*')}" + (f".{sub}" if sub is not None else "")
+                    found.append(DataError(where, None, key, why))
+    return found
+
+
+def _raise_any(problems: list[DataError]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise DataErrors(problems)
+
+
+def _old_values(diff: dict[str, Any]) -> dict:
+    """The reference's own metrics, nested again from `dvc metrics diff`'s flat {"a.b": {"old": ..}}."""
+    out: dict = {}
+    for dotted, change in diff.items():
+        if not isinstance(change, dict) or change.get("old") is None:
+            continue
+        *parents, last = dotted.split(".")
+        cur = out
+        for part in parents:
+            cur = cur.setdefault(part, {})
+            if not isinstance(cur, dict):
+                break
+        else:
+            cur[last] = change["old"]
+    return out
 
 
 def _number(v: Any) -> float | None:
@@ -210,14 +318,15 @@ def _git(repo: Path, *args: str) -> str:
     return r.stdout.strip()
 
 
-def latest_release_tag(repo: Path, glob: str = TAG_PREFIX + "*") -> str | None:
-    """The highest-version tag matching `glob` (a release tag) that HEAD contains, or None (also before the
-    first commit)."""
-    if subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True).returncode:
-        _git(repo, "rev-parse", "--git-dir")  # not a git repository at all: that is an error, not "no tag"
-        return None
-    out = _git(repo, "tag", "--merged", "HEAD", "--list", glob, "--sort=-v:refname")
-    return out.splitlines()[0] if out else None
+def latest_release_tag(repo: Path) -> str | None:
+    """The repository's newest release tag: the highest version (semver precedence) among all tags
+    TAG_PREFIX + X.Y.Z, whether HEAD contains it or not; None before the first release. A failing git (not a
+    repository, say) raises ToolError: it is no "no tag"."""
+    from semver import Version
+
+    tags = _git(repo, "tag", "--list", TAG_PREFIX + "*").split()
+    versions = [v for t in tags if Version.is_valid(v := t.removeprefix(TAG_PREFIX))]
+    return TAG_PREFIX + max(versions, key=Version.parse) if versions else None
 
 
 def _in_repo(repo: Path, path: Path) -> str:
@@ -335,6 +444,7 @@ def run(
     from .io import read_json
 
     metrics = read_json(metrics_path)
+    _raise_any(metric_problems(metrics, str(metrics_path)))
     rows: list[Row] = []
     for q in params.quant_types:
         if q not in metrics:
@@ -370,7 +480,9 @@ def run(
         why = f"{ref} was measured on other test cases ({CASES_KEY} differs): not comparable, the floors above judge"
         rows.append(Row(f"regression vs {ref}", "-", why, SKIP))
     else:
-        rows += _regression_rows(params, metrics, dvc_metrics_diff(repo, ref, metrics_path), ref)
+        diff = dvc_metrics_diff(repo, ref, metrics_path)
+        _raise_any(metric_problems(_old_values(diff), f"{metrics_path} at {ref}"))
+        rows += _regression_rows(params, metrics, diff, ref)
     progress("gate", 2, 2)
     return Result(rows=rows, ref=ref)
 
@@ -397,10 +509,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metrics", type=Path, default=paths.METRICS, help="metrics file (default: metrics.json)")
     p.add_argument("--quant-dir", type=Path, default=paths.QUANT, help="quantized GGUFs (default: models/quant)")
     p.add_argument("--ref", default=None, help="reference revision (default: newest cmd-correct@v* tag)")
+    p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here (the PR report reads it)")
     args = p.parse_args(argv)
     params = P.section("gates", path=args.params)
     result = run(params, metrics_path=args.metrics, quant_dir=args.quant_dir, repo=Path.cwd(), ref=args.ref)
     render(result)
+    if args.json is not None:
+        from .io import write_json
+
+        write_json(args.json, {"passed": result.passed, "ref": result.ref, "rows": [asdict(r) for r in result.rows]})
     if not result.passed:
         raise GateError(
             f"{len(result.failures)} gate(s) failed: " + ", ".join(r.metric for r in result.failures),

@@ -17,15 +17,16 @@ from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import DataError
 from .gguf import run_tool, toolchain, verify_imatrix
-from .params import operational
+from .params import WEEK_S, bounded
 
 
 @dataclass
 class Params:
-    ctx: int = 128  # tokens per chunk (-c): two or three whole ChatML conversations
-    chunks: int = 40  # chunks processed (-1: all); 40 x 128 tokens took ~70 s on 2 cores
-    threads: int = 2  # CPU threads (-t); a dep: llama.cpp promises no equal float sums at another count
-    timeout_s: int = operational(3600)  # give up on llama-imatrix after this many seconds
+    ctx: int = bounded(128, 16, 1_048_576)  # tokens per chunk (-c): two or three whole ChatML conversations
+    chunks: int = bounded(40, -1, 10_000_000)  # chunks processed (-1: all); 40 x 128 tokens took ~70 s on 2 cores
+    # CPU threads (-t); a dep: llama.cpp promises no equal float sums at another count
+    threads: int = bounded(2, 1, 4096)
+    timeout_s: int = bounded(3600, 1, WEEK_S, operational=True)  # give up on llama-imatrix after this many seconds
 
     def validate(self) -> list[str]:
         problems = []

@@ -41,7 +41,7 @@ def _json_stage(path: Path) -> str | None:
         if path.stat().st_size > 1 << 24:  # a meta.json or a metrics file is small; do not read a model
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     stage = data.get("stage") if isinstance(data, dict) else None
     return stage if isinstance(stage, str) else None
@@ -86,8 +86,11 @@ def _refusal(
     if (real / ".git").exists():
         return "is the root of a git repository"
     for inp in inputs:
-        if _within(Path(inp).resolve(), real):
+        where = Path(inp).resolve()
+        if _within(where, real):
             return f"is the input {inp} or a folder that holds it"
+        if _within(real, where):  # writing it would change the input the stage reads (and DVC hashes)
+            return f"is inside the input {inp}"
     if path.is_symlink():
         return "is a symbolic link; refusing to replace it"
     if not path.exists():
@@ -169,7 +172,8 @@ def check_output(
     Allowed: an absent path that can be created, an empty folder, or a previous output of `stage`: a
     folder whose meta.json names it (for `kind="file"`: a JSON object whose "stage" names it), or what
     `recognise` accepts (outputs from before meta.json). Never the working directory or a folder above
-    it, a git repository's root, anything inside `.git`, an input or a folder holding one, or a link.
+    it, a git repository's root, anything inside `.git`, an input, a folder holding one or one inside
+    one, or a link.
     Call it first thing in a stage, before any work.
     """
     path = Path(path)
@@ -278,6 +282,10 @@ def read_json(path: str | Path) -> Any:
         raise DataError(path, None, None, "file not found") from None
     except json.JSONDecodeError as e:
         raise DataError(path, e.lineno, None, f"invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise DataError(path, None, None, TOO_DEEP) from None
+    except UnicodeDecodeError as e:
+        raise DataError(path, None, None, f"not UTF-8: {e.reason}") from None
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
@@ -289,6 +297,9 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
             f.write("\n")
             n += 1
     return n
+
+
+TOO_DEEP = "invalid JSON: nested too deeply to read"
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
@@ -311,6 +322,9 @@ def iter_jsonl_lenient(path: str | Path) -> Iterator[tuple[int, dict | DataError
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 yield lineno, DataError(path, lineno, None, f"invalid JSON: {e.msg} (column {e.colno})")
+                continue
+            except RecursionError:  # '[' * 100000: json's recursion, not a crash of the reader
+                yield lineno, DataError(path, lineno, None, TOO_DEEP)
                 continue
             if not isinstance(obj, dict):
                 yield lineno, DataError(path, lineno, None, f"expected a JSON object, got {type(obj).__name__}")

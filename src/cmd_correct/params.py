@@ -10,6 +10,8 @@ import copy
 import dataclasses
 import importlib
 import math
+import re
+import reprlib
 import types
 import typing
 from pathlib import Path
@@ -50,6 +52,58 @@ def operational(default: Any) -> Any:
 
 def is_operational(field: dataclasses.Field) -> bool:
     return bool(field.metadata.get(OPERATIONAL))
+
+
+RANGE = "range"  # dataclass field metadata key: see `bounded()`
+WEEK_S = 7 * 24 * 3600  # the longest timeout any param may set, in seconds
+SEED_MAX = 2**32 - 1  # numpy's seeds are 32-bit
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The values a numeric param may take: lo..hi, each end closed unless `lo_open` / `hi_open`."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
+
+    def __str__(self) -> str:
+        return f"{'(' if self.lo_open else '['}{_num(self.lo)}, {_num(self.hi)}{')' if self.hi_open else ']'}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def bounded(
+    default: Any, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, operational: bool = False
+) -> Any:
+    """A numeric field and the range its values must lie in (the value itself; each value of a dict; each
+    element of a list). `params.build` refuses a value outside it, naming the dotted key, with every other
+    problem; a dict or list default is copied per instance. Every int or float field of a Params class
+    (nested ones too) declares one: tests/test_params.py checks."""
+    metadata = {RANGE: Range(lo, hi, lo_open, hi_open)} | ({OPERATIONAL: True} if operational else {})
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def range_of(field: dataclasses.Field) -> Range | None:
+    """The field's declared `bounded()` range, or None."""
+    return field.metadata.get(RANGE)
+
+
+def is_numeric(tp: Any) -> bool:
+    """Whether annotation `tp` holds an int or float anywhere (`float | None`, `dict[str, float]`, `list[int]`)."""
+    if tp in (int, float):
+        return True
+    return any(is_numeric(arg) for arg in typing.get_args(tp) if typing.get_origin(tp) is not typing.Literal)
 
 
 def dep_keys(cls: type, prefix: str = "") -> list[str]:
@@ -125,14 +179,21 @@ def load(path: str | Path = DEFAULT_PATH, overlays: typing.Iterable[str | Path] 
 
 
 def shape_problems(data: dict) -> list[str]:
-    """Unknown sections, unknown keys and wrong types in one file's mapping (no cross-field checks)."""
+    """Unknown sections, unknown keys, wrong types, values out of range and interpolation syntax in one
+    file's mapping (no cross-field checks)."""
     problems = [
-        f"{name}: unknown section (expected one of {', '.join(SECTIONS)})" for name in data if name not in SECTIONS
+        f"{_cut(str(name), SHOWN_CHARS)}: unknown section (expected one of {', '.join(SECTIONS)})"
+        for name in data
+        if name not in SECTIONS
     ]
     for name, value in data.items():
         if name in SECTIONS and value is not None:
             problems += _problems(section_class(name), value, where=name)
-    return problems
+    return problems + _interpolations(data, "")
+
+
+MAX_VALUES = 10_000  # values (keys, scalars, lists, mappings) a params file may hold once aliases expand
+MAX_DEPTH = 32  # nesting a params file may have
 
 
 def _read_yaml(path: str | Path) -> dict:
@@ -142,10 +203,77 @@ def _read_yaml(path: str | Path) -> dict:
     except FileNotFoundError:
         raise ParamsError(path, ["file not found"]) from None
     except yaml.YAMLError as e:
-        raise ParamsError(path, [f"invalid YAML: {e}"]) from None
+        raise ParamsError(path, [f"invalid YAML: {_cut(str(e), 300)}"]) from None
+    except RecursionError:
+        raise ParamsError(path, ["invalid YAML: nested too deeply to read"]) from None
+    except UnicodeDecodeError as e:
+        raise ParamsError(path, [f"not UTF-8: {e.reason}"]) from None
     if not isinstance(data, dict):
         raise ParamsError(path, ["top level must be a mapping of sections"])
+    if why := _oversized(data):
+        raise ParamsError(path, [why])
     return data
+
+
+def _oversized(data: Any) -> str | None:
+    """Why `data` is too big to check (an alias bomb: a few anchors that expand to millions of values, or
+    a self-referencing one), naming the key where it overflowed, or None. Walks at most MAX_VALUES values,
+    so it is cheap on anything."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    seen = 0
+    while stack:
+        value, depth, where = stack.pop()
+        seen += 1
+        at = f"{where}: " if where else ""
+        if seen > MAX_VALUES:
+            return f"{at}more than {MAX_VALUES} values once YAML aliases expand (an alias bomb?)"
+        if depth > MAX_DEPTH:
+            return f"{at}nested more than {MAX_DEPTH} deep"
+        named = depth < 3  # section.key.subkey at most: the message stays short
+        if isinstance(value, dict):
+            for k, v in value.items():
+                key = f"{where}.{_cut(str(k), SHOWN_CHARS)}".lstrip(".") if named else where
+                stack += [(k, depth + 1, where), (v, depth + 1, key)]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1, where) for v in value]
+    return None
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 60, 60, 40
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+SHOWN_CHARS = 60  # an echoed value is cut to this many characters
+MAX_PROBLEM_CHARS = 500  # a section's own check's message (which may quote a value), at most
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown(value: Any) -> str:
+    """`repr(value)` cut to SHOWN_CHARS, at a cost bounded however big `value` is."""
+    return _cut(_REPR.repr(value), SHOWN_CHARS)
+
+
+INTERPOLATION = "${"  # OmegaConf/Hydra (dvc exp run -S) resolve it: `${oc.env:HF_TOKEN}` would write a secret
+
+
+def _interpolations(value: Any, where: str) -> list[str]:
+    """Every string (mapping keys too) in `value` that holds interpolation syntax, by dotted key."""
+    why = f"interpolation syntax {INTERPOLATION!r} is refused (params are literal: `dvc exp run -S` would resolve it)"
+    if isinstance(value, str):
+        return [f"{where}: {why}, got {_shown(value)}"] if INTERPOLATION in value else []
+    problems = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            key = f"{where}.{_cut(str(k), SHOWN_CHARS)}" if where else _cut(str(k), SHOWN_CHARS)
+            if isinstance(k, str) and INTERPOLATION in k:
+                problems.append(f"{key}: {why} in a key")
+            problems += _interpolations(v, key)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            problems += _interpolations(v, f"{where}[{i}]")
+    return problems
 
 
 def _check(value: Any, tp: Any) -> bool:
@@ -185,13 +313,18 @@ def _nonfinite(value: Any) -> bool:
     return False
 
 
-def _problems(cls: type, data: Any, *, where: str) -> list[str]:
-    """Unknown keys, missing keys and wrong types of dataclass `cls` in a mapping (nested ones too)."""
+def _problems(cls: type, data: Any, *, where: str, ranges: bool = True) -> list[str]:
+    """Unknown keys, missing keys, wrong types and (with `ranges`) values outside their field's `bounded()`
+    range of dataclass `cls` in a mapping (nested ones too)."""
     if not isinstance(data, dict):
         return [f"{where}: expected a mapping, got {type(data).__name__}"]
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    problems = [f"{where}.{k}: unknown key (expected one of {', '.join(fields)})" for k in data if k not in fields]
+    problems = [
+        f"{where}.{_cut(str(k), SHOWN_CHARS)}: unknown key (expected one of {', '.join(fields)})"
+        for k in data
+        if k not in fields
+    ]
     for name, field in fields.items():
         if name not in data:
             if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
@@ -199,20 +332,50 @@ def _problems(cls: type, data: Any, *, where: str) -> list[str]:
             continue
         value, tp = data[name], hints[name]
         if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-            problems += _problems(tp, value, where=f"{where}.{name}")
+            problems += _problems(tp, value, where=f"{where}.{name}", ranges=ranges)
         elif _nonfinite(value):
-            problems.append(f"{where}.{name}: must be a finite number (NaN and infinity are refused), got {value!r}")
+            problems.append(
+                f"{where}.{name}: must be a finite number (NaN and infinity are refused), got {_shown(value)}"
+            )
         elif not _check(value, tp):
-            problems.append(f"{where}.{name}: expected {_name(tp)}, got {value!r}")
+            problems.append(f"{where}.{name}: expected {_name(tp)}, got {_shown(value)}")
+        elif ranges and (bounds := range_of(field)) is not None:
+            problems += _out_of_range(value, bounds, f"{where}.{name}")
+    return problems
+
+
+SHOWN_PER_FIELD = 3  # out-of-range values of one dict or list named one by one; the rest are counted
+
+
+def _out_of_range(value: Any, bounds: Range, where: str) -> list[str]:
+    """A problem per value outside `bounds`: the value itself, a dict's values or a list's elements."""
+    if isinstance(value, dict):
+        items = [(f"{where}.{_cut(str(k), SHOWN_CHARS)}", v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        items = [(where, value)]
+    bad = [(key, v) for key, v in items if isinstance(v, (int, float)) and v not in bounds]  # None: unset
+    problems = [f"{key}: must be in {bounds}, got {_shown(v)}" for key, v in bad[:SHOWN_PER_FIELD]]
+    if len(bad) > SHOWN_PER_FIELD:
+        problems.append(f"{where}: {len(bad) - SHOWN_PER_FIELD} more values outside {bounds}")
     return problems
 
 
 def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PATH) -> T:
-    """Build dataclass `cls` from a mapping, reporting every unknown key, missing key and bad type."""
-    problems = _problems(cls, data, where=where)
+    """Build dataclass `cls` from a mapping, reporting every unknown key, missing key, bad type and value
+    out of range, and the section's own cross-field checks (`validate()`), all at once."""
+    problems = _problems(cls, data, where=where, ranges=False)
     if problems:
         raise ParamsError(path, problems)
     hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    ranged = [  # this level's own; a nested section reports its own below
+        (name, p)
+        for name, value in data.items()
+        if (bounds := range_of(fields[name])) is not None
+        for p in _out_of_range(value, bounds, f"{where}.{name}")
+    ]
     kwargs = {}
     for name, value in data.items():
         tp = hints[name]
@@ -225,14 +388,24 @@ def build(cls: type[T], data: dict, *, where: str, path: str | Path = DEFAULT_PA
         elif typing.get_origin(tp) is tuple:
             value = tuple(value)
         kwargs[name] = value
-    if problems:
+    problems = [p for _, p in ranged] + problems
+    if len(problems) > len(ranged):  # a nested section failed: `cls` cannot be built
         raise ParamsError(path, problems)
     obj = cls(**kwargs)
     check = getattr(obj, "validate", None)
     if check is not None:
-        more = check()
-        if more:
-            raise ParamsError(path, [f"{where}: {p}" for p in more])
+        try:
+            more = check()
+        except (ArithmeticError, TypeError, ValueError):  # a value out of range broke the check: said above
+            if not ranged:
+                raise
+            more = []
+        said = {name for name, _ in ranged}  # a value out of range: its own check would say it again
+        more = [p for p in more if (m := re.match(r"\w+", p)) is None or m.group() not in said]
+        # a section's own message may quote a value: cut, so a huge one cannot flood the terminal
+        problems += [_cut(f"{where}: {p}", MAX_PROBLEM_CHARS) for p in more]
+    if problems:
+        raise ParamsError(path, problems)
     return obj
 
 
@@ -281,19 +454,90 @@ def set_args(overlay_path: str | Path) -> list[str]:
     return args
 
 
+# `make repro CONFIG=...`: the overlay's path, passed through the environment (never as shell text).
+CONFIG_ENV = "CMD_CORRECT_CONFIG"
+CONFIG_PATH = re.compile(r"configs/[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.yaml", re.ASCII)
+
+
+def apply_overlay(overlay_path: str | Path, params_path: str | Path = DEFAULT_PATH) -> dict:
+    """Merge a checked overlay into params.yaml in place, as literal values, keeping the file's comments
+    (ruamel round trip); returns the merged params, re-read from the file and equal to what `load` made of
+    params.yaml + overlay, or ParamsError. Unlike `dvc exp run -S`, no interpolation layer sees a value."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from .io import atomic_write
+
+    overlay = {k: v for k, v in _read_yaml(overlay_path).items() if v not in (None, {})}
+    expected = load(params_path, [overlay_path])
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold a long line the file did not fold
+    doc = rt.load(Path(params_path).read_text(encoding="utf-8"))
+
+    def merge(node, over: dict) -> None:
+        for key, value in over.items():
+            if isinstance(value, dict) and isinstance(node.get(key), dict):
+                merge(node[key], value)
+            else:
+                node[key] = copy.deepcopy(value)
+
+    merge(doc, overlay)
+    text = io.StringIO()
+    rt.dump(doc, text)
+    with atomic_write(params_path) as f:
+        f.write(text.getvalue())
+    got = load(params_path)
+    if got != expected:
+        wrong = [
+            k
+            for k in sorted(set(flatten(got)) | set(flatten(expected)))
+            if flatten(got).get(k) != flatten(expected).get(k)
+        ]
+        raise ParamsError(params_path, [f"{k}: not written as the overlay gives it" for k in wrong[:20]])
+    return got
+
+
+def exp_run(config: str, dvc_args: list[str], *, params_path: str | Path = DEFAULT_PATH) -> int:
+    """`make repro CONFIG=configs/X.yaml`: check the overlay, merge it into params.yaml (`apply_overlay`),
+    then `dvc exp run` on the workspace (no shell, no `-S`); returns dvc's exit status."""
+    import subprocess
+    import sys
+
+    if not CONFIG_PATH.fullmatch(config):
+        raise ParamsError(CONFIG_ENV, ["CONFIG must be configs/<name>.yaml (letters, digits, '.', '_', '-')"])
+    if not Path(config).is_file():
+        raise ParamsError(config, ["file not found"])
+    apply_overlay(config, params_path)
+    return subprocess.run([sys.executable, "-m", "dvc", "exp", "run", *dvc_args]).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m cmd_correct.params set-args configs/X.yaml` prints shell-quoted `-S` arguments."""
+    """`python -m cmd_correct.params set-args configs/X.yaml` prints shell-quoted `-S` arguments;
+    `python -m cmd_correct.params exp-run [-- DVC_ARGS]` runs the overlay named by CMD_CORRECT_CONFIG."""
+    import os
     import shlex
     import sys
 
     argv = sys.argv[1:] if argv is None else argv
+    usage = "usage: python -m cmd_correct.params set-args OVERLAY.yaml | exp-run [-- DVC_ARGS...]"
+    if argv[:1] == ["exp-run"]:
+        rest = argv[1:]
+        rest = rest[1:] if rest[:1] == ["--"] else rest
+        try:
+            return exp_run(os.environ.get(CONFIG_ENV, ""), rest)
+        except CmdCorrectError as exc:
+            from .cli import report
+
+            return report(exc)
     if len(argv) != 2 or argv[0] != "set-args":
-        print("usage: python -m cmd_correct.params set-args OVERLAY.yaml", file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     try:
         load(DEFAULT_PATH, [argv[1]])  # every section of params.yaml + overlay, before DVC runs anything
         args = set_args(argv[1])
-    except CmdCorrectError as exc:  # one line and exit 1: `make repro CONFIG=...` stops here
+    except CmdCorrectError as exc:  # one line and exit 1
         from .cli import report
 
         return report(exc)

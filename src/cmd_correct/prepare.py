@@ -6,7 +6,9 @@ Rows are split by group (`group`: one per correct command), so no correct comman
 splits; a row that names its `split` goes there (generate names the lane its slot values come from, so
 test holds file names, branches, hosts... that train never showed). A hand-edited row whose correction
 (as the scorer compares it) also lives in another split is refused, and so is data whose files differ
-from the ones VALIDATION_JSON judged. Writes
+from the ones VALIDATION_JSON judged. Every row is checked again as validate checks it (`validate.read_rows`:
+schema, controls, Cf/Cs characters and special-token text by `contract.text_problems`, JSON too deep to
+read), so input validate never passed is refused naming file, line and field, not written or crashed on. Writes
 OUT_DIR/{train,valid,test}.jsonl with {"messages", "shell", "family", "category", "id", "error"}
 (`messages` = contract.messages: what mlx-lm and the torch trainer read), calibration.txt (ChatML
 conversations from train only, for imatrix), heldout.txt (from test only, for perplexity/KLD) and meta.json.
@@ -15,7 +17,7 @@ conversations from train only, for imatrix), heldout.txt (from test only, for pe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import contract
@@ -23,19 +25,20 @@ from . import params as params_mod
 from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import SHOWN, DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
-from .params import operational
+from .params import bounded
 from .paths import CALIBRATION, HELDOUT, SPLIT_SHARES, SPLITS
 from .validate import data_hashes, read_rows
 
 
 @dataclass
 class Params:
-    split: dict[str, float] = field(
-        default_factory=lambda: dict(SPLIT_SHARES)
+    split: dict[str, float] = bounded(
+        dict(SPLIT_SHARES), 0, 1, lo_open=True
     )  # share per split of rows (generate draws slot-value lanes) and groups
-    calibration_rows: int = 2000  # train conversations in calibration.txt (imatrix input)
-    heldout_rows: int = 1000  # test conversations in heldout.txt (perplexity / KL divergence input)
-    show: int = operational(SHOWN)  # problems printed in full; the rest are counted
+    calibration_rows: int = bounded(2000, 1, 10_000_000)  # train conversations in calibration.txt (imatrix input)
+    # test conversations in heldout.txt (perplexity / KL divergence input)
+    heldout_rows: int = bounded(1000, 1, 10_000_000)
+    show: int = bounded(SHOWN, 0, 1_000_000, operational=True)  # problems printed in full; the rest are counted
 
     def validate(self) -> list[str]:
         problems = []

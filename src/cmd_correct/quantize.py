@@ -19,7 +19,7 @@ from . import params as params_mod
 from .cli import Progress, noop_progress
 from .errors import ModelError
 from .gguf import GGUFInfo, inspect, run_tool, toolchain, verify
-from .params import operational
+from .params import WEEK_S, bounded
 
 # The type names llama-quantize 0.3.36's vendored llama.cpp accepts (tools/quantize/quantize.cpp).
 QUANT_TYPES = (
@@ -76,8 +76,10 @@ class Params:
     # any llama-quantize types; each is evaluated (the card's quant table)
     types: list[str] = field(default_factory=lambda: ["Q4_K_M", "Q4_0", "Q8_0"])
     use_imatrix: bool = True  # weight the quantization error by the imatrix
-    threads: int = operational(2)  # CPU threads (each block is quantized alone: the same bytes at any count)
-    timeout_s: int = operational(3600)  # give up on one llama-quantize run after this many seconds
+    # CPU threads (each block is quantized alone: the same bytes at any count)
+    threads: int = bounded(2, 1, 4096, operational=True)
+    # give up on one llama-quantize run after this many seconds
+    timeout_s: int = bounded(3600, 1, WEEK_S, operational=True)
 
     def validate(self) -> list[str]:
         problems = []

@@ -2,8 +2,10 @@
 
 `python -m cmd_correct release --version X.Y.Z [--tier test|public] [--dry-run]` refuses (one line per
 unmet condition) unless `dvc status` is clean, metrics.json matches dvc.lock, the gates pass, HF_TOKEN
-is set (not for a dry run) and the version is new semver. The embedded default model goes to the test
-tier only, unless `--allow-embedded-public`.
+is set (not for a dry run), the version is new semver and HEAD descends from the newest release tag. What
+is released is what HEAD records: params come from a file git tracks in this repository, and an upload
+refuses any uncommitted change to a tracked file (a dry run only notes them). The embedded default model
+goes to the test tier only, unless `--allow-embedded-public`.
 
 The Hub repo holds several models side by side (fix lists every root `*.gguf`), so a release writes only
 what belongs to its model `<name>` (release.model_name): `<name>.gguf` at the root, and `<name>/imatrix.gguf`,
@@ -34,7 +36,7 @@ from semver import Version
 from . import card as card_mod
 from . import gate, io, paths
 from .cli import Progress, noop_progress
-from .errors import CmdCorrectError, OutputError, ReleaseError
+from .errors import CmdCorrectError, DataErrors, OutputError, ReleaseError
 from .gate import TAG_PREFIX  # release tags are TAG_PREFIX + a semver version (the gate's references)
 
 ROOT_CARD = "README.md"
@@ -129,10 +131,10 @@ def dvc_lock_md5(lock: Path, target: str) -> str | None:
 
 
 def newest_released(repo: Path) -> str | None:
-    """The highest version (semver precedence) among the repo's release tags, or None before the first."""
-    out = _run(["git", "tag", "--list", TAG_PREFIX + "*"], repo).stdout.split()
-    versions = [v for t in out if Version.is_valid(v := t.removeprefix(TAG_PREFIX))]
-    return max(versions, key=Version.parse, default=None)
+    """The highest version (semver precedence) among the repo's release tags, or None before the first
+    (the gate's reference: `gate.latest_release_tag`). A failing git raises ToolError."""
+    tag = gate.latest_release_tag(repo)
+    return tag.removeprefix(TAG_PREFIX) if tag else None
 
 
 def base_model_id(params: Params, raw: dict) -> str | None:
@@ -202,23 +204,66 @@ def preconditions(
             problems.append(f"{what} {p} not found: run `dvc repro` (or `dvc pull`)")
     if base_model_id(params, raw) is None:
         problems.append("release.base_model is not set and base.model is not a Hub id: set release.base_model")
+    problems += _params_problems(inp)
     if not dry_run:
-        # The tag must point at the commit that records what was released.
-        tracked = ["dvc.lock", inp.params.as_posix(), inp.metrics.as_posix()]
-        if _run(["git", "status", "--porcelain", "--", *tracked], inp.repo).stdout.strip():
-            problems.append(f"{', '.join(tracked)}: uncommitted changes; commit them first")
+        # The Hub commit and the tag name HEAD: HEAD must hold everything that made the release.
+        problems += _tree_problems(inp.repo)
     return problems
 
 
+def _params_problems(inp: Inputs) -> list[str]:
+    """The params file must be one git tracks in this repository (what HEAD records), not a file elsewhere."""
+    path = inp.at(inp.params)
+    try:
+        rel = path.resolve().relative_to(inp.repo.resolve()).as_posix()
+    except ValueError:
+        return [f"--params {path} is outside the repository {inp.repo.resolve()}: release from its params.yaml"]
+    r = _run(["git", "ls-files", "--error-unmatch", "--", rel], inp.repo)
+    if r.returncode != 0:
+        return [f"--params {rel} is not tracked by git ({_last_line(r.stderr)}): commit it first"]
+    return []
+
+
+def _tree_problems(repo: Path) -> list[str]:
+    """No tracked file may differ from HEAD (staged or not); a git that fails is a refusal, never "clean"."""
+    r = _run(["git", "status", "--porcelain", "--untracked-files=no"], repo)
+    if r.returncode != 0:
+        return [f"git status failed (exit {r.returncode}): {_last_line(r.stderr)}"]
+    changed = [line[3:] for line in r.stdout.splitlines() if line.strip()]
+    if changed:
+        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        return [f"uncommitted changes to tracked files ({shown}): commit them first"]
+    return []
+
+
 def _version_problems(repo: Path, version: str) -> list[str]:
-    """`version` must be semver, not tagged yet, and newer than the last release."""
+    """`version` must be semver, not tagged yet, and newer than the last release, whose commit HEAD must
+    descend from (the last release of the repository, reachable from HEAD or not: the gate compares with it)."""
     tag = TAG_PREFIX + version
     if not Version.is_valid(version):
         return [f"version {version!r} is not semver (X.Y.Z)"]
-    if _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo).returncode == 0:
+    exists = _run(["git", "rev-parse", "-q", "--verify", f"refs/tags/{tag}"], repo)
+    if exists.returncode == 0:
         return [f"version {version} was already released: tag {tag} exists"]
-    if (newest := newest_released(repo)) and Version.parse(version) <= Version.parse(newest):
+    if exists.returncode != 1:  # 1: no such tag; anything else is git failing
+        return [f"git rev-parse failed (exit {exists.returncode}): {_last_line(exists.stderr)}"]
+    try:
+        newest = newest_released(repo)
+    except CmdCorrectError as exc:
+        return [f"the last release could not be read: {exc}"]
+    if newest is None:
+        return []
+    if Version.parse(version) <= Version.parse(newest):
         return [f"version {version} is not newer than the last release {newest} (tag {TAG_PREFIX}{newest})"]
+    last = TAG_PREFIX + newest
+    anc = _run(["git", "merge-base", "--is-ancestor", f"refs/tags/{last}^{{commit}}", "HEAD"], repo)
+    if anc.returncode == 1:
+        return [
+            f"HEAD does not descend from the last release {last}: merge or rebase onto it first "
+            "(a release must contain every earlier one, and the gate compares with it)"
+        ]
+    if anc.returncode != 0:
+        return [f"git merge-base --is-ancestor {last} HEAD failed (exit {anc.returncode}): {_last_line(anc.stderr)}"]
     return []
 
 
@@ -252,9 +297,17 @@ def _dvc_problems(repo: Path) -> list[str]:
 
 
 def _only_absent(entries) -> bool:
-    """A stage's `dvc status` entries name only deps and outs that are absent here (not pulled)."""
+    """A stage's `dvc status` entries name only deps and outs that are absent here (not pulled).
+
+    Entries are strings ("changed command", "always changed") or {"changed deps"|"changed outs": {path:
+    kind}}, where a params file's kind is itself a dict {param: "modified"|"new"|"deleted"}: a params change
+    (a deleted param included) is always a real change, never absent data."""
     return all(
-        isinstance(entry, dict) and all(kind in ABSENT for changes in entry.values() for kind in changes.values())
+        isinstance(entry, dict)
+        and all(
+            isinstance(changes, dict) and all(isinstance(kind, str) and kind in ABSENT for kind in changes.values())
+            for changes in entry.values()
+        )
         for entry in entries
     )
 
@@ -282,6 +335,8 @@ def _metrics_problems(params: Params, gates: gate.Params, inp: Inputs) -> list[s
         problems.append(f"release.quant_type {params.quant_type} is not gated (gates.quant_types)")
     try:
         res = gate.run(gates, metrics_path=metrics, quant_dir=inp.at(inp.quant_dir), repo=inp.repo)
+    except DataErrors as exc:  # one line per metric out of its range
+        problems += [f"gate could not run: {p}" for p in exc.problems]
     except CmdCorrectError as exc:
         problems.append(f"gate could not run: {exc}")
     else:
@@ -330,7 +385,10 @@ def run(
             f"release {version} refused ({len(problems)}):\n  " + "\n  ".join(problems), problems=problems
         )
     repo_id = params.test_repo_id if tier == "test" else params.repo_id
-    git_sha = _run(["git", "rev-parse", "HEAD"], inp.repo).stdout.strip()
+    head = _run(["git", "rev-parse", "--verify", "HEAD^{commit}"], inp.repo)
+    if head.returncode != 0:
+        raise ReleaseError(f"release {version} refused: git rev-parse HEAD failed: {_last_line(head.stderr)}")
+    git_sha = head.stdout.strip()
     lock_sha = io.sha256_file(inp.at(Path("dvc.lock")))
     # The root card as the Hub has it now (other models' rows and model-index entries are kept); a dry run
     # reads nothing remote and shows this model's root card alone.
@@ -352,6 +410,7 @@ def run(
         result.notes.append(
             f"dry run: nothing uploaded; {tier} tier would go to {repo_id}" + (" (private)" if tier == "test" else "")
         )
+        result.notes += [f"an upload would refuse: {p}" for p in _tree_problems(inp.repo)]
         return result
 
     result.commit_url = _upload(

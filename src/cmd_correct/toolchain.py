@@ -24,6 +24,9 @@ from .errors import ToolchainError  # defined in errors.py (a CmdCorrectError); 
 
 # The one pin of llama.cpp: pyproject's `gguf` extra pins the same llama-cpp-python (a test checks).
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
+# sha256 of that version's sdist on PyPI (llama_cpp_python-0.3.36.tar.gz): pip checks it (--require-hashes)
+# here and in release.yml, which reads it from this line. A new version needs its new hash.
+LLAMA_CPP_PYTHON_SDIST_SHA256 = "832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
 TOOLS = ("llama-quantize", "llama-imatrix", "llama-perplexity", "llama-completion", "llama-bench")
 
 
@@ -151,9 +154,13 @@ def find() -> Toolchain:
 
 
 def _fetch_source(dest: Path, log: Callable[[str], None]) -> None:
-    """Download the pinned sdist from PyPI and unpack its vendored llama.cpp into `dest`."""
+    """Download the pinned sdist from PyPI (pip checks its sha256) and unpack its vendored llama.cpp into `dest`."""
     with tempfile.TemporaryDirectory() as tmp:
         log(f"downloading llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION} sdist")
+        requirement = Path(tmp) / "requirements.txt"
+        requirement.write_text(
+            f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION} --hash=sha256:{LLAMA_CPP_PYTHON_SDIST_SHA256}\n"
+        )
         subprocess.run(
             [
                 sys.executable,
@@ -164,7 +171,9 @@ def _fetch_source(dest: Path, log: Callable[[str], None]) -> None:
                 "--no-deps",
                 "--no-binary",
                 ":all:",
-                f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",
+                "--require-hashes",
+                "-r",
+                str(requirement),
                 "-d",
                 tmp,
             ],

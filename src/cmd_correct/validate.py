@@ -4,8 +4,10 @@ Usage: python -m cmd_correct validate GENERATED_DIR VALIDATION_JSON [--params pa
 
 Row checks: JSON, schema and types, unknown shell or family, a family that does not match its file,
 empty or null correction, a correction equal to its input, a multi-line command or correction, control
-characters in any field (C0/C1 but tab, so ANSI escapes and a bare CR; U+2028/2029), special-token text
-(ChatML markers and the like) in a command or correction, a command or correction longer than
+characters in any field (C0/C1 but tab, so ANSI escapes and a bare CR; U+2028/2029), Unicode format and
+surrogate characters (categories Cf and Cs: bidi controls, zero-width characters, tag characters, a lone
+surrogate) in any text, special-token text (ChatML markers and the like, also their NFKC look-alikes) in a
+command, correction or error message, a JSON line nested too deeply to read, a command or correction longer than
 `max_chars` or an error longer than `max_error_chars`, exact duplicates (same shell and input),
 duplicate ids, one correction (as the scorer compares it) under two split groups (`group`) or two
 splits (`split`), and slot values (`slots`) that are not text of the row, that have no split, or that
@@ -13,7 +15,9 @@ one split shares with another (the test must measure copying values train never 
 File checks: every family file present, UTF-8 and not empty. Dataset checks: share per shell and per
 family within `tolerance` of generate's targets, family minimums, the one-character-edit share, and
 the near-duplicate share. Every problem is collected, then one error lists `file:line: field: reason`
-(the first `show`, plus counts per field) and no VALIDATION_JSON is left behind. On success
+(the first `show`, plus counts per field; a bad value is cut short, a bad character named as U+XXXX).
+An earlier VALIDATION_JSON is removed before any row is read, so a run that fails, however it fails,
+leaves none behind. On success
 VALIDATION_JSON also records the sha256 of every file it judged (`data_sha256`; prepare checks them) and,
 under `slots`, the distinct values per slot and their overlap between splits (0 when the data is sound).
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import contract
@@ -32,7 +36,7 @@ from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import SHOWN, DataError, ValidationError
 from .generate.mutations import near_key, within_one_edit
 from .io import check_output, iter_jsonl_lenient, sha256_file, write_json
-from .params import operational
+from .params import bounded
 from .paths import SPLITS
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
@@ -56,17 +60,36 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 # Optional fields: the prompt's shell name on alias rows (contract.ALIASES).
 OPTIONAL: dict[str, tuple[type, ...]] = {"prompt_shell": (str,)}
 PROMPT_FIELDS = ("command", "correction")  # the text that reaches the prompt, the answer and calibration.txt
+SPECIAL_FIELDS = (*PROMPT_FIELDS, "error")  # refused special-token text (contract.text_problems); Cf/Cs: every text
+SHOW_CHARS = 40  # a value quoted in a problem is cut to about this many characters
+
+
+def quoted(value: object) -> str:
+    """A value as a problem quotes it: a string's repr (escapes name odd characters) cut to SHOW_CHARS, and
+    only the type of anything else (a huge or deeply nested value must not make the message itself huge)."""
+    if not isinstance(value, str):
+        return "null" if value is None else type(value).__name__
+    text = repr(value[: SHOW_CHARS + 1])
+    return text if len(value) <= SHOW_CHARS else f"{text[:-1]}...{text[-1]} ({len(value)} characters)"
+
+
+def _field(key: str) -> str:
+    """An unknown field's name as a problem names it: itself when plain, else quoted and cut."""
+    return key if key.isidentifier() and key.isascii() and len(key) <= SHOW_CHARS else quoted(key)
 
 
 @dataclass
 class Params:
-    tolerance: float = 0.01  # allowed |share - target| per shell and per family (targets: generate.*_weights)
-    family_min: dict[str, float] = field(default_factory=lambda: {"chained": 0.20, "natural": 0.30})  # floors
-    max_trivial_share: float = 0.05  # most rows whose correction is a one-character edit of the input
-    max_near_duplicate_share: float = 0.01  # most rows equal to another after case/space folding
-    max_chars: int = 200  # longest command or correction (150k default rows: at most 160 = generate.max_chars, p99 113)
-    max_error_chars: int = 500  # longest error message (150k default rows: at most 249)
-    show: int = operational(SHOWN)  # problems printed in full; the rest are counted per field
+    # allowed |share - target| per shell and per family (targets: generate.*_weights)
+    tolerance: float = bounded(0.01, 0, 1)
+    family_min: dict[str, float] = bounded({"chained": 0.20, "natural": 0.30}, 0, 1)  # floors
+    max_trivial_share: float = bounded(0.05, 0, 1)  # most rows whose correction is a one-character edit of the input
+    max_near_duplicate_share: float = bounded(0.01, 0, 1)  # most rows equal to another after case/space folding
+    # longest command or correction (150k default rows: at most 160 = generate.max_chars, p99 113)
+    max_chars: int = bounded(200, 1, 100_000)
+    max_error_chars: int = bounded(500, 1, 1_000_000)  # longest error message (150k default rows: at most 249)
+    # problems printed in full; the rest are counted per field
+    show: int = bounded(SHOWN, 0, 1_000_000, operational=True)
 
     def validate(self) -> list[str]:
         bad = [k for k in self.family_min if k not in contract.FAMILIES]
@@ -101,37 +124,43 @@ def check_row(
                 out.append(DataError(path, line, name, "empty"))
             if m := CONTROL.search(value):
                 out.append(DataError(path, line, name, f"control character {m.group(0)!r} at column {m.start() + 1}"))
-            if name in PROMPT_FIELDS and (tok := contract.special_token_text(value)):
-                out.append(DataError(path, line, name, f"special-token text {tok!r} (it would become a real token)"))
+            special = name in SPECIAL_FIELDS
+            out += [DataError(path, line, name, why) for why in contract.text_problems(value, special=special)]
             if limits and name in limits and len(value) > limits[name]:
                 key = "max_error_chars" if name == "error" else "max_chars"
                 out.append(DataError(path, line, name, f"{len(value)} characters > validate.{key} {limits[name]}"))
-    out += [DataError(path, line, k, "unknown field") for k in row if k not in SCHEMA and k not in OPTIONAL]
+    out += [DataError(path, line, _field(k), "unknown field") for k in row if k not in SCHEMA and k not in OPTIONAL]
     if isinstance(row.get("shell"), str) and row["shell"] not in contract.SHELLS:
-        out.append(DataError(path, line, "shell", f"unknown shell {row['shell']!r}"))
+        out.append(DataError(path, line, "shell", f"unknown shell {quoted(row['shell'])}"))
     if "prompt_shell" in row:
         alias = row["prompt_shell"]
-        if alias not in contract.ALIASES or contract.ALIASES[alias] != row.get("shell"):
-            out.append(DataError(path, line, "prompt_shell", f"{alias!r} is not an alias of {row.get('shell')!r}"))
+        if not isinstance(alias, str) or contract.ALIASES.get(alias) != row.get("shell"):
+            reason = f"{quoted(alias)} is not an alias of {quoted(row.get('shell'))}"
+            out.append(DataError(path, line, "prompt_shell", reason))
     fam = row.get("family")
     if isinstance(fam, str):
         if fam not in contract.FAMILIES:
-            out.append(DataError(path, line, "family", f"unknown family {fam!r}"))
+            out.append(DataError(path, line, "family", f"unknown family {quoted(fam)}"))
         elif family is not None and fam != family:
             out.append(DataError(path, line, "family", f"{fam!r} row in the {family!r} file"))
     cmd, fix = row.get("command"), row.get("correction")
     split, slots = row.get("split"), row.get("slots")
     if isinstance(split, str) and split not in SPLITS:
-        out.append(DataError(path, line, "split", f"unknown split {split!r} (one of {', '.join(SPLITS)} or null)"))
+        reason = f"unknown split {quoted(split)} (one of {', '.join(SPLITS)} or null)"
+        out.append(DataError(path, line, "split", reason))
     if isinstance(slots, dict):
         if slots and "split" in row and split is None:
             out.append(DataError(path, line, "split", "null, but the row has slot values: they need their split"))
-        for name, value in slots.items():
+        for key, value in slots.items():
+            name = _field(key)  # slot names go into VALIDATION_JSON: the same characters are refused there
+            out += [DataError(path, line, "slots", f"slot name {name}: {why}") for why in contract.text_problems(key)]
             if not isinstance(value, str) or not value.strip():
-                out.append(DataError(path, line, "slots", f"{name}: expected a non-empty string, got {value!r}"))
-            elif isinstance(cmd, str) and isinstance(fix, str) and value not in cmd and value not in fix:
+                out.append(DataError(path, line, "slots", f"{name}: expected a non-empty string, got {quoted(value)}"))
+                continue
+            out += [DataError(path, line, "slots", f"{name}: {why}") for why in contract.text_problems(value)]
+            if isinstance(cmd, str) and isinstance(fix, str) and value not in cmd and value not in fix:
                 out.append(
-                    DataError(path, line, "slots", f"{name} value {value!r} is in neither command nor correction")
+                    DataError(path, line, "slots", f"{name} value {quoted(value)} is in neither command nor correction")
                 )
     if isinstance(cmd, str) and isinstance(fix, str):
         identity = row.get("category") == contract.IDENTITY
@@ -153,7 +182,7 @@ def read_rows(
     gen_dir = Path(gen_dir)
     try:  # the expected total only feeds the progress bar; validation never trusts meta.json
         total = int(json.loads((gen_dir / "meta.json").read_text())["rows"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         total = None
     done = 0
     rows, problems = [], []
@@ -207,7 +236,7 @@ def is_verdict(path: Path) -> bool:
     """Whether `path` is a metrics file validate wrote (so a new run may replace or remove it)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.stat().st_size < 1 << 20 else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and "verdict" in data
 
@@ -252,10 +281,10 @@ def group_conflicts(rows: list[tuple]) -> list[DataError]:
         key = contract.normalise_target(r["correction"])
         group, split, first = group_of.setdefault(key, (r["group"], r["split"], f"{path}:{line}"))
         if group != r["group"]:  # prepare splits by group: this correction could land in two splits
-            reason = f"{r['group']!r}, but the same correction is in group {group!r} at {first}"
+            reason = f"{quoted(r['group'])}, but the same correction is in group {quoted(group)} at {first}"
             problems.append(DataError(path, line, "group", reason))
         elif split != r["split"]:
-            reason = f"{r['split']!r}, but the same correction is in split {split!r} at {first}"
+            reason = f"{quoted(r['split'])}, but the same correction is in split {quoted(split)} at {first}"
             problems.append(DataError(path, line, "split", reason))
     return problems
 
@@ -268,7 +297,7 @@ def slot_leaks(rows: list[tuple]) -> list[DataError]:
         for name, value in r["slots"].items():
             split, first = home.setdefault(value, (r["split"], f"{path}:{line}"))
             if split != r["split"]:
-                reason = f"{name} value {value!r} is in the {r['split']} split and in {split} at {first}"
+                reason = f"{name} value {quoted(value)} is in the {r['split']} split and in {split} at {first}"
                 problems.append(DataError(path, line, "slots", reason))
     return problems
 
@@ -378,6 +407,7 @@ def run(
     """Validate `gen_dir`; write `out_path` metrics on success, raise ValidationError otherwise."""
     gen_dir, out_path = Path(gen_dir), Path(out_path)
     check_output(out_path, stage="validate", inputs=[gen_dir], kind="file", recognise=is_verdict)
+    out_path.unlink(missing_ok=True)  # an earlier verdict must not outlive a run that fails in any way
     hashes = data_hashes(gen_dir)  # before reading: a file edited during the run then fails prepare's check
     limits = {"command": params.max_chars, "correction": params.max_chars, "error": params.max_error_chars}
     rows, problems = read_rows(gen_dir, progress, "validate", limits=limits)
@@ -385,7 +415,6 @@ def run(
     counts = Counts.of(rows)
     problems += dataset_problems(params, counts, shell_targets, family_targets, gen_dir)
     if problems:
-        out_path.unlink(missing_ok=True)  # a stale verdict must not look current
         raise ValidationError(problems, shown=params.show)
     result = metrics(params, counts, rows, hashes, shell_targets, family_targets)
     write_json(out_path, result)

@@ -107,24 +107,28 @@ def test_pipeline_end_to_end_twice_and_the_pr_comment(repo: Path):
     _sh(repo, "git", "commit", "-qam", "train.lr 1e-2")
     assert _repro(repo) == BELOW_TRAIN
 
-    # `make ci-gate`: the gate against the baseline run, its table and exit status kept for the comment.
-    gate = _sh(repo, sys.executable, "-m", "cmd_correct", "gate", "--ref", ci.BASELINE_TAG, check=False)
+    # `make ci-gate`: the gate against the baseline run, its rows (JSON) and exit status kept for the report.
     (repo / "reports" / "ci").mkdir(parents=True)
-    (repo / "reports/ci/gate.txt").write_text(gate.stdout + gate.stderr)
+    gate_json = repo / "reports/ci/gate.json"
+    gate = _sh(repo, sys.executable, "-m", "cmd_correct", "gate", "--ref", ci.BASELINE_TAG, "--json", str(gate_json),
+               check=False)  # fmt: skip
     (repo / "reports/ci/gate.rc").write_text(f"{gate.returncode}\n")
     assert f"quality gates (reference: {ci.BASELINE_TAG})" in gate.stdout
     assert "Q4_K_M.kld_mean vs ci-baseline" in gate.stdout
 
-    report = ci.collect(ci.BASELINE_TAG, label="main", gate_file=repo / "reports/ci/gate.txt", env={}, cwd=repo)
-    body = ci.build_comment(report)
+    # `make pr-comment` writes the report (data); pr-comment.yml renders it with the default branch's code.
+    report = ci.collect(ci.BASELINE_TAG, label="main", gate_json=gate_json, env={}, cwd=repo)
+    body = ci.render(json.loads(json.dumps(report)), head="0" * 40)
     params_md, metrics_md = body.split("### Params")[1].split("### Metrics")
     metrics_md = metrics_md.split("### Gate")[0]
-    assert re.search(r"\| params\.yaml\s*\| train\.lr\s*\| 0\.005\s*\| 0\.01\s*\|", params_md), params_md
-    # Both runs' numbers for the quantized model, from the real `dvc metrics diff --md`. Perplexity, not KLD:
+    assert re.search(r"\| `params\.yaml` \| `train\.lr` \| 0\.005 \| 0\.01 \|", params_md), params_md
+    # Both runs' numbers for the quantized model, from the real `dvc metrics diff --json`. Perplexity, not KLD:
     # the tiny random model's KLD is ~1e-5, too close to dvc's rounding to tell two models apart.
-    row = next(line for line in metrics_md.splitlines() if re.search(r"\|\s*Q4_K_M\.ppl\s*\|", line))
-    old, new = (float(x) for x in re.findall(r"\|\s*(-?[\d.]+(?:e-?\d+)?)\s*(?=\|)", row)[:2])
+    (row,) = [r for r in report["metrics"] if r["key"] == "Q4_K_M.ppl"]
+    old, new = row["old"], row["new"]
     assert new == pytest.approx(json.loads((repo / "metrics.json").read_text())["Q4_K_M"]["ppl"], rel=1e-6)
     assert abs(old - new) > 1e-3 * new  # retrained with another lr: another model
+    assert re.search(r"\| `Q4_K_M\.ppl` \|", metrics_md)
     assert f"Gate {'passed' if gate.returncode == 0 else '**failed**'}" in body
+    assert "Q4_K_M.kld_mean vs ci-baseline" in body  # the gate's rows, rendered from its JSON
     print(body)  # the comment two real runs produced (pytest -s shows it)

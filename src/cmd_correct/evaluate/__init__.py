@@ -87,7 +87,7 @@ from .. import params as params_mod
 from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
 from ..infer import DEFAULT_THREADS
-from ..params import operational
+from ..params import WEEK_S, bounded, operational
 from . import acceptance, bench, cases, exact, perplexity, plots
 
 
@@ -110,30 +110,36 @@ class Reference:
 
 @dataclass
 class Params:
-    n_cases: int = 1000  # stratified sample of the test split (by shell x family); 0: the whole split
-    base_cases: int = 200  # the untuned base model's stratified share of those (it answers in prose)
-    parallel: int = 16  # sequences decoded together for exact match (1: one case at a time)
-    latency_cases: int = 100  # stratified share timed one case at a time from an empty cache (as `fix`)
+    # stratified sample of the test split (by shell x family); 0: the whole split
+    n_cases: int = bounded(1000, 0, 10_000_000)
+    # the untuned base model's stratified share of those (it answers in prose)
+    base_cases: int = bounded(200, 0, 10_000_000)
+    parallel: int = bounded(16, 1, 4096)  # sequences decoded together for exact match (1: one case at a time)
+    # stratified share timed one case at a time from an empty cache (as `fix`)
+    latency_cases: int = bounded(100, 1, 10_000_000)
     # thread counts latency is also measured at (1 and this machine's cores)
-    latency_threads: list[int] = field(default_factory=lambda: [1, 2])
+    latency_threads: list[int] = bounded([1, 2], 1, 4096)
     cached_prefix: bool = True  # also time the latency sample from a restored system-prompt state
     # variants timed at every latency_threads count and cached; the others once, at `threads`
     latency_sweep: list[str] = field(default_factory=lambda: ["Q4_K_M"])
-    threads: int = DEFAULT_THREADS  # CPU threads for every measurement (stated in metrics.json)
+    threads: int = bounded(DEFAULT_THREADS, 1, 4096)  # CPU threads for every measurement (stated in metrics.json)
     # OpenMP waits: active spins, as a CLI's unset policy does (passive: 2-thread decoding 3.4x slower)
     omp_wait_policy: Literal["passive", "active"] = "active"
     # valid commands (the split's references that are no row's input) given as input: identity_preserved
-    identity_cases: int = 300
-    ppl_ctx: int = 128  # llama-perplexity chunk size (-c); KLD scores the second half of each chunk
-    ppl_chunks: int = 40  # held-out chunks for perplexity/KLD (-1: all); logits file ~100 KB/token
-    bench_n_gen: int = 32  # llama-bench generated tokens per repetition (about one correction)
-    bench_reps: int = 3  # llama-bench repetitions
+    identity_cases: int = bounded(300, 0, 10_000_000)
+    # llama-perplexity chunk size (-c); KLD scores the second half of each chunk
+    ppl_ctx: int = bounded(128, 16, 1_048_576)
+    # held-out chunks for perplexity/KLD (-1: all); logits file ~100 KB/token
+    ppl_chunks: int = bounded(40, -1, 10_000_000)
+    bench_n_gen: int = bounded(32, 1, 1_048_576)  # llama-bench generated tokens per repetition (about one correction)
+    bench_reps: int = bounded(3, 1, 10_000)  # llama-bench repetitions
     # the untuned base model (models/base-gguf) and thefuck's rules
     baselines: list[Literal["base", "thefuck", "reference"]] = field(default_factory=lambda: ["base", "thefuck"])
     # the published model this run must not fall below (baselines: reference; the gate's regression limits)
     reference: Reference = field(default_factory=Reference)
     scratch_dir: str | None = operational(None)  # folder for the f16 logits file (kept out of DVC); null: system temp
-    timeout_s: int = operational(3600)  # give up on one llama.cpp tool run after this many seconds
+    # give up on one llama.cpp tool run after this many seconds
+    timeout_s: int = bounded(3600, 1, WEEK_S, operational=True)
 
     def validate(self) -> list[str]:
         problems = []

@@ -52,7 +52,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import contract, paths
@@ -60,6 +60,7 @@ from .. import params as params_mod
 from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import ExhaustedError
 from ..io import check_output
+from ..params import bounded
 from . import mistakes
 from .mutations import near_key, within_one_edit
 from .slots import Lanes, NoValue
@@ -84,11 +85,11 @@ def _families() -> dict[str, float]:
 
 @dataclass
 class Params:
-    rows: int = 150_000  # total rows over all shells and families
-    shell_weights: dict[str, float] = field(default_factory=_shells)  # target share per shell (sums to 1)
-    family_weights: dict[str, float] = field(default_factory=_families)  # target share per family (sums to 1)
-    single_categories: dict[str, float] = field(
-        default_factory=lambda: {
+    rows: int = bounded(150_000, 1, 10_000_000)  # total rows over all shells and families
+    shell_weights: dict[str, float] = bounded(_shells(), 0, 1)  # target share per shell (sums to 1)
+    family_weights: dict[str, float] = bounded(_families(), 0, 1)  # target share per family (sums to 1)
+    single_categories: dict[str, float] = bounded(
+        {
             "typo": 0.22,
             "flag": 0.11,
             "sudo": 0.07,
@@ -103,10 +104,12 @@ class Params:
             "script-path": 0.04,
             "sed-unterminated": 0.01,
             "identity": 0.08,
-        }
+        },
+        0,
+        1,
     )  # mix in `single` (a category a shell lacks is redrawn: mkdir-parents, cd-glued, sed-unterminated)
-    tools_categories: dict[str, float] = field(
-        default_factory=lambda: {
+    tools_categories: dict[str, float] = bounded(
+        {
             "typo": 0.33,
             "subcommand": 0.14,
             "flag": 0.14,
@@ -118,26 +121,32 @@ class Params:
             "doubled-word": 0.04,
             "glued-subcommand": 0.03,
             "identity": 0.08,
-        }
+        },
+        0,
+        1,
     )  # mix in `tools`
-    chained_categories: dict[str, float] = field(
-        default_factory=lambda: {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15, "identity": 0.08}
+    chained_categories: dict[str, float] = bounded(
+        {"and-chain": 0.5, "pipe": 0.35, "chain-operator": 0.15, "identity": 0.08}, 0, 1
     )  # mix in `chained`
     # share of a dialect's rows whose prompt carries an alias fix sends as the basename of $SHELL
-    alias_shares: dict[str, float] = field(
-        default_factory=lambda: {"sh": 0.06, "dash": 0.02, "ksh": 0.02, "pwsh": 0.25}
-    )
-    trivial_share: float = 0.02  # chance a one-character slip of typo/flag rows is kept (else a second slip is added)
-    second_typo_share: float = 0.35  # typo rows that get a second slip (common, and keeps 1-char edits rare)
-    missing_pipe_share: float = 0.2  # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
-    capitalised_share: float = 0.3  # natural-language requests that start with a capital letter
-    long_flag_mistakes: dict[str, float] = field(
-        default_factory=lambda: {"single-dash": 0.4, "flag-typo": 0.3, "flag-form": 0.3}
+    alias_shares: dict[str, float] = bounded({"sh": 0.06, "dash": 0.02, "ksh": 0.02, "pwsh": 0.25}, 0, 1)
+    # chance a one-character slip of typo/flag rows is kept (else a second slip is added)
+    trivial_share: float = bounded(0.02, 0, 1)
+    # typo rows that get a second slip (common, and keeps 1-char edits rare)
+    second_typo_share: float = bounded(0.35, 0, 1)
+    # broken pipelines that lost their `|` (`ps aux grep node`); the rest: a typo
+    missing_pipe_share: float = bounded(0.2, 0, 1)
+    capitalised_share: float = bounded(0.3, 0, 1)  # natural-language requests that start with a capital letter
+    long_flag_mistakes: dict[str, float] = bounded(
+        {"single-dash": 0.4, "flag-typo": 0.3, "flag-form": 0.3}, 0, 1
     )  # how a long flag goes wrong: -verbose, --verbsoe, --verbosing (shares sum to 1)
-    short_flag_double_dash: float = 0.5  # short flags written --f; the rest get the wrong case (-F)
-    max_per_target: int = 120  # most rows sharing one correct command (split across shells by weight): diversity
-    max_chars: int = 160  # longest command or correction kept (long slot values can add up in a chain)
-    max_draws: int = 60  # draws allowed per wanted row before a shell/family cell counts as exhausted
+    short_flag_double_dash: float = bounded(0.5, 0, 1)  # short flags written --f; the rest get the wrong case (-F)
+    # most rows sharing one correct command (split across shells by weight): diversity
+    max_per_target: int = bounded(120, 1, 10_000_000)
+    # longest command or correction kept (long slot values can add up in a chain)
+    max_chars: int = bounded(160, 20, 100_000)
+    # draws allowed per wanted row before a shell/family cell counts as exhausted
+    max_draws: int = bounded(60, 1, 10_000)
 
     def validate(self) -> list[str]:
         problems = []

@@ -14,7 +14,7 @@ from typing import Literal
 
 from .. import io
 from ..cli import Progress, noop_progress
-from ..params import operational, recorded
+from ..params import bounded, operational, recorded
 from ..paths import TRAIN_CONFIG
 from .kaggle_backend import KaggleParams
 
@@ -23,34 +23,42 @@ from .kaggle_backend import KaggleParams
 class Params:
     # torch (PEFT: CPU/CUDA/MPS) | mlx (mlx-lm) | kaggle (T4 kernel running torch)
     backend: Literal["torch", "mlx", "kaggle"] = "torch"
-    rank: int = 16  # LoRA rank r
-    alpha: float = 32.0  # LoRA alpha (scale = alpha / rank = 2)
-    dropout: float = 0.0  # LoRA dropout (0: a row is seen about once; on CPU the masks took 39% of a step)
+    rank: int = bounded(16, 1, 4096)  # LoRA rank r
+    alpha: float = bounded(32.0, 0, 100_000, lo_open=True)  # LoRA alpha (scale = alpha / rank = 2)
+    # LoRA dropout (0: a row is seen about once; on CPU the masks took 39% of a step)
+    dropout: float = bounded(0.0, 0, 1, hi_open=True)
     target_modules: list[str] = field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     )  # linear layers that get adapters (all of them)
-    lr: float = 1e-3  # peak learning rate: on valid, 1e-3 beat 5e-4 (loss 0.41 vs 0.48, EM 41.5% vs 38%)
+    # peak learning rate: on valid, 1e-3 beat 5e-4 (loss 0.41 vs 0.48, EM 41.5% vs 38%)
+    lr: float = bounded(1e-3, 0, 1, lo_open=True)
     schedule: Literal["cosine", "linear", "constant"] = "cosine"  # decay to 0 after warmup (cosine | linear | constant)
-    warmup: int = 10  # warmup steps
-    batch_size: int = 16  # sequences per micro-batch (16: 1.8x the examples/s of 8 on 2 CPU cores)
-    grad_accum: int = 1  # micro-batches per optimizer step
-    max_length: int = 128  # tokens per example; train p99 is 116, 0.5% are longer (left out; at 96: 3.7%)
-    iters: int = 300  # optimizer steps: 4800 examples (see README: the learning curve and the 30-minute repro)
-    weight_decay: float = 0.0  # AdamW weight decay on the LoRA weights
-    max_grad_norm: float = 1.0  # gradient clipping norm
-    log_interval: int = 10  # steps between train-loss / tokens-per-second log points
-    eval_interval: int = 50  # steps between validation-loss evaluations
-    eval_batches: int = 4  # validation batches per evaluation (a fixed 64-row sample at batch 16)
-    checkpoint_interval: int = operational(50)  # steps between resumable checkpoints (0: none; a resume trains alike)
+    warmup: int = bounded(10, 0, 10_000_000)  # warmup steps
+    batch_size: int = bounded(16, 1, 65_536)  # sequences per micro-batch (16: 1.8x the examples/s of 8 on 2 CPU cores)
+    grad_accum: int = bounded(1, 1, 65_536)  # micro-batches per optimizer step
+    # tokens per example; train p99 is 116, 0.5% are longer (left out; at 96: 3.7%)
+    max_length: int = bounded(128, 1, 1_048_576)
+    # optimizer steps: 4800 examples (see README: the learning curve and the 30-minute repro)
+    iters: int = bounded(300, 1, 10_000_000)
+    weight_decay: float = bounded(0.0, 0, 1)  # AdamW weight decay on the LoRA weights
+    max_grad_norm: float = bounded(1.0, 0, 1_000_000, lo_open=True)  # gradient clipping norm
+    log_interval: int = bounded(10, 1, 10_000_000)  # steps between train-loss / tokens-per-second log points
+    eval_interval: int = bounded(50, 1, 10_000_000)  # steps between validation-loss evaluations
+    # validation batches per evaluation (a fixed 64-row sample at batch 16)
+    eval_batches: int = bounded(4, 1, 1_000_000)
+    # steps between resumable checkpoints (0: none; a resume trains alike)
+    checkpoint_interval: int = bounded(50, 0, 10_000_000, operational=True)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"  # torch device: auto picks cuda, then mps, then cpu
     # auto: bfloat16 where it is native (CUDA, Apple, a CPU with AVX-512 BF16), else float32 (bf16 on a
     # CPU without it ran ~25x slower) | float32 | bfloat16 (autocast) | float16 (CUDA only, loss scaling)
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # OpenMP waits of torch's CPU threads: active spins (1.27x examples/s at 2 threads), passive sleeps
     omp_wait_policy: Literal["passive", "active"] = operational("active")
-    threads: int = 0  # torch CPU threads (0: every core this process may use); a dep: the count changes float sums
+    # torch CPU threads (0: every core this process may use); a dep: the count changes float sums
+    threads: int = bounded(0, 0, 4096)
     grad_checkpointing: bool = False  # recompute activations in backward (big models on small GPUs)
-    bucket_window: int = 32  # torch: batches per window sorted by (shell, length); 0: plain shuffled batches
+    # torch: batches per window sorted by (shell, length); 0: plain shuffled batches
+    bucket_window: int = bounded(32, 0, 1_000_000)
     share_prefix: bool = True  # torch: a batch's shared system prompt runs once, not once per row
     # backend=kaggle only: a Kaggle GPU kernel runs the torch backend
     kaggle: KaggleParams = field(default_factory=KaggleParams)

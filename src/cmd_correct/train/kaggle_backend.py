@@ -1,12 +1,16 @@
 """Kaggle backend: push a GPU kernel that runs the torch backend, poll it, download the adapter.
 
-1. bundle: train/valid splits, a params.yaml (base + train with backend=torch), our wheel and a manifest
-   of sha256s go to a private Kaggle dataset (created, or a new version of it);
-2. kernel: kaggle/train_kernel.py with kernel-metadata.json rendered from kaggle/kernel-metadata.json.in
-   (GPU on, internet on for pip and the Hub, the dataset attached) is pushed, which starts a run;
+1. bundle: train/valid splits, a params.yaml (base + train with backend=torch), our wheel (built from the
+   checkout's git-tracked files only) and a manifest of sha256s go to a private Kaggle dataset (created, or a
+   new version of it);
+2. kernel: kaggle/train_kernel.py with a kernel-metadata.json built as a dict by json.dumps (GPU on,
+   internet on for pip and the Hub, the dataset attached; the accelerator from an allow-list) is pushed,
+   which starts a run;
 3. the run's status is polled with exponential backoff until it completes, fails or `timeout` passes;
-4. its output is downloaded and verified (manifest id, sha256 of every adapter file, PEFT config, base
-   model identity) before the adapter and the training report are copied into place.
+4. its output is listed first, and refused when any server-given file name is absolute, holds `..` or
+   resolves outside the output folder; only the expected files are downloaded, into a fresh temp folder, and
+   moved to the output folder; there they are verified (manifest id, sha256 of every adapter file, PEFT
+   config, base model identity) before the adapter and the training report are copied into place.
 Before 1, the kernel's current or last run is looked at: one that trains this same bundle (the manifest id
 hashes what is trained, not the checkout's file times) is waited for and collected instead, so a CI job
 rerun after its 6 h limit picks up the 12 h GPU session it started instead of training again.
@@ -26,22 +30,40 @@ import importlib.util
 import json
 import os
 import shutil
-import string
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .. import io
 from ..cli import Progress, noop_progress
-from ..errors import CmdCorrectError, ModelError, ToolError
-from ..params import operational
+from ..errors import CmdCorrectError, ModelError, ParamsError, ToolError
+from ..params import WEEK_S, bounded, operational
+from ..paths import TRAIN_CONFIG
 from .common import ADAPTER_DIR_FILES, ADAPTER_FILES, REPORT_FILES  # what train's folders hold
 
-KERNEL_FILES = ("kernel-metadata.json.in", "train_kernel.py")  # in the repo's kaggle/ folder
+KERNEL_FILES = ("train_kernel.py",)  # in the repo's kaggle/ folder; kernel-metadata.json is built in code
+KERNEL_CODE = "train_kernel.py"  # the kernel's entry script (code_file in kernel-metadata.json)
+# Kaggle's GPU machine shapes (kaggle-cli docs/kernels.md, "Accelerators available as of Feb 2026"; some are
+# limited to competitions or admins). TPU shapes are left out: the kernel trains with torch on CUDA.
+ACCELERATORS = (
+    "NvidiaTeslaT4",
+    "NvidiaTeslaT4Highmem",
+    "NvidiaTeslaP100",
+    "NvidiaTeslaA100",
+    "NvidiaL4",
+    "NvidiaL4X1",
+    "NvidiaH100",
+    "NvidiaRtxPro6000",
+)
+# The wheel is built from these paths' git-tracked files (an untracked file in src/ must not travel).
+WHEEL_SOURCES = ("src", "pyproject.toml", "README.md")
+OUTPUT_PAGES = 100  # most pages of a kernel's output listing we follow
+SHOWN = 60  # characters of a server-given name quoted in an error (a name may be huge)
 MANIFEST = "cmd-correct-bundle.json"  # the entry script finds the dataset by this file
 RESULT = "result.json"  # written by the entry script beside the adapter in /kaggle/working
 BASE_ZIP = "base.zip"  # models/base in the dataset, when it is uploaded rather than rebuilt
@@ -64,12 +86,15 @@ class KaggleParams:
     private: bool = operational(True)  # keep the kernel private
     # attach models/base to the dataset (false: rebuild it in the kernel; a local base.model is always attached)
     upload_base: bool = False
-    session_timeout: int = operational(0)  # kernel run limit in seconds (0: Kaggle's own, 12 h on GPU)
-    poll_interval: float = operational(30.0)  # seconds between status polls, doubling up to poll_max
-    poll_max: float = operational(300.0)  # longest wait between polls
+    # kernel run limit in seconds (0: Kaggle's own, 12 h on GPU)
+    session_timeout: int = bounded(0, 0, WEEK_S, operational=True)
+    # seconds between status polls, doubling up to poll_max
+    poll_interval: float = bounded(30.0, 0, 24 * 3600, lo_open=True, operational=True)
+    poll_max: float = bounded(300.0, 0, 24 * 3600, lo_open=True, operational=True)  # longest wait between polls
     # give up waiting for the dataset or the kernel (12.5 h: past a GPU session)
-    timeout: float = operational(12.5 * 3600.0)
-    call_timeout: float = operational(900.0)  # give up on one kaggle client call (upload, download) after 15 min
+    timeout: float = bounded(12.5 * 3600.0, 0, WEEK_S, lo_open=True, operational=True)
+    # give up on one kaggle client call (upload, download) after 15 min
+    call_timeout: float = bounded(900.0, 0, WEEK_S, lo_open=True, operational=True)
 
     def validate(self) -> list[str]:
         problems = []
@@ -82,6 +107,8 @@ class KaggleParams:
                 problems.append(f"{name}: must be > 0")
         if self.poll_max < self.poll_interval:
             problems.append("poll_max: must be >= poll_interval")
+        if self.accelerator not in ACCELERATORS:  # it is sent as the kernel's machine_shape
+            problems.append(f"accelerator: one of {', '.join(ACCELERATORS)} (got {shorten(self.accelerator)})")
         return problems
 
 
@@ -133,6 +160,14 @@ def scrub(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def shorten(value, limit: int = SHOWN) -> str:
+    """repr(value), its middle cut to keep `limit` characters: a server-given name or a crafted param may be
+    huge; its start and end still say which it was."""
+    text = repr(value)
+    half = limit // 2
+    return text if len(text) <= limit else f"{text[:half]}...{text[-half:]} ({len(text)} characters)"
 
 
 def scrub_obj(obj, secrets: tuple[str, ...]):
@@ -201,9 +236,36 @@ def _child(op: str, kwargs: dict, out: Path) -> None:
             if e.response is None or e.response.status_code != 404:
                 raise
             result = {"status": None, "failure_message": None}
-    elif op == "kernel_output":
-        files, _ = api.kernels_output(kwargs["ref"], kwargs["path"], force=True, quiet=True)
-        result = {"files": files}
+    elif op == "kernel_output_list":  # names, URLs and the log only: the parent checks every name first
+        from kagglesdk.kernels.types.kernels_api_service import ApiListKernelSessionOutputRequest
+
+        owner, slug = kwargs["ref"].split("/", 1)
+        files, log, token = [], "", ""
+        with api.build_kaggle_client() as kaggle:
+            for _ in range(OUTPUT_PAGES):
+                request = ApiListKernelSessionOutputRequest()
+                request.user_name, request.kernel_slug = owner, slug
+                if token:
+                    request.page_token = token
+                r = kaggle.kernels.kernels_api_client.list_kernel_session_output(request)
+                files += [{"name": f.file_name, "url": f.url} for f in r.files or []]
+                log, token = log or r.log or "", r.next_page_token
+                if not token:
+                    break
+        result = {"files": files, "log": log}
+    elif op == "kernel_output_fetch":  # into the parent's fresh folder; each name is checked again here
+        import requests
+
+        folder = Path(kwargs["folder"])
+        for f in kwargs["files"]:
+            target = output_target(folder, f["name"])
+            with requests.get(f["url"], stream=True, timeout=(60, 600)) as r:
+                r.raise_for_status()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as fh:
+                    for block in r.iter_content(1 << 20):
+                        fh.write(block)
+        result = {"files": [f["name"] for f in kwargs["files"]]}
     else:
         raise SystemExit(f"unknown op {op}")
     out.write_text(json.dumps(result), encoding="utf-8")
@@ -223,9 +285,45 @@ def kernel_source() -> Path:
     return folder
 
 
+def repo_root() -> Path:
+    """The checkout this module runs from (its kaggle/ folder and tracked sources travel to Kaggle)."""
+    return Path(__file__).resolve().parents[3]
+
+
+def tracked_files(root: Path, paths: tuple[str, ...]) -> list[str]:
+    """The files under `paths` that git tracks in `root`, relative to it: as they are in the working tree
+    (a tracked file's local edits count), never an untracked one; deleted ones are left out."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "ls-files", "-s", "-z", "--", *paths], capture_output=True)
+    except FileNotFoundError:
+        raise ToolError("the kaggle backend builds its wheel from git-tracked files: no git", tool="git") from None
+    if proc.returncode != 0:
+        raise ToolError(
+            f"{root}: git ls-files failed (exit {proc.returncode}): {os.fsdecode(proc.stderr).strip()[-500:]} "
+            "(the kaggle backend builds its wheel from a git checkout's tracked files)",
+            tool="git",
+            path=root,
+        )
+    names = {}
+    for entry in os.fsdecode(proc.stdout).split("\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        if meta.split()[0] not in ("100644", "100755") or (root / name).is_symlink():
+            raise ToolError(
+                f"{root / name}: a link or submodule in the wheel's sources; the kaggle backend ships regular files",
+                tool="git",
+                path=root / name,
+            )
+        if (root / name).is_file():
+            names[name] = None  # a file in a merge conflict is listed once per stage
+    return list(names)
+
+
 def build_wheel(dest: Path) -> Path:
-    """Our package as a wheel (pip, no dependencies), for the kernel to install."""
-    root = Path(__file__).resolve().parents[3]
+    """Our package as a wheel (pip, no dependencies), for the kernel to install: built from a copy of the
+    checkout's git-tracked files only, so an untracked file under src/ never travels."""
+    root = repo_root()
     if not (root / "pyproject.toml").is_file():
         raise ToolError(
             f"{root}: no pyproject.toml; the kaggle backend needs a source checkout to build a wheel",
@@ -235,10 +333,9 @@ def build_wheel(dest: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="cmd-correct-wheel-") as tmp:
         # Build from a copy: an in-tree build would leave build/ and egg-info files in the checkout.
         src = Path(tmp) / "src"
-        shutil.copytree(root / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        for name in ("pyproject.toml", "README.md"):
-            if (root / name).is_file():
-                shutil.copy2(root / name, src / name)
+        for name in tracked_files(root, WHEEL_SOURCES):
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, src / name)
         # Offline when setuptools is here already; otherwise pip fetches it into an isolated build env.
         isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
         cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", str(dest)]
@@ -323,21 +420,36 @@ def build_bundle(params, *, seed: int, data_dir: Path, base_dir: Path, out: Path
     return manifest
 
 
+def kernel_metadata(kp: KaggleParams, owner: str) -> dict:
+    """kernel-metadata.json's fields: built as data (json.dumps writes it), so no param value can add or
+    change a field; the params are checked again here (the accelerator against ACCELERATORS)."""
+    problems = kp.validate()
+    if problems:
+        raise ParamsError("train.kaggle", problems)
+    return {
+        "id": f"{owner}/{kp.kernel_slug}",
+        "title": kp.kernel_slug,
+        "code_file": KERNEL_CODE,
+        "language": "python",
+        "kernel_type": "script",
+        "is_private": kp.private is not False,  # private unless explicitly turned off
+        "enable_gpu": True,
+        "enable_tpu": False,
+        "enable_internet": kp.internet is True,
+        "machine_shape": kp.accelerator,
+        "dataset_sources": [f"{owner}/{kp.dataset_slug}"],
+        "competition_sources": [],
+        "kernel_sources": [],
+        "model_sources": [],
+    }
+
+
 def render_kernel(kp: KaggleParams, owner: str, out: Path) -> Path:
-    """kernel-metadata.json (from the template) + the entry script, in `out`."""
+    """kernel-metadata.json (from `kernel_metadata`) + the entry script, in `out`."""
     src = kernel_source()
-    template = string.Template((src / "kernel-metadata.json.in").read_text(encoding="utf-8"))
-    text = template.substitute(
-        owner=owner,
-        kernel_slug=kp.kernel_slug,
-        dataset_slug=kp.dataset_slug,
-        accelerator=kp.accelerator,
-        private=json.dumps(kp.private),
-        internet=json.dumps(kp.internet),
-    )
-    json.loads(text)  # the template must render to JSON
-    (out / "kernel-metadata.json").write_text(text, encoding="utf-8")
-    shutil.copy2(src / "train_kernel.py", out / "train_kernel.py")
+    meta = kernel_metadata(kp, owner)
+    (out / "kernel-metadata.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    shutil.copy2(src / KERNEL_CODE, out / KERNEL_CODE)
     return out
 
 
@@ -384,6 +496,92 @@ def poll(
         progress(what, int(elapsed), int(timeout))
         sleep(min(interval, max(timeout - elapsed, 0.0)))
         interval = min(interval * 2, longest)
+
+
+def output_name_problem(name) -> str | None:
+    """Why a server-given output file name must not be written under an output folder, or None."""
+    if not isinstance(name, str) or not name:
+        return "not a file name"
+    if "\0" in name:
+        return "holds a NUL character"
+    windows = PureWindowsPath(name)
+    if name.startswith(("/", "\\")) or PurePosixPath(name).is_absolute() or windows.drive or windows.root:
+        return "absolute"
+    if ".." in name.replace("\\", "/").split("/"):
+        return "holds '..'"
+    return None
+
+
+def output_refusal(folder: Path, name) -> str | None:
+    """Why `folder / name` must not be written for a server-given `name` (absolute, holds `..`, or resolves
+    outside `folder`, through a link say), or None."""
+    why = output_name_problem(name)
+    if why is None:
+        real, root = (folder / name).resolve(), folder.resolve()
+        if real == root or not real.is_relative_to(root):
+            why = "resolves outside the output folder"
+    return why
+
+
+def output_target(folder: Path, name) -> Path:
+    """`folder / name` for a server-given `name`; ValueError (the name cut short) when `output_refusal` says no."""
+    why = output_refusal(folder, name)
+    if why:
+        raise ValueError(f"kernel output file {shorten(name)}: {why}")
+    return folder / name
+
+
+# Where the kernel's output lands: result.json, the adapter folder's files and the training report.
+ADAPTER_OUTPUT = (*ADAPTER_FILES, TRAIN_CONFIG, "meta.json")
+
+
+def expected_output(name: str) -> bool:
+    """Whether a (checked) kernel output file is one this backend uses; any other is not downloaded."""
+    parts = name.split("/")
+    if parts == [RESULT]:
+        return True
+    if parts[0] == "adapter":
+        return len(parts) == 2 and parts[1] in ADAPTER_OUTPUT
+    return parts[0] == "reports" and len(parts) >= 2 and any(fnmatchcase(parts[1], pat) for pat in REPORT_FILES)
+
+
+def download_output(client: Client, ref: str, slug: str, out: Path) -> list[str]:
+    """The kernel's output into `out` (emptied first): listed first, and refused with a ToolError naming the
+    file when any name is absolute, holds `..` or resolves outside; only the expected files are downloaded,
+    into a fresh temp folder, then moved in. The log goes to `<slug>.log`. Returns what `out` now holds."""
+    listing = client("kernel_output_list", ref=ref)
+    entries = listing.get("files") or []
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    bad = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        why = output_refusal(out, name)
+        if why:
+            bad.append(f"{shorten(name)} ({why})")
+    if bad:
+        raise ToolError(
+            f"kaggle kernel {ref}: output refused, {len(bad)} file name(s) would be written outside the output "
+            f"folder: {', '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}",
+            tool="kaggle",
+        )
+    wanted = {e["name"]: e for e in entries if expected_output(e["name"])}  # a name listed twice: fetched once
+    names = sorted(wanted)
+    with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-output-") as tmp:
+        fresh = Path(tmp)
+        if wanted:
+            client("kernel_output_fetch", folder=str(fresh), files=[wanted[n] for n in names])
+        for name in names:
+            got, dest = output_target(fresh, name), output_target(out, name)
+            if got.is_symlink() or not got.is_file():
+                raise ToolError(f"kaggle kernel {ref}: output file {shorten(name)} was not downloaded", tool="kaggle")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(got, dest)
+    if listing.get("log"):
+        names.append(f"{slug}.log")
+        (out / names[-1]).write_text(str(listing["log"]), encoding="utf-8")
+    return names
 
 
 def verify_output(out: Path, manifest: dict, base_dir: Path) -> dict:
@@ -561,7 +759,7 @@ def _earlier_run(k: _Session, manifest: dict, base_dir: Path, out: Path) -> tupl
 
         if k.wait(settled, f"kaggle: kernel {k.kernel_ref} (earlier run)") != DONE:
             return None
-    files = k.client("kernel_output", ref=k.kernel_ref, path=str(out))["files"]
+    files = download_output(k.client, k.kernel_ref, k.kp.kernel_slug, out)
     try:
         return files, verify_output(out, manifest, base_dir)
     except ModelError:  # another bundle's run (or a broken one): start ours from a clean folder
@@ -605,7 +803,7 @@ def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
         return status["status"] if status["status"] == DONE else None
 
     state = k.wait(kernel_done, f"kaggle: kernel {k.kernel_ref}")
-    files = k.client("kernel_output", ref=k.kernel_ref, path=str(out))["files"]
+    files = download_output(k.client, k.kernel_ref, k.kp.kernel_slug, out)
     if state != DONE:
         secrets = k.client.secrets
         log = out / f"{k.kp.kernel_slug}.log"

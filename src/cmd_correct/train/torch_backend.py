@@ -227,7 +227,22 @@ def _load_checkpoint(folder: Path, fingerprint: str, model, optimizer, scheduler
     state = common.resumable_state(folder, fingerprint)
     if not state:
         return {}
-    blob = torch.load(folder / CHECKPOINT / "state.pt", map_location="cpu", weights_only=False)
+    path = folder / CHECKPOINT / "state.pt"
+    keys = {"adapter", "optimizer", "scheduler", "scaler", "rng_cpu", "rng_cuda"}  # what _save_checkpoint writes
+    try:  # tensors, numbers and containers only: unpickling anything else could run code from the file
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(blob, dict) or not keys <= blob.keys():
+            raise ValueError(f"expected a mapping of {', '.join(sorted(keys))}")
+    except Exception as exc:  # noqa: BLE001  (UnpicklingError, RuntimeError, EOFError: all say the same)
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        # torch's message opens with advice to load it unsafely; its own reason is on a later line
+        reason = next((line for line in lines if line.startswith("WeightsUnpickler error")), lines[0])
+        reason = "".join(c for c in reason.split(". ")[0][:200] if c.isprintable())
+        raise ModelError(
+            f"{path}: not a checkpoint this code wrote (refused to load it with weights_only: {reason}); "
+            f"remove {folder} to start over",
+            path=path,
+        ) from None
     set_peft_model_state_dict(model, blob["adapter"])
     optimizer.load_state_dict(blob["optimizer"])
     scheduler.load_state_dict(blob["scheduler"])
