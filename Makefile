@@ -75,8 +75,12 @@ format: install
 	$(VENV)/bin/ruff format src tests bench
 	$(VENV)/bin/ruff check --fix src tests bench
 
-bench: install toolchain  ## print benchmark figures as JSON (bench/*.py)
-	for b in bench/bench_*.py; do echo "# $$b"; $(RUN) $(PY) $$b; done
+# A benchmark with a required argument (argparse `required=True`) is listed with its --help, not run.
+bench: install toolchain  ## print benchmark figures as JSON (every bench/*.py that needs no arguments)
+	for b in bench/bench_*.py; do \
+	  if grep -q 'required=True' "$$b"; then echo "# $$b needs arguments: $(PY) $$b --help"; continue; fi; \
+	  echo "# $$b"; $(RUN) $(PY) "$$b"; \
+	done
 
 clean-venv:
 	rm -rf $(VENV)

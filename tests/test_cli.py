@@ -37,9 +37,9 @@ def test_module_entry_point_runs():
 def test_no_progress_silences_transformers_and_huggingface_hub_bars(tmp_path):
     # Regression: CMD_CORRECT_NO_PROGRESS=1 hid only our own bars; downloads and loads still drew theirs.
     script = (
-        "from cmd_correct import cli\n"
+        "from cmd_correct import progress\n"
         "import huggingface_hub.utils as hub\n"  # imported before the switch: the API path
-        "with cli.progress_bar():\n"
+        "with progress.progress_bar():\n"
         "    list(hub.tqdm(range(3), desc='hub'))\n"
         "    from transformers.utils import logging\n"  # imported after: the env path
         "    list(logging.tqdm(range(3), desc='transformers'))\n"

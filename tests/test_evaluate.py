@@ -542,3 +542,19 @@ def test_the_published_model_is_scored_on_the_same_cases_from_the_loopback_hub(
     worse = {"Q4_K_M": {**ref, "exact_match": ref["exact_match"] - 0.05}, "baselines": {"reference": ref}}
     bad = [r.metric for r in gate._reference_rows(gate.Params(), worse) if r.verdict == gate.FAIL]
     assert bad == ["Q4_K_M.exact_match vs published"]
+
+
+def test_ppl_ratio_is_ppl_over_f16_ppl_not_llamas_floored_base(monkeypatch, tmp_path):
+    """The measured default run (Q4_K_M, 40 chunks of 128): f16 7.1569 directly, but llama-perplexity's KLD run
+    printed PPL(base) 7.048809 from its logits file (each token floored at 16 nats below the top logit) and so
+    PPL(Q)/PPL(base) 1.051259 for PPL(Q) 7.410125. ppl_ratio is ppl / f16's ppl on the same tokens: 1.0354."""
+    kld = {"ppl": 7.410125, "ppl_base": 7.048809, "ppl_ratio": 1.051259, "kld_mean": 0.033955, "kld_median": 0.00442,
+           "kld_p99": 0.29642, "kld_max": 0.8239, "same_top_pct": 93.65}  # fmt: skip
+    ran = type("Ran", (), {"output": ""})()
+    monkeypatch.setattr(perplexity, "base_run", lambda *a, **k: ({"ppl": 7.1569, "ppl_stderr": 0.51313}, ran))
+    monkeypatch.setattr(perplexity, "kld_run", lambda *a, **k: (dict(kld), ran))
+    metrics = {"f16": {}, "Q4_K_M": {}}
+    models = {"f16": {"gguf": tmp_path / "f16.gguf"}, "Q4_K_M": {"gguf": tmp_path / "q.gguf"}}
+    evaluate.perplexities(evaluate.Params(scratch_dir=str(tmp_path)), models, tmp_path / "heldout.txt", metrics, None)
+    assert metrics["f16"]["ppl_ratio"] == 1.0
+    assert metrics["Q4_K_M"]["ppl_ratio"] == 1.0354 and metrics["Q4_K_M"]["ppl_ratio_llama"] == 1.0513

@@ -184,7 +184,7 @@ def test_outputs_record_no_operational_params(name, tmp_path):
         return leaf in tree
 
     cls = params.section_class(name)
-    written = io.write_meta(tmp_path, name, params=cls())["params"]
+    written = io.write_meta(tmp_path, name, params=params.recorded(cls()))["params"]
     assert all(has(written, k) for k in params.dep_keys(cls))
     assert not [k for k in params.operational_keys(cls) if has(written, k)]
 

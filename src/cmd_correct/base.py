@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import io
-from .cli import Progress, noop_progress
 from .errors import ModelError
 from .params import SEED_MAX, bounded
+from .progress import Progress, noop_progress
 
 EMBEDDED_PREFIX = "embedded:"
 # Embedded models: name -> (PyPI distribution, importable package holding the file, GGUF file name).
@@ -252,14 +252,15 @@ def run(params: Params, out: str | Path, progress: Progress = noop_progress) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cli
     from . import params as params_mod
+    from .cli import parser
+    from .progress import progress_bar
 
-    p = cli.parser("base", __doc__)
+    p = parser("base", __doc__)
     p.add_argument("out", type=Path, help="output model folder (models/base)")
     args = p.parse_args(argv)
     prm = params_mod.section("base", path=args.params)
-    with cli.progress_bar() as progress:
+    with progress_bar() as progress:
         result = run(prm, args.out, progress)
     print(json.dumps({"out": str(result.out), "source": result.meta["source"], "sha256": result.meta["sha256"]}))
     return 0

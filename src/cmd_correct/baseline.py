@@ -20,9 +20,9 @@ from pathlib import Path
 
 from . import contract, io, paths
 from . import params as params_mod
-from .cli import Progress, noop_progress
 from .errors import ModelError
 from .evaluate import DECODING, Params, acceptance, cases, decoding, exact, thefuck_baseline
+from .progress import Progress, noop_progress
 
 METRICS, PREDICTIONS = paths.BASELINE_METRICS, paths.BASELINE_PREDICTIONS
 # The `evaluate:` fields this stage reads (the cases, the decoding, which baselines; timeout_s is operational):
@@ -157,7 +157,8 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import parser, progress_bar
+    from .cli import parser
+    from .progress import progress_bar
 
     p = parser("baseline", __doc__)
     p.add_argument("base_gguf_dir", type=Path, help="the base model's GGUF folder (models/base-gguf)")

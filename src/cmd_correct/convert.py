@@ -18,9 +18,9 @@ from typing import Literal
 from . import io, paths
 from . import params as params_mod
 from .base import check_model_dir
-from .cli import Progress, noop_progress
 from .gguf import GGUFInfo, run_tool, toolchain, verify
-from .params import WEEK_S, bounded
+from .params import WEEK_S, bounded, recorded
+from .progress import Progress, noop_progress
 
 
 @dataclass
@@ -66,7 +66,7 @@ def run(
         io.write_meta(
             tmp,
             "convert",
-            params=params,
+            params=recorded(params),
             inputs={"model": model_dir},
             name=name,
             gguf=out.name,
@@ -80,7 +80,8 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import parser, progress_bar
+    from .cli import parser
+    from .progress import progress_bar
 
     p = parser("convert", __doc__)
     p.add_argument("model_dir", type=Path, help="HF model folder (models/fused or models/base)")

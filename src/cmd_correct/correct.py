@@ -17,7 +17,6 @@ from pathlib import Path
 
 from . import contract, paths
 from . import params as params_mod
-from .cli import parser
 
 NO_CORRECTION = "No correction needed"  # what fix prints when the answer is its input
 
@@ -41,6 +40,8 @@ def correct(gguf: Path, command: str, shell: str, *, threads: int | None = None)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .cli import parser
+
     p = parser("correct", __doc__)
     p.add_argument("command", help='the command to correct, quoted as one argument ("gti status")')
     p.add_argument("--shell", default=None, help="shell name for the prompt (default: as fix detects it)")

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 from . import io
-from .cli import Progress, noop_progress
 from .errors import ModelError
+from .params import recorded
 from .paths import ADAPTER_FILES, TRAIN_CONFIG
+from .progress import Progress, noop_progress
 
 # Tokenizer and chat-template files copied from the base folder as they are (byte-identical).
 TOKENIZER_FILES = (
@@ -131,7 +132,7 @@ def run(
         meta = io.write_meta(
             tmp,
             "fuse",
-            params=params,
+            params=recorded(params),
             dtype=dtype,
             inputs={"base": base_dir, "adapter": adapter_dir},
             lora={
@@ -145,16 +146,17 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cli
     from . import params as params_mod
+    from .cli import parser
+    from .progress import progress_bar
 
-    p = cli.parser("fuse", __doc__)
+    p = parser("fuse", __doc__)
     p.add_argument("base", type=Path, help="models/base")
     p.add_argument("adapter", type=Path, help="models/adapter")
     p.add_argument("out", type=Path, help="output merged model folder (models/fused)")
     args = p.parse_args(argv)
     prm = params_mod.section("fuse", path=args.params)
-    with cli.progress_bar() as progress:
+    with progress_bar() as progress:
         result = run(prm, args.base, args.adapter, args.out, progress)
     print(json.dumps({"out": str(result.out), "inputs": result.meta["inputs"]}, sort_keys=True))
     return 0

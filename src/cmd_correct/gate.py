@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .cli import noop_progress
 from .contract import SHELLS
 from .errors import CmdCorrectError, DataError, DataErrors, GateError, ToolError
 from .params import bounded
+from .progress import noop_progress
 
 CASES_KEY = "settings.case_ids_sha256"  # metrics.json: the hash of the case ids evaluate scored, in order
 TAG_PREFIX = "cmd-correct@v"  # release tags are TAG_PREFIX + a semver version; the gate's reference is one

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import toolchain as tc
-from .cli import Progress, noop_progress
 from .errors import ModelError, ToolError
+from .progress import Progress, noop_progress
 
 GGUF_MAGIC = b"GGUF"
 # llama-imatrix/llama-perplexity print `[chunk]value,` as they go: the chunk number drives progress.

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from . import contract, io, paths
 from . import params as params_mod
-from .cli import Progress, noop_progress
 from .errors import DataError
 from .gguf import run_tool, toolchain, verify_imatrix
-from .params import WEEK_S, bounded
+from .params import WEEK_S, bounded, recorded
+from .progress import Progress, noop_progress
 
 
 @dataclass
@@ -109,7 +109,7 @@ def run(params: Params, f16_dir: Path, final_dir: Path, out_dir: Path, *, progre
         io.write_meta(
             tmp,
             "imatrix",
-            params=params,
+            params=recorded(params),
             inputs={"f16": f16, "calibration": calibration},
             imatrix=out.name,
             chunks=chunks,
@@ -121,7 +121,8 @@ def run(params: Params, f16_dir: Path, final_dir: Path, out_dir: Path, *, progre
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import parser, progress_bar
+    from .cli import parser
+    from .progress import progress_bar
 
     p = parser("imatrix", __doc__)
     p.add_argument("f16_dir", type=Path, help="folder with model-f16.gguf (models/f16)")

@@ -355,17 +355,18 @@ def sha256_tree(path: str | Path) -> str:
 def write_meta(
     folder: str | Path, stage: str, *, params: Any = None, inputs: dict[str, str | Path] | None = None, **extra: Any
 ) -> dict:
-    """Write `<folder>/meta.json`: stage, resolved params (a dataclass: without its operational fields, which
-    change no output and rerun nothing), input hashes, tool versions, extras."""
+    """Write `<folder>/meta.json`: stage, resolved params (`params.recorded(...)`: without the operational
+    fields, which change no output and rerun nothing), input hashes, tool versions, extras."""
     from dataclasses import is_dataclass
 
     from . import __version__
-    from .params import recorded
 
+    if is_dataclass(params):
+        raise TypeError("write_meta takes params.recorded(params), not the dataclass")
     meta = {
         "stage": stage,
         "cmd_correct": __version__,
-        "params": recorded(params) if is_dataclass(params) else params,
+        "params": params,
         "inputs": {name: sha256_tree(p) for name, p in (inputs or {}).items()},
         **extra,
     }

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from . import contract
 from . import params as params_mod
-from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import SHOWN, DataError, DataErrors
 from .io import atomic_dir, check_output, read_json, sha256_file, write_jsonl, write_meta
 from .params import bounded
 from .paths import CALIBRATION, HELDOUT, SPLIT_SHARES, SPLITS
+from .progress import Progress, noop_progress, progress_bar
 from .validate import data_hashes, read_rows
 
 
@@ -168,6 +168,8 @@ def run(
 
 
 def main(argv: list[str]) -> int:
+    from .cli import parser
+
     p = parser("prepare", __doc__.split("\n\n")[0])
     p.add_argument("gen_dir", type=Path, help="generated data folder (data/generated)")
     p.add_argument("validation", type=Path, help="validate's metrics (data/validation.json)")

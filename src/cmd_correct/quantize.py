@@ -16,10 +16,10 @@ from pathlib import Path
 
 from . import io, paths
 from . import params as params_mod
-from .cli import Progress, noop_progress
 from .errors import ModelError
 from .gguf import GGUFInfo, inspect, run_tool, toolchain, verify
-from .params import WEEK_S, bounded
+from .params import WEEK_S, bounded, recorded
+from .progress import Progress, noop_progress
 
 # The type names llama-quantize 0.3.36's vendored llama.cpp accepts (tools/quantize/quantize.cpp).
 QUANT_TYPES = (
@@ -169,7 +169,7 @@ def run(
         io.write_meta(
             tmp,
             "quantize",
-            params=params,
+            params=recorded(params),
             inputs={"f16": f16, **({"imatrix": imatrix} if imatrix else {})},
             toolchain=toolchain().info(),
             types={
@@ -191,7 +191,8 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import parser, progress_bar
+    from .cli import parser
+    from .progress import progress_bar
 
     p = parser("quantize", __doc__)
     p.add_argument("f16_dir", type=Path, help="folder with model-f16.gguf (models/f16)")

@@ -35,9 +35,9 @@ from semver import Version
 
 from . import card as card_mod
 from . import gate, io, paths
-from .cli import Progress, noop_progress
 from .errors import CmdCorrectError, DataErrors, OutputError, ReleaseError
 from .gate import TAG_PREFIX  # release tags are TAG_PREFIX + a semver version (the gate's references)
+from .progress import Progress, noop_progress
 
 ROOT_CARD = "README.md"
 COMMIT_MESSAGE_FILE = "commit_message.txt"
@@ -587,7 +587,8 @@ def _upload(
 
 def main(argv: list[str] | None = None) -> int:
     from . import params as P
-    from .cli import parser, progress_bar
+    from .cli import parser
+    from .progress import progress_bar
 
     p = parser("release", __doc__)
     p.add_argument("--version", required=True, help="semver X.Y.Z of this release")

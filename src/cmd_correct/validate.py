@@ -32,12 +32,12 @@ from pathlib import Path
 
 from . import contract
 from . import params as params_mod
-from .cli import Progress, noop_progress, parser, progress_bar
 from .errors import SHOWN, DataError, ValidationError
 from .generate.mutations import near_key, within_one_edit
 from .io import check_output, iter_jsonl_lenient, sha256_file, write_json
 from .params import bounded
 from .paths import SPLITS
+from .progress import Progress, noop_progress, progress_bar
 
 # field -> allowed types; `error` may be null, everything else is a non-empty string.
 SCHEMA: dict[str, tuple[type, ...]] = {
@@ -50,7 +50,7 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "correction": (str,),
     "edit": (str,),
     "error": (str, type(None)),
-    "group": (str,),  # the split group (generate.templates.group_key): prepare keeps a group in one split
+    "group": (str,),  # the split group (generate.rows.group_key): prepare keeps a group in one split
     "split": (str, type(None)),  # the split the row's slot values belong to; null: prepare places it by group
     "slots": (dict,),  # slot name -> the value the row shows (generate.slots); {} when none
 }
@@ -422,6 +422,8 @@ def run(
 
 
 def main(argv: list[str]) -> int:
+    from .cli import parser
+
     p = parser("validate", __doc__.split("\n\n")[0])
     p.add_argument("gen_dir", type=Path, help="generated data folder (data/generated)")
     p.add_argument("out", type=Path, help="metrics file to write (data/validation.json)")

@@ -55,7 +55,10 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
         "bench_ratio": float,                 tokens_per_s / bench_tokens_per_s
         "size_mb": float,                     file size, 10^6 bytes
         "ppl": float,                         perplexity of heldout.txt
-        "ppl_ratio": float,                   ppl / ppl of f16 (1.0 for f16)
+        "ppl_ratio": float,                   ppl / ppl of f16, same tokens (1.0 for f16)
+        quants only: "ppl_ratio_llama": float, llama-perplexity's own PPL(Q)/PPL(base), whose base side is
+                     floored at 16 nats per token (higher than ppl_ratio when f16 meets tokens it finds
+                     very unlikely)
         quants only: "kld_mean", "kld_median", "kld_p99", "kld_max": float (vs f16), "same_top_pct": float (%),
                      "fallback_tensors": int (from models/quant/meta.json)},
      "baselines": {                          from reports/baseline/metrics.json (the baseline stage)
@@ -84,10 +87,10 @@ from typing import Literal
 
 from .. import contract, io, paths, toolchain
 from .. import params as params_mod
-from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError, ParamsError
 from ..infer import DEFAULT_THREADS
 from ..params import WEEK_S, bounded, operational
+from ..progress import Progress, noop_progress
 from . import acceptance, bench, cases, exact, perplexity, plots
 
 
@@ -297,7 +300,13 @@ def perplexities(params: Params, models: dict[str, dict], heldout: Path, metrics
             k, _ = perplexity.kld_run(models[name]["gguf"], logits, name=name, **ppl_args)
             metrics[name].update(
                 ppl=round(k["ppl"], 4),
-                ppl_ratio=round(k["ppl_ratio"], 4),
+                # ppl / f16's ppl, both over the same scored tokens, as the schema says. Not llama.cpp's printed
+                # "PPL(Q)/PPL(base)": its base side is read back from the --kl-divergence-base file, which
+                # stores each token's log-probabilities floored at 16 nats below the top logit
+                # (perplexity.cpp), so a token f16 finds very unlikely costs it less there and the printed
+                # ratio runs high (ppl_ratio_llama, kept beside it).
+                ppl_ratio=round(k["ppl"] / base_ppl["ppl"], 4),
+                ppl_ratio_llama=round(k["ppl_ratio"], 4),
                 kld_mean=round(k["kld_mean"], 5),
                 kld_median=round(k["kld_median"], 5),
                 kld_p99=round(k["kld_p99"], 5),
@@ -439,7 +448,8 @@ def _tokens_scored(output: str) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..cli import parser, progress_bar
+    from ..cli import parser
+    from ..progress import progress_bar
 
     p = parser("evaluate", __doc__)
     p.add_argument("f16_dir", type=Path, help="models/f16")

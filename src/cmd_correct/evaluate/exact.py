@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cli import Progress, noop_progress
 from ..infer import Correction, load
+from ..progress import Progress, noop_progress
 from .acceptance import run as run_acceptance
 from .cases import Case
 

@@ -18,8 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-from ..cli import Progress, noop_progress
 from ..errors import ToolError
+from ..progress import Progress, noop_progress
 from .cases import Case
 
 SHELLS = ("bash", "zsh", "fish", "tcsh", "powershell")

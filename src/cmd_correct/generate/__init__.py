@@ -57,10 +57,10 @@ from pathlib import Path
 
 from .. import contract, paths
 from .. import params as params_mod
-from ..cli import Progress, noop_progress, parser, progress_bar
 from ..errors import ExhaustedError
 from ..io import check_output
 from ..params import bounded
+from ..progress import Progress, noop_progress, progress_bar
 from . import mistakes
 from .mutations import near_key, within_one_edit
 from .slots import Lanes, NoValue
@@ -321,6 +321,8 @@ def _draw(builder: Builder, family: str, cats: list[str], weights: list[float], 
 
 
 def main(argv: list[str]) -> int:
+    from ..cli import parser
+
     p = parser("generate", __doc__.split("\n\n")[0])
     p.add_argument("out_dir", type=Path, help="output folder (data/generated)")
     args = p.parse_args(argv)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from . import catalogue as cat
 from . import shellerrors as err
-from . import templates as tpl
 from .mutations import within_one_edit
+from .rows import action_template, row
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def _row(b, family, category, tool, command, correction, edit, error):
     if command == correction:
         return None
     b.allowed_trivial = within_one_edit(command, correction)
-    return tpl._row(b.shell, family, category, tool, command, correction, edit, error)
+    return row(b.shell, family, category, tool, command, correction, edit, error)
 
 
 def _fill(b, template: str, rng: random.Random, values: dict | None = None) -> str:
@@ -523,7 +523,7 @@ def _cd_glued(b, rng):
 def _body(b, rng) -> tuple[str, str]:
     """A correct command for this shell: a shell-native action or a tool command; (tool, text)."""
     if rng.random() < 0.5:
-        template = tpl.action_template(rng.choice(b.actions), b.shell)
+        template = action_template(rng.choice(b.actions), b.shell)
         return "shell", _fill(b, template, rng)
     tool, template = rng.choice(b.tools)
     return tool, _fill(b, template, rng)

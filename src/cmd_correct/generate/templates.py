@@ -7,7 +7,6 @@ A builder returns a row dict without `id`, or None when the draw does not apply 
 from __future__ import annotations
 
 import functools
-import hashlib
 import random
 import re
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from . import catalogue as cat
 from . import mistakes
 from . import shellerrors as err
 from .mutations import TYPOS, flag_mistake, typo, within_one_edit
+from .rows import action_template, group_key, row
 from .slots import Lanes, Spec, Where, plan
 
 
@@ -235,32 +235,6 @@ def split_words(command: str) -> list[str]:
     return words
 
 
-def group_key(correction: str) -> str:
-    """The split group: one per correct command text, whatever the shell or the broken form."""
-    return "c-" + hashlib.sha1(correction.encode()).hexdigest()[:16]
-
-
-def _row(shell, family, category, tool, command, correction, edit, error):
-    return {
-        "shell": shell,
-        "family": family,
-        "category": category,
-        "tool": tool,
-        "command": command,
-        "correction": correction,
-        "edit": edit,
-        "error": error,
-        "group": group_key(correction),
-    }
-
-
-def action_template(action: str, shell: str) -> str | None:
-    per_shell = cat.ACTIONS[action][0]
-    if shell in per_shell:
-        return per_shell[shell]
-    return per_shell.get("posix") if shell in cat.POSIX else None
-
-
 def tool_templates(shell: str) -> list[tuple[str, str]]:
     """(program, template) pairs usable in `shell`; the program is the word after an optional sudo."""
     return [
@@ -463,7 +437,7 @@ class Builder:
         request = rng.choice(NL_FRAMES).format(request)
         if rng.random() < self.mix.capitalised_share:
             request = request[:1].upper() + request[1:]
-        return _row(self.shell, "natural", "nl", tool, request, correction, "nl-request", None)
+        return row(self.shell, "natural", "nl", tool, request, correction, "nl-request", None)
 
     def chained(self, category: str, rng: random.Random) -> dict | None:
         """Chains (&&, fish `; and`, PowerShell `; if ($?)`) and pipelines with one part broken."""
@@ -477,7 +451,7 @@ class Builder:
                 # A forgotten pipe symbol: `ps aux grep node`.
                 k = words.index("|")
                 broken = words[:k] + words[k + 1 :]
-                return _row(self.shell, "chained", "pipe", words[0], " ".join(broken), correct, "missing-pipe", None)
+                return row(self.shell, "chained", "pipe", words[0], " ".join(broken), correct, "missing-pipe", None)
             return self._typo(words, literal, words[0], rng, "chained", category="pipe")
         parts = rng.choice(self.chains)
         rendered, lits = [], []
@@ -492,7 +466,7 @@ class Builder:
             command = wrong.join(rendered)
             if command == correct:
                 return None
-            return _row(
+            return row(
                 self.shell,
                 "chained",
                 "chain-operator",
@@ -537,7 +511,7 @@ class Builder:
         command, edits = done
         broken = split_words(command)
         error = self._error_for(tool, words, broken, touched) if len(broken) == len(words) else None
-        return _row(self.shell, family, category, tool, command, " ".join(words), "+".join(edits), error)
+        return row(self.shell, family, category, tool, command, " ".join(words), "+".join(edits), error)
 
     def _flag(self, words, literal, tool, rng, family):
         flags = [i for i, w in enumerate(words) if literal[i] and w.startswith("-") and len(w) > 1]
@@ -555,7 +529,7 @@ class Builder:
             return None
         command, edits = done
         error = self._error_for(tool, words, split_words(command), touched)
-        return _row(self.shell, family, "flag", tool, command, " ".join(words), "+".join(edits), error)
+        return row(self.shell, family, "flag", tool, command, " ".join(words), "+".join(edits), error)
 
     def _subcommand(self, words, literal, tool, rng):
         first = 1 if words[0] == "sudo" else 0
@@ -577,7 +551,7 @@ class Builder:
         error = self._error_for(tool, words, broken, touched)  # a slip in the tool name fails first
         if tool == "yarn" and bad == "install" and min(touched) == sub_i:
             error = '`install` has been replaced with `add` to add new dependencies. Run "yarn add ..." instead.'
-        return _row(self.shell, "tools", "subcommand", tool, command, " ".join(words), "+".join(edits), error)
+        return row(self.shell, "tools", "subcommand", tool, command, " ".join(words), "+".join(edits), error)
 
     def _sudo(self, rng, family):
         if not self.sudo:
@@ -586,7 +560,7 @@ class Builder:
         correct, literal = self.fill(template, rng)
         words = split_words(correct)
         command = " ".join(words[1:])
-        return _row(
+        return row(
             self.shell,
             family,
             "sudo",
@@ -620,7 +594,7 @@ class Builder:
         if command == correct or within_one_edit(command, correct):
             return None
         tool = split_words(correct)[0]
-        return _row(self.shell, "single", "quoting", tool, command, correct, edit, None)
+        return row(self.shell, "single", "quoting", tool, command, correct, edit, None)
 
     def _redirect(self, rng):
         pool = self.redirectable
@@ -637,7 +611,7 @@ class Builder:
                 correct, command, error = f"{base} > {out} 2>&1", f"{base} 2>&1 > {out}", None
         else:
             correct, command, error = f"{base} > {out} 2>&1", f"{base} 2>&1 > {out}", None
-        return _row(self.shell, "single", "redirect", tool, command, correct, "redirect-order", error)
+        return row(self.shell, "single", "redirect", tool, command, correct, "redirect-order", error)
 
     def _foreign(self, rng):
         """Another shell's syntax typed here: bash habits in fish/tcsh/PowerShell/cmd, and back."""
@@ -666,7 +640,7 @@ class Builder:
             error = err.foreign(self.shell, words)
         if error is None and self.shell not in ("fish", "tcsh"):
             return None  # it would run there: not a mistake, only another style
-        return _row(self.shell, "single", "foreign", "shell", command, correct, "foreign-syntax", error)
+        return row(self.shell, "single", "foreign", "shell", command, correct, "foreign-syntax", error)
 
 
 def join_chain(shell: str, parts: list[str]) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from .. import io
-from ..cli import Progress, noop_progress
 from ..params import bounded, operational, recorded
 from ..paths import TRAIN_CONFIG
+from ..progress import Progress, noop_progress
 from .kaggle_backend import KaggleParams
 
 
@@ -123,7 +123,7 @@ def run(
     meta = io.write_meta(
         adapter_dir,
         "train",
-        params=params,
+        params=recorded(params),
         inputs={"data": data_dir, "base": base_dir},
         seed=seed,
         summary=summary,
@@ -134,10 +134,11 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     import json
 
-    from .. import cli
     from .. import params as params_mod
+    from ..cli import parser
+    from ..progress import progress_bar
 
-    p = cli.parser("train", __doc__)
+    p = parser("train", __doc__)
     p.add_argument("data", type=Path, help="data/final (train.jsonl, valid.jsonl)")
     p.add_argument("base", type=Path, help="models/base")
     p.add_argument("adapter", type=Path, help="output adapter folder (models/adapter)")
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     prm = params_mod.section("train", raw, path=args.params)
     seed = params_mod.base_seed(raw, args.params)
     os.environ["OMP_WAIT_POLICY"] = prm.omp_wait_policy  # before torch starts its OpenMP pool
-    with cli.progress_bar() as progress:
+    with progress_bar() as progress:
         result = run(
             prm,
             seed=seed,

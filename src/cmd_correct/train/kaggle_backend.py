@@ -40,10 +40,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .. import io
-from ..cli import Progress, noop_progress
 from ..errors import CmdCorrectError, ModelError, ParamsError, ToolError
 from ..params import WEEK_S, bounded, operational
 from ..paths import TRAIN_CONFIG
+from ..progress import Progress, noop_progress
 from .common import ADAPTER_DIR_FILES, ADAPTER_FILES, REPORT_FILES  # what train's folders hold
 
 KERNEL_FILES = ("train_kernel.py",)  # in the repo's kaggle/ folder; kernel-metadata.json is built in code

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import io
-from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
+from ..progress import Progress, noop_progress
 from . import common, data
 from .common import CHECKPOINT
 

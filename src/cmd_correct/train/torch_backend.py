@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from .. import io
-from ..cli import Progress, noop_progress
 from ..errors import DataError, ModelError
+from ..progress import Progress, noop_progress
 from . import common, data
 from .common import ADAPTER_DIR_FILES, CHECKPOINT, REPORT_FILES  # what train's folders hold (every backend)
 
