@@ -69,7 +69,7 @@ lint: install actionlint-install  ## ruff, actionlint, shellcheck on every workf
 	$(VENV)/bin/ruff format --check src tests bench
 	$(LINT_PATH) $(ACTIONLINT) '.github/workflows/*.yml'
 	$(LINT_PATH) $(PY) -m cmd_correct.ci shellcheck $(WORKFLOWS)
-	$(LINT_PATH) zizmor --offline --min-severity medium --no-progress .github/workflows
+	$(LINT_PATH) zizmor --offline --persona=auditor --min-severity medium --no-progress .github/workflows
 
 format: install
 	$(VENV)/bin/ruff format src tests bench
