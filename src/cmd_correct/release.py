@@ -115,11 +115,6 @@ def _scrub(text: str, token: str | None) -> str:
     return text.replace(token, "***") if token else text
 
 
-def git_blob_sha1(data: bytes) -> str:
-    """The git object id of a blob with these bytes (how the Hub names non-LFS files)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 def dvc_lock_md5(lock: Path, target: str) -> str | None:
     """The md5 dvc.lock records for output `target` (any stage), or None if no stage lists it."""
     data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
@@ -546,6 +541,7 @@ def _upload(
     """create_repo, one create_commit, check every remote file's hash, then tag the commit `tag`; returns the
     commit URL."""
     from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub.utils.sha import git_hash  # the git blob id the Hub gives a non-LFS file
 
     api = HfApi(endpoint=endpoint, token=token)
     try:
@@ -573,8 +569,8 @@ def _upload(
                 problems.append(f"{name}: remote sha256 {f.lfs.sha256[:12]} != local {files[name][:12]}")
         else:
             data = src if isinstance(src, bytes) else Path(src).read_bytes()
-            if f.blob_id != git_blob_sha1(data):  # a regular (non-LFS) file: the Hub gives its git blob id
-                problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_blob_sha1(data)[:12]}")
+            if f.blob_id != git_hash(data):  # a regular (non-LFS) file: the Hub gives its git blob id
+                problems.append(f"{name}: remote blob {f.blob_id[:12]} != local {git_hash(data)[:12]}")
     if problems:
         raise ReleaseError(f"upload to {repo_id} not verified: " + "; ".join(problems), problems=problems)
     try:
