@@ -116,7 +116,10 @@ def _scrub(text: str, token: str | None) -> str:
 
 
 def dvc_lock_md5(lock: Path, target: str) -> str | None:
-    """The md5 dvc.lock records for output `target` (any stage), or None if no stage lists it."""
+    """The md5 dvc.lock records for output `target` (any stage), or None if no stage lists it.
+
+    Read as YAML: dvc.api (DVC's public API) exposes params and metrics, not the hashes dvc.lock records,
+    and dvc.lock's schema (stages -> outs -> path, md5) is DVC's documented file format."""
     data = yaml.safe_load(lock.read_text(encoding="utf-8")) or {}
     for stage in (data.get("stages") or {}).values():
         for out in stage.get("outs") or []:

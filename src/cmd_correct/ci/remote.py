@@ -86,6 +86,7 @@ def push_run_outputs(*, remote: str | None = None, cwd: str | Path = ".") -> int
                 continue  # never run here (no lock entry): nothing of it is in the run-cache
             if stage.changed_stage():
                 continue
+            # No public API: dvc.api has no run-cache calls, and this is how `dvc repro --pull` finds them.
             cached = repo.stage_cache._create_stage(to_single_stage_lockfile(stage), wdir=stage.wdir)
             for used in cached.get_used_objs().values():
                 objs.update(used)
