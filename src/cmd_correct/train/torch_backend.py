@@ -210,7 +210,7 @@ def _save_checkpoint(folder: Path, model, optimizer, scheduler, scaler, state: d
                 "adapter": get_peft_model_state_dict(model),
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict() if scaler is not None else None,
+                "scaler": scaler.state_dict() if scaler.is_enabled() else None,
                 "rng_cpu": torch.get_rng_state(),
                 "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             },
@@ -246,7 +246,7 @@ def _load_checkpoint(folder: Path, fingerprint: str, model, optimizer, scheduler
     set_peft_model_state_dict(model, blob["adapter"])
     optimizer.load_state_dict(blob["optimizer"])
     scheduler.load_state_dict(blob["scheduler"])
-    if scaler is not None and blob["scaler"] is not None:
+    if scaler.is_enabled() and blob["scaler"] is not None:
         scaler.load_state_dict(blob["scaler"])
     torch.set_rng_state(blob["rng_cpu"])
     if blob["rng_cuda"] is not None and torch.cuda.is_available():
@@ -287,7 +287,8 @@ def train(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=params.lr, weight_decay=params.weight_decay)
     scheduler = _scheduler(optimizer, params)
-    scaler = torch.amp.GradScaler(device) if params.dtype == "float16" and device == "cuda" else None
+    # Loss scaling only where float16 gradients could underflow; disabled, each call is a pass-through.
+    scaler = torch.amp.GradScaler(device, enabled=params.dtype == "float16" and device == "cuda")
 
     ckpt = checkpoint_dir(adapter_dir)
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
@@ -321,18 +322,14 @@ def train(
         for ids, mask, labels, prefix in tensors:
             loss, _ = _loss_sum(model, ids, mask, labels, autocast, prefix)
             loss = loss / max(targets, 1)  # mean over every target token of the optimizer step
-            (scaler.scale(loss) if scaler else loss).backward()
+            scaler.scale(loss).backward()
             step_loss += float(loss.detach())
             step_tokens += int(mask.sum()) + (len(prefix) * ids.shape[0] if prefix is not None else 0)
         window_tokens += step_tokens
-        if scaler:
-            scaler.unscale_(optimizer)
+        scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)
-        if scaler:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
         scheduler.step()
         if not math.isfinite(step_loss):
