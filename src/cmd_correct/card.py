@@ -209,8 +209,48 @@ def _intro(inp: CardInputs, file: str) -> list[str]:
     ]
 
 
+def consumer_of(inp: CardInputs) -> str:
+    """The CLI this release was made for (params `base.consumer`; fix when absent)."""
+    return str((inp.params.get("base") or {}).get("consumer") or "fix")
+
+
+# A wit prompt for the card's example: `gti status` where git is installed (the tool results wit would keep).
+WIT_EXAMPLE = (
+    contract.ToolResult("which_binary", "git", "/usr/bin/git"),
+    contract.ToolResult(
+        "help_output", "git", "usage: git [-v | --version] [-h | --help] [-C <path>] [-c <name>=<value>]"
+    ),
+)
+
+
+def _usage_wit(inp: CardInputs, file: str) -> list[str]:
+    """The wit prompt contract (command plus tool results), and how to run the model with `wit` and llama.cpp."""
+    user = contract.user_turn("gti status", WIT_EXAMPLE, consumer="wit")
+    example = contract.render_prompt("bash", user, consumer="wit")
+    dec = contract.WIT
+    return [
+        "## Prompt contract",
+        "Made for the `wit` CLI: the prompt carries the command and what wit's tools said on the user's machine "
+        f"(`list_similar`, `which_binary`, `help_output`; each result cut at {contract.RESULT_CHARS} characters "
+        f"plus `...`, empty or failed ones left out). Decode greedily, at most {dec.max_tokens} new tokens in a "
+        f"{dec.n_ctx}-token context, as `wit` does: stop at the end-of-turn token or a `<|im_start|>`, drop any "
+        f"`<think>...</think>` block, stop after more than {dec.max_lines} lines, trim and strip one leading `|`. "
+        "For example, for bash and the input `gti status`:",
+        f"```text\n{example}```",
+        "## Use it with the `wit` CLI",
+        f"wit downloads `{contract.get('wit').hub_file}.gguf` by default; this file is `{file}`: `wit -m "
+        f'{inp.model_name} "gti status"`. It runs the tools and builds the prompt above itself.',
+        "## Use it with llama.cpp",
+        f"```bash\nhf download {inp.repo_id} {file} --local-dir .\n"
+        f"llama-completion -m {file} --temp 0 -n {dec.max_tokens} -c {dec.n_ctx} -e -no-cnv \\\n"
+        f"  -p '{example.replace(chr(10), chr(92) + 'n')}'\n```",
+    ]
+
+
 def _usage(inp: CardInputs, file: str) -> list[str]:
     """The prompt contract, and how to run the model with `fix`, llama.cpp and llama-cpp-python."""
+    if consumer_of(inp) == "wit":
+        return _usage_wit(inp, file)
     example = contract.render_prompt("bash", "gti status")
     max_tokens, n_ctx = contract.FIX.max_tokens, contract.FIX.n_ctx
     aliases = ", ".join(f"`{a}` ({d})" for a, d in contract.ALIASES.items())

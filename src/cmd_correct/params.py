@@ -431,6 +431,11 @@ def base_seed(raw: dict, path: str | Path = DEFAULT_PATH) -> int:
     return section("base", raw, path=path).seed
 
 
+def base_consumer(raw: dict, path: str | Path = DEFAULT_PATH) -> str:
+    """`base.consumer` (typed, `fix` by default): the CLI whose prompt and decoding a stage follows."""
+    return section("base", raw, path=path).consumer
+
+
 def flatten(overlay: dict, prefix: str = "") -> dict[str, Any]:
     """Dotted keys for every leaf of a nested mapping: {"train": {"lr": 1e-4}} -> {"train.lr": 1e-4}."""
     out: dict[str, Any] = {}
