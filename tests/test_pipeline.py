@@ -94,7 +94,7 @@ def test_stage_can_be_restored_from_the_run_cache(name):
 # (nested dataclasses too), a dotted key is that field. dvc.yaml must list exactly these less the operational
 # ones (fields marked `params.operational()`), so a timeout or a Kaggle poll interval reruns nothing.
 READS = {
-    "generate": ("base.seed", "base.consumer", "generate", "prepare.split"),
+    "generate": ("base.seed", "base.consumer", "generate", "machine", "prepare.split"),
     "validate": ("validate", "generate.shell_weights", "generate.family_weights"),
     "prepare": ("base.seed", "base.consumer", "prepare"),
     "base": ("base.model", "base.revision"),  # base.seed and base.consumer are read by the others, not this stage

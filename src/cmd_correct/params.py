@@ -26,6 +26,7 @@ from .paths import PARAMS as DEFAULT_PATH
 SECTIONS: dict[str, str] = {
     "base": "cmd_correct.base:Params",
     "generate": "cmd_correct.generate:Params",
+    "machine": "cmd_correct.generate.machine:Params",
     "validate": "cmd_correct.validate:Params",
     "prepare": "cmd_correct.prepare:Params",
     "train": "cmd_correct.train:Params",
