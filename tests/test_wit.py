@@ -106,3 +106,25 @@ def test_validate_holds_tool_results_to_the_contract(small_generated: Path, tmp_
         validate.run(validate.Params(), *TARGETS, gen, tmp_path / "validation.json")
     found = [p for p in exc.value.problems if p.line == 1 and p.field == "tool_results"]
     assert found and why in found[0].reason, [str(p) for p in exc.value.problems][:3]
+
+
+def test_evaluate_scores_the_same_cases_without_their_tool_results(wit_final: Path, monkeypatch):
+    from cmd_correct import evaluate
+    from cmd_correct.evaluate import exact
+
+    seen = []
+
+    def fake_run_model(name, gguf, batch, *, timed, consumer, **kwargs):  # right only when grounded
+        seen.append((name, consumer, [c.turn for c in batch]))
+        answers = [c.expected if c.tool_results else c.command for c in batch]
+        return exact.ModelRun(name, answers, [], [], None, [], 0.0)
+
+    monkeypatch.setattr(exact, "run_model", fake_run_model)
+    sample = [c for c in cases.load_cases(wit_final / "test.jsonl", "wit") if c.tool_results][:12]
+    got = evaluate.without_tools(evaluate.Params(), "Q4_K_M", Path("m.gguf"), sample, 1, lambda *a: None, "wit")
+    assert seen[0][:2] == ("Q4_K_M without tools", "wit")
+    assert all(turn == f"Input: {c.command}\n\n" for turn, c in zip(seen[0][2], sample, strict=True))
+    assert set(got) == set(evaluate.ABLATION_KEYS) and got["n_cases"] == len(sample)
+    broken = sum(c.broken for c in sample)
+    assert got["exact_match"] == round(1 - broken / len(sample), 4)
+    assert set(got["exact_match_by_shell"]) == {c.shell for c in sample}

@@ -326,6 +326,8 @@ def _evaluation(inp: CardInputs) -> list[str]:
             "PowerShell's case also counts here (the gates judge exact match).",
             equivalent,
         ]
+    if grounding := _grounding(inp.metrics, inp.quant_type):
+        parts += grounding
     if split := _latency_split(inp.metrics):
         parts += [
             "### Latency by thread count",
@@ -341,6 +343,30 @@ def _evaluation(inp: CardInputs) -> list[str]:
     if note := fallback_note(inp.quant_meta, inp.quant_type):
         parts += ["### Quantization note", note]
     return parts
+
+
+def _grounding(metrics: dict, quant_type: str) -> list[str]:
+    """wit: exact match of the released variant with its tool results and with them removed, per shell and family."""
+    m = metrics.get(quant_type) or {}
+    bare = m.get("without_tools")
+    if not bare:
+        return []
+    rows = ["| slice | with tool results | without | difference |", "|---|---|---|---|"]
+
+    def row(label: str, a: Any, b: Any) -> str:
+        diff = f"{100 * (a - b):+.1f} pts" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else "-"
+        return f"| {label} | {_pct(a)} | {_pct(b)} | {diff} |"
+
+    rows.append(row("**all**", m.get("exact_match"), bare.get("exact_match")))
+    for key in ("exact_match_by_shell", "exact_match_by_family"):
+        for name, value in (m.get(key) or {}).items():
+            rows.append(row(name, value, (bare.get(key) or {}).get(name)))
+    return [
+        f"### What wit's tool results are worth ({quant_type})",
+        "The same test cases scored twice: with the tool results wit would send, and with them removed (the "
+        "command alone under wit's prompt).",
+        "\n".join(rows),
+    ]
 
 
 def _consumer(metrics: dict, quant_type: str) -> list[str]:

@@ -18,6 +18,8 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
     {"f16" | "<TYPE>": {                      one entry per variant: f16 and each quantize.types entry
         "exact_match": float,                 share of cases whose cleaned answer == reference (stripped)
         "exact_match_by_shell": {shell: float}, "exact_match_by_family": {family: float},
+        "without_tools": {exact_match, exact_match_by_shell, exact_match_by_family, n_cases}: base.consumer wit
+                                              only: the same cases with their tool results removed
         "equivalent_match", "equivalent_match_by_shell", "equivalent_match_by_family": the same for answers
                                               that are the reference up to quoting, spacing, safe flag order
                                               or PowerShell case (evaluate/equivalent.py; not gated)
@@ -274,6 +276,8 @@ def exact_and_speed(
         "batch_disagreements": len(ran.disagreements),
         "exact_match_seconds": round(ran.seconds, 1),
     }
+    if contract.get(consumer).tool_results:  # what the tools are worth: the same cases with no results
+        m["without_tools"] = without_tools(params, name, info["gguf"], sample, seed, progress, consumer)
     b = bench.bench(
         info["gguf"], n_gen=params.bench_n_gen, reps=params.bench_reps, threads=params.threads, timeout=params.timeout_s
     )
@@ -283,6 +287,24 @@ def exact_and_speed(
     if info.get("fallback_tensors") is not None:
         m["fallback_tensors"] = info["fallback_tensors"]
     return m, ran
+
+
+ABLATION_KEYS = ("exact_match", "exact_match_by_shell", "exact_match_by_family", "n_cases")
+
+
+def without_tools(
+    params: Params, name: str, gguf: Path, sample: list[cases.Case], seed: int, progress, consumer: str
+) -> dict:
+    """Exact match of one variant on the same cases with their tool results removed (wit's prompt with the
+    command alone), overall, per shell and per family: set beside the variant's own figures, the value of
+    grounding is a number."""
+    bare = cases.without_tools(sample, consumer)
+    ran = exact.run_model(
+        f"{name} without tools", gguf, bare, timed=[], seed=seed, progress=progress, consumer=consumer,
+        **decoding(params),
+    )  # fmt: skip
+    scored = exact.score(bare, ran.answers)
+    return {k: scored[k] for k in ABLATION_KEYS}
 
 
 def perplexities(params: Params, models: dict[str, dict], heldout: Path, metrics: dict, progress) -> int | None:
