@@ -128,3 +128,23 @@ def test_evaluate_scores_the_same_cases_without_their_tool_results(wit_final: Pa
     broken = sum(c.broken for c in sample)
     assert got["exact_match"] == round(1 - broken / len(sample), 4)
     assert set(got["exact_match_by_shell"]) == {c.shell for c in sample}
+
+
+@pytest.mark.slow  # the evaluate stage on the tiny models with wit's prompt and decoding (~1 min on 2 cores)
+def test_evaluate_runs_wit_end_to_end_on_the_tiny_models(wit_final, tiny_f16_dir, tiny_quant_dir, tmp_path):
+    from cmd_correct import evaluate
+
+    params = evaluate.Params(
+        n_cases=12, parallel=4, latency_cases=3, identity_cases=4, threads=1, ppl_ctx=64, ppl_chunks=4,
+        bench_n_gen=4, bench_reps=1, latency_threads=[1], latency_sweep=[], cached_prefix=False, baselines=[],
+    )  # fmt: skip
+    res = evaluate.run(
+        params, f16_dir=tiny_f16_dir, quant_dir=tiny_quant_dir, baseline_dir=None, final_dir=wit_final,
+        metrics_path=tmp_path / "metrics.json", report_dir=tmp_path / "report", seed=7, consumer="wit",
+    )  # fmt: skip
+    m = res.metrics
+    assert (m["settings"]["decoding"], m["settings"]["max_tokens"], m["settings"]["n_ctx"]) == ("wit", 256, 1024)
+    for variant in ("f16", "Q4_K_M"):
+        bare = m[variant]["without_tools"]
+        assert bare["n_cases"] == m[variant]["n_cases"] == 12 and 0 <= bare["exact_match"] <= 1
+        assert set(bare["exact_match_by_shell"]) == set(m[variant]["exact_match_by_shell"])
