@@ -27,6 +27,9 @@ and params give byte-identical files. One JSON object per line:
                     composed by generate/slots.py, so they rarely repeat, and no value is in two splits
   prompt_shell str  (only on alias rows) the name the prompt carries instead of `shell`: sh, dash or ksh
                     on bash rows, pwsh on PowerShell rows (contract.ALIASES; shares: generate.alias_shares)
+  tool_results list (only when base.consumer is wit) [{tool, arg, output}]: what wit's tools print for the
+                    command on a machine drawn for the row (generate/machine.py), kept and ordered as wit
+                    keeps them; [] when they say nothing
 
 Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
 command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
