@@ -109,8 +109,8 @@ class Corrector:
     ):
         threads = DEFAULT_THREADS if threads is None else threads
         self.consumer = contract.get(consumer).name
-        fix = contract.get(consumer).decoding  # the consumer's decoding (named for fix's, the default)
-        self.decoding = fix if max_tokens is None else contract.Decoding(**{**fix.__dict__, "max_tokens": max_tokens})
+        dec = contract.get(consumer).decoding
+        self.decoding = dec if max_tokens is None else contract.Decoding(**{**dec.__dict__, "max_tokens": max_tokens})
         llama_cpp = import_llama_cpp()
         path = Path(model_path)
         if not path.is_file():
@@ -119,8 +119,8 @@ class Corrector:
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path),
-                n_ctx=n_ctx or fix.n_ctx,
-                n_batch=fix.n_batch,
+                n_ctx=n_ctx or dec.n_ctx,
+                n_batch=dec.n_batch,
                 n_threads=threads,
                 n_threads_batch=threads,
                 seed=seed,
