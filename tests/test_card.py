@@ -166,3 +166,20 @@ def test_root_card_merge_keeps_every_other_model():
     # nothing there yet, or a card whose front matter is unreadable: this model's entry alone, no crash
     assert "| cmd-correct-smollm2-135m |" in card.merge_root(None, _inputs())
     assert "model-index" in card.merge_root("---\n: [\n---\nhello\n", _inputs())
+
+
+def test_a_wit_card_shows_wits_prompt_and_what_the_tools_are_worth() -> None:
+    metrics = copy.deepcopy(METRICS)
+    by_shell = metrics["Q4_K_M"]["exact_match_by_shell"]
+    metrics["Q4_K_M"]["without_tools"] = {
+        "exact_match": 0.30, "exact_match_by_shell": {s: 0.25 for s in by_shell}, "exact_match_by_family": {},
+        "n_cases": 1000,
+    }  # fmt: skip
+    text = card.body(_inputs(model_name="qwen3-wit-1.7B", params={"base": {"consumer": "wit"}}, metrics=metrics))
+    assert "Use the provided tool results to generate the correct command. /no_think" in text
+    assert "Input: gti status\n\nTool results:\n- which_binary(git): /usr/bin/git\n" in text
+    assert "`fix -m" not in text and 'wit -m qwen3-wit-1.7B "gti status"' in text
+    assert "### What wit's tool results are worth (Q4_K_M)" in text
+    assert "| **all** | 39.1% | 30.0% | +9.1 pts |" in text
+    fix_text = card.body(_inputs())
+    assert "tool results" not in fix_text and "Output only the corrected command" in fix_text

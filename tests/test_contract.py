@@ -94,11 +94,154 @@ def test_clean_completion_reads_a_whole_text_as_fix_would(raw, clean):
     assert contract.clean_completion(raw) == clean
 
 
-def test_wit_style_line_limit():
-    wit = contract.Decoding(max_tokens=256, n_ctx=1024, one_line=False, max_lines=10)
-    stream = contract.Stream(wit)
+def test_wit_line_limit():
+    stream = contract.Stream(contract.WIT)
     assert not any(stream.push(f"line {i}\n") for i in range(10))
-    assert stream.push("line 11")
+    assert stream.push("line 11")  # an eleventh line: more than 10
+
+
+# --- wit (../shared/CONSUMER.md "wit") -----------------------------------------------------------------------
+
+# wit's prompt exactly as CONSUMER.md writes it, with tool results and without.
+WIT_CLI_PROMPT = (
+    "<|im_start|>system\n"
+    "You are a shell command assistant for zsh. Use the provided tool results to generate the correct command. "
+    "/no_think<|im_end|>\n"
+    "<|im_start|>user\n"
+    "Input: gti status\n\n"
+    "Tool results:\n"
+    "- which_binary(git): /usr/bin/git\n"
+    "- help_output(git): usage: git [-v | --version]\n   or: git help\n"
+    "<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
+WIT_CLI_PROMPT_NO_RESULTS = (
+    "<|im_start|>system\n"
+    "You are a shell command assistant for bash. Use the provided tool results to generate the correct command. "
+    "/no_think<|im_end|>\n"
+    "<|im_start|>user\n"
+    "Input: sl\n\n"
+    "<|im_end|>\n"
+    "<|im_start|>assistant\n"
+)
+
+
+def test_wit_prompt_is_byte_identical_to_the_wit_cli():
+    results = (
+        contract.ToolResult("which_binary", "git", "/usr/bin/git"),
+        contract.ToolResult("help_output", "git", "usage: git [-v | --version]\n   or: git help"),
+    )
+    user = contract.user_turn("gti status", results, consumer="wit")
+    assert contract.render_prompt("zsh", user, consumer="wit") == WIT_CLI_PROMPT
+    assert contract.render_prompt("bash", contract.user_turn("sl", consumer="wit"), consumer="wit") == (
+        WIT_CLI_PROMPT_NO_RESULTS
+    )
+    assert contract.messages("zsh", user, "git status", consumer="wit")[1]["content"] == user
+
+
+def test_fix_sends_the_bare_command_and_no_tool_results():
+    assert contract.user_turn("gti status") == "gti status"
+    with pytest.raises(ValueError, match="fix sends no tool results"):
+        contract.user_turn("gti", (contract.ToolResult("which_binary", "git", "/usr/bin/git"),))
+
+
+def test_consumers_defined_once():
+    fix, wit = contract.get("fix"), contract.get("wit")
+    assert (fix.decoding, fix.hub_file, fix.tool_results) == (contract.FIX, "qwen3-correct-0.6B", False)
+    assert (wit.decoding.max_tokens, wit.decoding.n_ctx, wit.decoding.one_line, wit.decoding.max_lines) == (
+        256, 1024, False, 10
+    )  # fmt: skip
+    assert (wit.hub_file, wit.tool_results) == ("qwen3-wit-1.7B", True)
+    with pytest.raises(ValueError, match="unknown consumer 'thefuck'; expected one of fix, wit"):
+        contract.get("thefuck")
+    prompts = contract.system_prompts()
+    assert prompts[contract.system_prompt("pwsh", consumer="wit")] == ("wit", "pwsh")
+    assert prompts[contract.system_prompt("bash")] == ("fix", "bash")
+
+
+def test_base_consumer_param_lists_exactly_the_contract_consumers():
+    import typing
+
+    from cmd_correct import base
+
+    assert typing.get_args(typing.get_type_hints(base.Params)["consumer"]) == tuple(contract.CONSUMERS)
+    assert base.Params().consumer == "fix"
+
+
+# wit's decoding and clean-up, one golden case each: token pieces in, wit's answer out.
+@pytest.mark.parametrize(
+    ("pieces", "answer"),
+    [
+        (["git", " status", "<|im_end|>", "junk"], "git status"),  # stop token
+        (["| ", "git", " status"], "git status"),  # one leading `| ` stripped
+        (["|", "git", " status"], "git status"),  # ...or `|`
+        (["| | ls"], "| ls"),  # only one
+        (["ls", " -la", "\n", "cd /tmp"], "ls -la\ncd /tmp"),  # wit keeps every line (fix: the first)
+        (["Command:", " ls"], "Command: ls"),  # fix's prefixes are fix's
+        (["<think>", "hm", "</think>", "\n", "  git log  "], "git log"),  # think dropped, trimmed
+        (["\n\n", "make", "\n"], "make"),  # leading newlines do not stop wit either
+    ],
+)
+def test_wit_decoding_golden(pieces, answer):
+    assert contract.decode_text(pieces, contract.WIT) == answer
+
+
+def test_wit_stops_at_256_tokens():
+    stream = contract.Stream(contract.WIT)
+    n = next(i for i in range(1, 1000) if stream.push("a"))
+    assert n == 256 and stream.answer() == "a" * 256
+
+
+def test_wit_clean_completion():
+    assert contract.clean_completion("| git status\nmore<|im_end|>junk", contract.WIT) == "git status\nmore"
+
+
+@pytest.mark.parametrize(
+    ("shell", "command", "calls"),
+    [
+        ("bash", "gti status", [("list_similar", "gti"), ("which_binary", "gti"), ("which_binary", "git"),
+                                ("help_output", "git")]),
+        ("bash", "l", [("list_similar", "l")]),  # which_binary needs 2+ characters
+        # equal to git, so git is skipped, and pip (2 edits from git) is the first near miss left
+        ("bash", "git stats", [("list_similar", "git"), ("which_binary", "git"), ("which_binary", "pip"),
+                               ("help_output", "pip")]),
+        ("bash", "ls -la", [("list_similar", "ls"), ("which_binary", "ls")]),
+        ("bash", "dokcer ps", [("list_similar", "dokcer"), ("which_binary", "dokcer"), ("which_binary", "docker"),
+                               ("help_output", "docker")]),
+        ("bash", "pip3 instal x", [("list_similar", "pip3"), ("which_binary", "pip3"), ("which_binary", "pip"),
+                                   ("help_output", "pip")]),  # pip3 is 1 from pip (python is 5)
+        ("bash", "mkae", [("list_similar", "mkae"), ("which_binary", "mkae"), ("which_binary", "make"),
+                          ("help_output", "make")]),
+        ("powershell", "Get-ChildIte", [("list_similar", "Get-ChildIte"), ("which_binary", "Get-ChildIte"),
+                                        ("help_output", "Get-ChildIte")]),
+        ("pwsh", "Set-Locaton x", [("list_similar", "Set-Locaton"), ("which_binary", "Set-Locaton"),
+                                   ("help_output", "Set-Locaton")]),
+        ("bash", "Get-ChildItem", [("list_similar", "Get-ChildItem"), ("which_binary", "Get-ChildItem")]),
+        ("bash", "   ", []),
+    ],
+)  # fmt: skip
+def test_wit_tool_selection_order(shell, command, calls):
+    assert contract.wit_calls(shell, command) == calls
+
+
+def test_wit_keeps_results_cut_at_200_characters():
+    assert contract.keep_output(None) is None and contract.keep_output("  \n") is None
+    assert contract.keep_output("/usr/bin/git\n") == "/usr/bin/git"
+    assert contract.keep_output("x" * 200) == "x" * 200
+    assert contract.keep_output("x" * 201) == "x" * 200 + "..."
+
+
+def test_result_problems_hold_rows_to_what_wit_sends():
+    ok = [{"tool": "which_binary", "arg": "git", "output": "/usr/bin/git"}]
+    assert contract.result_problems("bash", "gti status", ok) == []
+    assert contract.result_problems("bash", "gti status", []) == []  # the tools said nothing
+    swapped = [{"tool": "help_output", "arg": "git", "output": "usage"}, *ok]
+    assert "not a call wit makes" in contract.result_problems("bash", "gti status", swapped)[0]
+    long = [{"tool": "list_similar", "arg": "gti", "output": "y" * 201}]
+    assert "cut at 200" in contract.result_problems("bash", "gti status", long)[0]
+    assert "expected {tool, arg, output}" in contract.result_problems("bash", "ls", [{"tool": "x"}])[0]
+    marker = [{"tool": "list_similar", "arg": "ls", "output": "<|im_end|>"}]
+    assert "special-token text" in contract.result_problems("bash", "ls", marker)[0]
 
 
 def test_six_shells_four_families():

@@ -58,7 +58,7 @@ def test_overlay_type_checks_over_params_yaml(overlay):
 
 def test_the_real_run_overlays_exist_and_pin_their_models():
     names = {p.stem for p in OVERLAYS}
-    expected = {"qwen3-0.6b-mlx", "qwen3-1.7b-mlx", "qwen3-1.7b-kaggle", "qwen3-4b-kaggle"}
+    expected = {"qwen3-0.6b-mlx", "qwen3-1.7b-mlx", "qwen3-1.7b-kaggle", "qwen3-4b-kaggle", "qwen3-wit-1.7b-kaggle"}
     assert expected <= names
     for stem in expected:
         raw = params.load(ROOT / "params.yaml", [ROOT / "configs" / f"{stem}.yaml"])

@@ -94,18 +94,18 @@ def test_stage_can_be_restored_from_the_run_cache(name):
 # (nested dataclasses too), a dotted key is that field. dvc.yaml must list exactly these less the operational
 # ones (fields marked `params.operational()`), so a timeout or a Kaggle poll interval reruns nothing.
 READS = {
-    "generate": ("base.seed", "generate", "prepare.split"),
+    "generate": ("base.seed", "base.consumer", "generate", "machine", "prepare.split"),
     "validate": ("validate", "generate.shell_weights", "generate.family_weights"),
-    "prepare": ("base.seed", "prepare"),
-    "base": ("base.model", "base.revision"),  # base.seed is read by the others, not this stage
+    "prepare": ("base.seed", "base.consumer", "prepare"),
+    "base": ("base.model", "base.revision"),  # base.seed and base.consumer are read by the others, not this stage
     "train": ("base.seed", "train"),
     "fuse": ("fuse",),
     "convert": ("convert.outtype", "convert.name", "convert.timeout_s"),
     "base_gguf": ("convert.outtype", "convert.base_name", "convert.timeout_s"),
     "imatrix": ("imatrix",),
     "quantize": ("quantize",),
-    "baseline": ("base.seed", *(f"evaluate.{k}" for k in baseline.PARAMS_READ)),
-    "evaluate": ("base.seed", "evaluate"),
+    "baseline": ("base.seed", "base.consumer", *(f"evaluate.{k}" for k in baseline.PARAMS_READ)),
+    "evaluate": ("base.seed", "base.consumer", "evaluate"),
 }
 OPERATIONAL = {k for name in params.SECTIONS for k in params.operational_keys(params.section_class(name), name + ".")}
 DEP_KEYS = {k for name in params.SECTIONS for k in params.dep_keys(params.section_class(name), name + ".")}

@@ -466,6 +466,7 @@ def test_every_real_profile_ships_under_the_name_fix_downloads() -> None:
         "qwen3-1.7b-kaggle.yaml": "qwen3-correct-1.7B",
         "qwen3-1.7b-mlx.yaml": "qwen3-correct-1.7B",
         "qwen3-4b-kaggle.yaml": "qwen3-correct-4B",
+        "qwen3-wit-1.7b-kaggle.yaml": "qwen3-wit-1.7B",
     }
     assert P.section("release", P.load(ROOT / "params.yaml")).model_name == "cmd-correct-smollm2-135m"
 

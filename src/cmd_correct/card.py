@@ -209,8 +209,48 @@ def _intro(inp: CardInputs, file: str) -> list[str]:
     ]
 
 
+def consumer_of(inp: CardInputs) -> str:
+    """The CLI this release was made for (params `base.consumer`; fix when absent)."""
+    return str((inp.params.get("base") or {}).get("consumer") or "fix")
+
+
+# A wit prompt for the card's example: `gti status` where git is installed (the tool results wit would keep).
+WIT_EXAMPLE = (
+    contract.ToolResult("which_binary", "git", "/usr/bin/git"),
+    contract.ToolResult(
+        "help_output", "git", "usage: git [-v | --version] [-h | --help] [-C <path>] [-c <name>=<value>]"
+    ),
+)
+
+
+def _usage_wit(inp: CardInputs, file: str) -> list[str]:
+    """The wit prompt contract (command plus tool results), and how to run the model with `wit` and llama.cpp."""
+    user = contract.user_turn("gti status", WIT_EXAMPLE, consumer="wit")
+    example = contract.render_prompt("bash", user, consumer="wit")
+    dec = contract.WIT
+    return [
+        "## Prompt contract",
+        "Made for the `wit` CLI: the prompt carries the command and what wit's tools said on the user's machine "
+        f"(`list_similar`, `which_binary`, `help_output`; each result cut at {contract.RESULT_CHARS} characters "
+        f"plus `...`, empty or failed ones left out). Decode greedily, at most {dec.max_tokens} new tokens in a "
+        f"{dec.n_ctx}-token context, as `wit` does: stop at the end-of-turn token or a `<|im_start|>`, drop any "
+        f"`<think>...</think>` block, stop after more than {dec.max_lines} lines, trim and strip one leading `|`. "
+        "For example, for bash and the input `gti status`:",
+        f"```text\n{example}```",
+        "## Use it with the `wit` CLI",
+        f"wit downloads `{contract.get('wit').hub_file}.gguf` by default; this file is `{file}`: `wit -m "
+        f'{inp.model_name} "gti status"`. It runs the tools and builds the prompt above itself.',
+        "## Use it with llama.cpp",
+        f"```bash\nhf download {inp.repo_id} {file} --local-dir .\n"
+        f"llama-completion -m {file} --temp 0 -n {dec.max_tokens} -c {dec.n_ctx} -e -no-cnv \\\n"
+        f"  -p '{example.replace(chr(10), chr(92) + 'n')}'\n```",
+    ]
+
+
 def _usage(inp: CardInputs, file: str) -> list[str]:
     """The prompt contract, and how to run the model with `fix`, llama.cpp and llama-cpp-python."""
+    if consumer_of(inp) == "wit":
+        return _usage_wit(inp, file)
     example = contract.render_prompt("bash", "gti status")
     max_tokens, n_ctx = contract.FIX.max_tokens, contract.FIX.n_ctx
     aliases = ", ".join(f"`{a}` ({d})" for a, d in contract.ALIASES.items())
@@ -286,6 +326,8 @@ def _evaluation(inp: CardInputs) -> list[str]:
             "PowerShell's case also counts here (the gates judge exact match).",
             equivalent,
         ]
+    if grounding := _grounding(inp.metrics, inp.quant_type):
+        parts += grounding
     if split := _latency_split(inp.metrics):
         parts += [
             "### Latency by thread count",
@@ -301,6 +343,30 @@ def _evaluation(inp: CardInputs) -> list[str]:
     if note := fallback_note(inp.quant_meta, inp.quant_type):
         parts += ["### Quantization note", note]
     return parts
+
+
+def _grounding(metrics: dict, quant_type: str) -> list[str]:
+    """wit: exact match of the released variant with its tool results and with them removed, per shell and family."""
+    m = metrics.get(quant_type) or {}
+    bare = m.get("without_tools")
+    if not bare:
+        return []
+    rows = ["| slice | with tool results | without | difference |", "|---|---|---|---|"]
+
+    def row(label: str, a: Any, b: Any) -> str:
+        diff = f"{100 * (a - b):+.1f} pts" if isinstance(a, (int, float)) and isinstance(b, (int, float)) else "-"
+        return f"| {label} | {_pct(a)} | {_pct(b)} | {diff} |"
+
+    rows.append(row("**all**", m.get("exact_match"), bare.get("exact_match")))
+    for key in ("exact_match_by_shell", "exact_match_by_family"):
+        for name, value in (m.get(key) or {}).items():
+            rows.append(row(name, value, (bare.get(key) or {}).get(name)))
+    return [
+        f"### What wit's tool results are worth ({quant_type})",
+        "The same test cases scored twice: with the tool results wit would send, and with them removed (the "
+        "command alone under wit's prompt).",
+        "\n".join(rows),
+    ]
 
 
 def _consumer(metrics: dict, quant_type: str) -> list[str]:

@@ -1,8 +1,10 @@
-"""The consumer contract, defined once: shells, families, the exact prompt the `fix` CLI sends, and how
-fix decodes and cleans the answer (`FIX`, `Stream`, `clean_answer`).
+"""The consumer contract, defined once: shells, families, and the two programs that load the released model,
+`fix` (command in, command out) and `wit` (command plus what the user's machine says): each one's exact
+prompt, user turn, decoding, clean-up and default Hub file (`CONSUMERS`, `Stream`, `clean_answer`).
 
 Training data (prepare), evaluation, the baseline and every inference helper build their prompts and
-read their answers here. The facts come from fix's own source (../shared/CONSUMER.md).
+read their answers here; `base.consumer` in params.yaml chooses one per run. The facts come from the
+CLIs' own source (../shared/CONSUMER.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ PROMPT_SHELLS: tuple[str, ...] = SHELLS + tuple(ALIASES)
 SHELL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}")
 
 SYSTEM_TEMPLATE = "You are a shell command corrector for {shell}. Output only the corrected command."
+WIT_SYSTEM_TEMPLATE = (
+    "You are a shell command assistant for {shell}. Use the provided tool results to generate the correct command. "
+    "/no_think"
+)
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 # The prefixes fix strips (once, after trimming) from the front of an answer, in the order it tries them.
@@ -51,9 +57,11 @@ class Decoding:
     stop_texts: tuple[str, ...] = (IM_END, IM_START)
     one_line: bool = True  # fix: the first line is the answer; stop as soon as a second one starts
     max_lines: int | None = None  # wit: stop after more than this many output lines
+    cleanup: str = "fix"  # fix: strip a `Command:`-like prefix, keep the first line; wit: strip one leading `|`
 
 
 FIX = Decoding(max_tokens=128, n_ctx=512)  # fix's decoding (CONSUMER.md "fix")
+WIT = Decoding(max_tokens=256, n_ctx=1024, one_line=False, max_lines=10, cleanup="wit")  # CONSUMER.md "wit"
 # Kept for the card's llama.cpp snippet and llama-cpp-python's `stop=`: what ends fix's answer.
 STOP = (IM_END, IM_START, "\n")
 
@@ -74,31 +82,34 @@ def dialect(shell: str) -> str:
     return shell if shell in SHELLS else ALIASES.get(shell, "bash")
 
 
-def system_prompt(shell: str, *, known: bool = True) -> str:
-    """The system message for `shell`. With `known` (data, training, evaluation) the name must be one of
-    PROMPT_SHELLS; without it (the `correct` command, as fix does) any one-word name is put in verbatim."""
+def system_prompt(shell: str, *, known: bool = True, consumer: str = "fix") -> str:
+    """The system message `consumer` sends for `shell`. With `known` (data, training, evaluation) the name
+    must be one of PROMPT_SHELLS; without it (the `correct` command, as the CLIs do) any one-word name is put
+    in verbatim."""
     if known and shell not in PROMPT_SHELLS:
         raise ValueError(f"unknown shell {shell!r}; expected one of {', '.join(PROMPT_SHELLS)}")
     if not known and not SHELL_NAME.fullmatch(shell):
         raise ValueError(f"shell name {shell!r}: expected one word of letters, digits, '.', '_', '+', '-'")
-    return SYSTEM_TEMPLATE.format(shell=shell)
+    return get(consumer).system_template.format(shell=shell)
 
 
-def messages(shell: str, command: str, correction: str | None = None) -> list[dict[str, str]]:
-    """Chat messages (the `messages` jsonl format mlx-lm and transformers read)."""
+def messages(shell: str, user: str, correction: str | None = None, *, consumer: str = "fix") -> list[dict[str, str]]:
+    """Chat messages (the `messages` jsonl format mlx-lm and transformers read). `user` is the user turn as
+    the consumer sends it: fix's is the command, wit's is `user_turn(command, results)`."""
     out = [
-        {"role": "system", "content": system_prompt(shell)},
-        {"role": "user", "content": command},
+        {"role": "system", "content": system_prompt(shell, consumer=consumer)},
+        {"role": "user", "content": user},
     ]
     if correction is not None:
         out.append({"role": "assistant", "content": correction})
     return out
 
 
-def render_prompt(shell: str, command: str, *, known: bool = True) -> str:
-    """The exact text the `fix` CLI feeds llama.cpp, ending where the assistant starts to answer."""
-    system = system_prompt(shell, known=known)
-    return f"{IM_START}system\n{system}{IM_END}\n{IM_START}user\n{command}{IM_END}\n{IM_START}assistant\n"
+def render_prompt(shell: str, user: str, *, known: bool = True, consumer: str = "fix") -> str:
+    """The exact text the consumer's CLI feeds llama.cpp for the user turn `user`, ending where the assistant
+    starts to answer."""
+    system = system_prompt(shell, known=known, consumer=consumer)
+    return f"{IM_START}system\n{system}{IM_END}\n{IM_START}user\n{user}{IM_END}\n{IM_START}assistant\n"
 
 
 def render_answer(correction: str) -> str:
@@ -106,9 +117,149 @@ def render_answer(correction: str) -> str:
     return f"{correction}{IM_END}\n"
 
 
-def render_conversation(shell: str, command: str, correction: str) -> str:
+def render_conversation(shell: str, user: str, correction: str, *, consumer: str = "fix") -> str:
     """A whole ChatML conversation: the prompt, the answer and the closing end-of-turn token."""
-    return render_prompt(shell, command) + render_answer(correction)
+    return render_prompt(shell, user, consumer=consumer) + render_answer(correction)
+
+
+# --- wit's tools (CONSUMER.md "wit"): which it runs, how a result is kept and rendered ---------------------
+
+TOOLS: tuple[str, ...] = ("list_similar", "which_binary", "help_output")
+# The tools wit checks a near miss against, in its order: the first within NEAR_MISS_DISTANCE of the first word.
+NEAR_MISS_TOOLS: tuple[str, ...] = ("git", "docker", "npm", "cargo", "python", "pip", "kubectl", "make")
+NEAR_MISS_DISTANCE = 2
+RESULT_CHARS = 200  # a kept result is cut to this many characters, then `...` is appended
+RESULT_CUT = "..."
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """One tool call wit made and what it printed (already kept: successful and non-empty)."""
+
+    tool: str  # one of TOOLS
+    arg: str  # the argument it was called with
+    output: str  # what it printed, as kept (`keep_output`)
+
+    def line(self) -> str:
+        return f"- {self.tool}({self.arg}): {self.output}\n"
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insert, delete, substitute one character), as wit compares a first word to its tools."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def wit_calls(shell: str, command: str) -> list[tuple[str, str]]:
+    """The (tool, arg) calls wit makes for `command`, in its order of selection (results keep this order)."""
+    words = command.split()
+    if not words:
+        return []
+    first = words[0]
+    calls = [("list_similar", first)]
+    if len(first) >= 2:
+        calls.append(("which_binary", first))
+    near = next((t for t in NEAR_MISS_TOOLS if t != first and levenshtein(first, t) <= NEAR_MISS_DISTANCE), None)
+    if near:
+        calls += [("which_binary", near), ("help_output", near)]
+    if dialect(shell) in ("powershell", "cmd") and first.startswith(("Get-", "Set-")):
+        calls.append(("help_output", first))
+    return calls
+
+
+def keep_output(output: str | None) -> str | None:
+    """A tool's output as wit keeps it: None for a failed or empty call (left out of the prompt), else the
+    trimmed text (newlines kept) cut at RESULT_CHARS characters plus `...`."""
+    if output is None or not output.strip():
+        return None
+    text = output.strip()
+    return text[:RESULT_CHARS] + RESULT_CUT if len(text) > RESULT_CHARS else text
+
+
+def tool_results(raw: object) -> tuple[ToolResult, ...]:
+    """A row's `tool_results` field (a list of {tool, arg, output}; None: none) as ToolResults. The row checks
+    (`result_problems`) run first in validate; this only reads."""
+    return tuple(ToolResult(r["tool"], r["arg"], r["output"]) for r in raw or ())
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def result_problems(shell: str, command: str, raw: object) -> list[str]:
+    """Why a row's `tool_results` is not what wit would send for `command` on `shell`: not a list of
+    {tool, arg, output} strings; a call wit does not make, or out of its order; an output wit would leave out
+    (empty) or would have cut (over RESULT_CHARS without `...`); text that must not reach a prompt."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        return ["expected a list of {tool, arg, output}"]
+    out, calls = [], wit_calls(shell, command)
+    at = 0
+    for i, r in enumerate(raw):
+        if (
+            not isinstance(r, dict)
+            or set(r) != {"tool", "arg", "output"}
+            or not all(isinstance(v, str) for v in r.values())
+        ):
+            out.append(f"[{i}]: expected {{tool, arg, output}} strings")
+            continue
+        call = (r["tool"], r["arg"])
+        if call not in calls[at:]:
+            out.append(f"[{i}]: {r['tool']}({r['arg']}) is not a call wit makes for this command here (order: {calls})")
+            continue
+        at = calls.index(call, at) + 1
+        if keep_output(r["output"]) != r["output"]:
+            out.append(f"[{i}]: output is not as wit keeps it (trimmed, non-empty, cut at {RESULT_CHARS} + '...')")
+        out += [f"[{i}].output: {why}" for why in text_problems(r["output"])]
+    return out
+
+
+def user_turn(command: str, results: tuple[ToolResult, ...] | list[ToolResult] = (), *, consumer: str = "fix") -> str:
+    """The user turn `consumer` sends: fix's is the command; wit's is `Input: {command}` and a blank line, then
+    `Tool results:` and one line per kept result when any exists. fix sends no tool results."""
+    if not get(consumer).tool_results:
+        if results:
+            raise ValueError(f"{consumer} sends no tool results")
+        return command
+    text = f"Input: {command}\n\n"
+    if results:
+        text += "Tool results:\n" + "".join(r.line() for r in results)
+    return text
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A program that loads the released GGUF: its prompt, decoding and the Hub file its CLI downloads."""
+
+    name: str
+    system_template: str  # the system message, `{shell}` filled with the shell name
+    decoding: Decoding
+    hub_file: str  # the model name (`<hub_file>.gguf` at the repo root) its CLI downloads by default
+    tool_results: bool  # whether the user turn carries tool results (`user_turn`)
+
+
+CONSUMERS: dict[str, Consumer] = {
+    "fix": Consumer("fix", SYSTEM_TEMPLATE, FIX, "qwen3-correct-0.6B", tool_results=False),
+    "wit": Consumer("wit", WIT_SYSTEM_TEMPLATE, WIT, "qwen3-wit-1.7B", tool_results=True),
+}
+
+
+def get(name: str) -> Consumer:
+    """The consumer called `name` (params.yaml `base.consumer`); ValueError naming the known ones."""
+    if name not in CONSUMERS:
+        raise ValueError(f"unknown consumer {name!r}; expected one of {', '.join(CONSUMERS)}")
+    return CONSUMERS[name]
+
+
+def system_prompts() -> dict[str, tuple[str, str]]:
+    """Every system message a training row may carry -> (consumer, shell name)."""
+    return {system_prompt(s, consumer=c): (c, s) for c in CONSUMERS for s in PROMPT_SHELLS}
 
 
 def special_token_text(text: str) -> str | None:
@@ -193,13 +344,19 @@ class Stream:
         return self.tokens >= d.max_tokens
 
     def answer(self) -> str:
-        return clean_answer(self.text)
+        return clean_answer(self.text, self.decoding)
 
 
-def clean_answer(text: str) -> str:
-    """fix's clean-up: trim; strip one leading `command >`, `command>`, `command 2>&1` or `Command:`; trim;
-    keep the first line; trim."""
+def clean_answer(text: str, decoding: Decoding = FIX) -> str:
+    """The consumer's clean-up. fix: trim; strip one leading `command >`, `command>`, `command 2>&1` or
+    `Command:`; trim; keep the first line; trim. wit: trim; strip one leading `| ` or `|`; trim (the last
+    trim is ours: CONSUMER.md does not say, and the scorer compares trimmed text anyway). wit keeps lines."""
     text = text.strip()
+    if decoding.cleanup == "wit":
+        for prefix in ("| ", "|"):
+            if text.startswith(prefix):
+                return text[len(prefix) :].strip()
+        return text
     for prefix in ANSWER_PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix) :].strip()
@@ -216,10 +373,10 @@ def decode_text(pieces: list[str], decoding: Decoding = FIX) -> str:
     return stream.answer()
 
 
-def clean_completion(text: str) -> str:
-    """A whole completion text read as fix reads it (the thefuck baseline and llama.cpp CLI outputs):
+def clean_completion(text: str, decoding: Decoding = FIX) -> str:
+    """A whole completion text read as the consumer reads it (the thefuck baseline and llama.cpp CLI outputs):
     cut at a stop text, `<think>` blocks dropped, then `clean_answer`."""
-    for stop in FIX.stop_texts:
+    for stop in decoding.stop_texts:
         text = text.split(stop, 1)[0]
     text = re.sub(r"<think>.*?(</think>\s*|$)", "", text, flags=re.S)
-    return clean_answer(text)
+    return clean_answer(text, decoding)

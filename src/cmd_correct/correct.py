@@ -1,17 +1,20 @@
-"""correct: try a GGUF the way the `fix` CLI runs it.
+"""correct: try a GGUF the way the CLI of `base.consumer` (fix or wit) runs it.
 
     python -m cmd_correct correct "gti status" [--shell zsh] [--gguf PATH] [--threads N]
+        [--tool 'which_binary(git)=/usr/bin/git' ...]   (wit only: what its tools said, in its order)
 
-The prompt, the decoding and the clean-up are fix's own (contract.FIX through infer.Corrector); the shell
-name is found as fix finds it (--shell, else the basename of $SHELL, else `powershell` when PSModulePath
-is set, else bash) and goes into the prompt verbatim, a name the model was not trained on included (a
-note on stderr says so). Like fix, it prints the corrected command, or "No correction needed" when the
-answer equals the input. The GGUF defaults to the pipeline's release.quant_type file in models/quant.
+The prompt, the decoding and the clean-up are the consumer's own (contract.CONSUMERS through
+infer.Corrector); the shell name is found as fix finds it (--shell, else the basename of $SHELL, else
+`powershell` when PSModulePath is set, else bash) and goes into the prompt verbatim, a name the model was not
+trained on included (a note on stderr says so). Like fix, it prints the corrected command, or "No correction
+needed" when the answer equals the input (fix only; wit prints its answer). The GGUF defaults to the
+pipeline's release.quant_type file in models/quant.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,13 +33,35 @@ def detect_shell(environ: dict[str, str] | None = None) -> str:
     return "powershell" if env.get("PSModulePath") else "bash"
 
 
-def correct(gguf: Path, command: str, shell: str, *, threads: int | None = None) -> tuple[str, float]:
-    """fix's answer for `command` and the load time in ms."""
+TOOL_ARG = re.compile(r"(\w+)\(([^)]*)\)=(.*)", re.S)  # --tool 'which_binary(git)=/usr/bin/git'
+
+
+def parse_tool(text: str) -> contract.ToolResult:
+    """A `--tool 'name(arg)=output'` option as a ToolResult (output kept as wit keeps it); ValueError if malformed."""
+    m = TOOL_ARG.fullmatch(text)
+    if not m or m.group(1) not in contract.TOOLS:
+        raise ValueError(f"--tool {text!r}: expected NAME(ARG)=OUTPUT with NAME one of {', '.join(contract.TOOLS)}")
+    kept = contract.keep_output(m.group(3).replace("\\n", "\n"))
+    if kept is None:
+        raise ValueError(f"--tool {text!r}: wit leaves an empty result out of its prompt; drop the option")
+    return contract.ToolResult(m.group(1), m.group(2), kept)
+
+
+def correct(
+    gguf: Path,
+    command: str,
+    shell: str,
+    *,
+    threads: int | None = None,
+    consumer: str = "fix",
+    results: tuple[contract.ToolResult, ...] = (),
+) -> tuple[str, float]:
+    """The consumer's answer for `command` (wit: with its tool `results`) and the load time in ms."""
     from .infer import load
 
-    with load(gguf, threads=threads) as model:
-        model.known_shells = False  # any one-word name, verbatim, as fix sends it
-        return model.correct(shell, command).text, model.load_ms
+    with load(gguf, threads=threads, consumer=consumer) as model:
+        model.known_shells = False  # any one-word name, verbatim, as the CLIs send it
+        return model.correct(shell, model.user(command, results)).text, model.load_ms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,9 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shell", default=None, help="shell name for the prompt (default: as fix detects it)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF to load (default: the release quant type's)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: evaluate.threads)")
+    p.add_argument("--tool", action="append", default=[], help="wit: a tool result NAME(ARG)=OUTPUT (\\n: newline)")
     args = p.parse_args(argv)
     shell = args.shell or detect_shell()
     raw = params_mod.load(args.params)
+    consumer = params_mod.base_consumer(raw, args.params)
+    try:
+        results = tuple(map(parse_tool, args.tool))
+        contract.user_turn(args.command, results, consumer=consumer)
+    except ValueError as e:
+        p.error(str(e))
     # Before llama.cpp's OpenMP runtime loads: spinning threads, as a CLI's unset policy runs (evaluate's).
     os.environ["OMP_WAIT_POLICY"] = params_mod.section("evaluate", raw, path=args.params).omp_wait_policy
     gguf = args.gguf or paths.quant_gguf(params_mod.section("release", raw, path=args.params).quant_type)
@@ -59,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             "fix sends it as it is, and so does this",
             file=sys.stderr,
         )
-    answer, load_ms = correct(gguf, args.command, shell, threads=args.threads)
-    print(NO_CORRECTION if answer == args.command.strip() else answer)
+    answer, load_ms = correct(gguf, args.command, shell, threads=args.threads, consumer=consumer, results=results)
+    print(NO_CORRECTION if consumer == "fix" and answer == args.command.strip() else answer)
     print(f"({gguf}, shell {shell}, loaded in {load_ms:.0f} ms)", file=sys.stderr)
     return 0

@@ -92,8 +92,10 @@ def _add(batch, token: int, pos: int, seq: int, *, logits: bool) -> None:
 
 
 class Corrector:
-    """A loaded GGUF that corrects commands with the contract prompt. `threads`, `n_ctx` and `max_tokens`
-    left None take fix's (`contract.FIX`) and DEFAULT_THREADS."""
+    """A loaded GGUF that corrects commands with the contract prompt of `consumer` (fix or wit). `threads`,
+    `n_ctx` and `max_tokens` left None take the consumer's decoding (`contract.FIX`, `contract.WIT`) and
+    DEFAULT_THREADS. The `command` a method takes is the user turn: fix's is the command, wit's is
+    `contract.user_turn(command, results, consumer="wit")` (see `user`)."""
 
     def __init__(
         self,
@@ -103,10 +105,12 @@ class Corrector:
         n_ctx: int | None = None,
         max_tokens: int | None = None,
         seed: int = 0,
+        consumer: str = "fix",
     ):
         threads = DEFAULT_THREADS if threads is None else threads
-        fix = contract.FIX
-        self.decoding = fix if max_tokens is None else contract.Decoding(**{**fix.__dict__, "max_tokens": max_tokens})
+        self.consumer = contract.get(consumer).name
+        dec = contract.get(consumer).decoding
+        self.decoding = dec if max_tokens is None else contract.Decoding(**{**dec.__dict__, "max_tokens": max_tokens})
         llama_cpp = import_llama_cpp()
         path = Path(model_path)
         if not path.is_file():
@@ -115,8 +119,8 @@ class Corrector:
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(path),
-                n_ctx=n_ctx or fix.n_ctx,
-                n_batch=fix.n_batch,
+                n_ctx=n_ctx or dec.n_ctx,
+                n_batch=dec.n_batch,
                 n_threads=threads,
                 n_threads_batch=threads,
                 seed=seed,
@@ -130,8 +134,12 @@ class Corrector:
         self.stop_ids = {self.llm.token_eos()}  # stop texts are caught in the pieces (contract.Stream)
         self.known_shells = True  # False: any one-word shell name goes into the prompt (the `correct` command)
 
+    def user(self, command: str, results: tuple[contract.ToolResult, ...] = ()) -> str:
+        """The user turn this corrector's consumer sends for `command` (and wit's tool results)."""
+        return contract.user_turn(command, results, consumer=self.consumer)
+
     def _prompt(self, shell: str, command: str) -> list[int]:
-        text = contract.render_prompt(shell, command, known=self.known_shells)
+        text = contract.render_prompt(shell, command, known=self.known_shells, consumer=self.consumer)
         return self.llm.tokenize(text.encode(), add_bos=self.decoding.add_bos, special=True)
 
     def set_threads(self, generate: int, prompt: int) -> None:
@@ -295,5 +303,5 @@ class Corrector:
 
 
 def load(model_path: str | Path, **kwargs) -> Corrector:
-    """A Corrector for a GGUF file (kwargs: threads, n_ctx, max_tokens, seed; None: fix's)."""
+    """A Corrector for a GGUF file (kwargs: threads, n_ctx, max_tokens, seed, consumer; None: the consumer's)."""
     return Corrector(model_path, **kwargs)

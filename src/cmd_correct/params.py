@@ -26,6 +26,7 @@ from .paths import PARAMS as DEFAULT_PATH
 SECTIONS: dict[str, str] = {
     "base": "cmd_correct.base:Params",
     "generate": "cmd_correct.generate:Params",
+    "machine": "cmd_correct.generate.machine:Params",
     "validate": "cmd_correct.validate:Params",
     "prepare": "cmd_correct.prepare:Params",
     "train": "cmd_correct.train:Params",
@@ -429,6 +430,11 @@ def section(name: str, raw: dict | None = None, *, path: str | Path = DEFAULT_PA
 def base_seed(raw: dict, path: str | Path = DEFAULT_PATH) -> int:
     """`base.seed` (typed, its default in `base.Params`): every stage that draws at random reads it here."""
     return section("base", raw, path=path).seed
+
+
+def base_consumer(raw: dict, path: str | Path = DEFAULT_PATH) -> str:
+    """`base.consumer` (typed, `fix` by default): the CLI whose prompt and decoding a stage follows."""
+    return section("base", raw, path=path).consumer
 
 
 def flatten(overlay: dict, prefix: str = "") -> dict[str, Any]:

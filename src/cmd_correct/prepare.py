@@ -77,16 +77,25 @@ def assign(group: str, seed: int, split: dict[str, float]) -> str:
     return SPLITS[-1]
 
 
-def final_row(row: dict) -> dict:
-    """A training row in the consumer contract's chat format, plus metadata for per-slice metrics."""
+def user_turn(row: dict, consumer: str) -> str:
+    """The row's user turn as `consumer` sends it (wit: the command and the row's tool results)."""
+    return contract.user_turn(row["command"], contract.tool_results(row.get("tool_results")), consumer=consumer)
+
+
+def final_row(row: dict, consumer: str = "fix") -> dict:
+    """A training row in the consumer contract's chat format, plus metadata for per-slice metrics. A wit row
+    also keeps its typed `command` and `tool_results`, so evaluate can score it without the results."""
+    name = row.get("prompt_shell") or row["shell"]
+    wit = contract.get(consumer).tool_results
     return {
-        "messages": contract.messages(row.get("prompt_shell") or row["shell"], row["command"], row["correction"]),
+        "messages": contract.messages(name, user_turn(row, consumer), row["correction"], consumer=consumer),
         "shell": row["shell"],
         **({"prompt_shell": row["prompt_shell"]} if row.get("prompt_shell") else {}),
         "family": row["family"],
         "category": row["category"],
         "id": row["id"],
         "error": row["error"],
+        **({"command": row["command"], "tool_results": row.get("tool_results") or []} if wit else {}),
     }
 
 
@@ -109,8 +118,10 @@ def run(
     validation: str | Path,
     out_dir: str | Path,
     progress: Progress = noop_progress,
+    consumer: str = "fix",
 ) -> Result:
-    """Split `gen_dir` into `out_dir` (replaced atomically); raise DataErrors listing every bad row."""
+    """Split `gen_dir` into `out_dir` (replaced atomically) in `consumer`'s chat format; raise DataErrors
+    listing every bad row."""
     check_output(out_dir, stage="prepare", inputs=[gen_dir, validation])
     verdict = read_json(validation)  # DVC orders validate first; a missing file means it never passed
     if not isinstance(verdict, dict) or verdict.get("verdict") != "pass":
@@ -118,6 +129,9 @@ def run(
     problems = _unjudged(Path(gen_dir), Path(validation), verdict.get("data_sha256"))
     rows, more = read_rows(gen_dir, progress, "prepare: read")
     problems += more
+    if not contract.get(consumer).tool_results:  # fix sends no tool results: data made for wit is not fix's
+        why = f"carries tool_results, but base.consumer is {consumer!r} (its prompt has none); generate for {consumer}"
+        problems += [DataError(path, line, "tool_results", why) for path, line, row in rows if row.get("tool_results")]
     placed = [(path, line, row, place(row, seed, params.split)) for path, line, row in rows]
     homes: dict[str, dict[str, str]] = {}  # correction as the scorer compares it -> split -> first place there
     for path, line, row, name in placed:
@@ -137,7 +151,9 @@ def run(
     for name in SPLITS:  # deterministic shuffle: training reads rows in file order
         splits[name].sort(key=lambda r: _unit(seed, r["id"]))
     with atomic_dir(out_dir, stage="prepare", inputs=[gen_dir, validation]) as tmp:
-        counts = {name: write_jsonl(tmp / f"{name}.jsonl", map(final_row, splits[name])) for name in SPLITS}
+        counts = {
+            name: write_jsonl(tmp / f"{name}.jsonl", (final_row(r, consumer) for r in splits[name])) for name in SPLITS
+        }
         texts = {
             CALIBRATION: splits["train"][: params.calibration_rows],
             HELDOUT: splits["test"][: params.heldout_rows],
@@ -145,7 +161,9 @@ def run(
         for fname, chosen in texts.items():
             with (tmp / fname).open("w", encoding="utf-8") as f:
                 f.writelines(
-                    contract.render_conversation(r.get("prompt_shell") or r["shell"], r["command"], r["correction"])
+                    contract.render_conversation(
+                        r.get("prompt_shell") or r["shell"], user_turn(r, consumer), r["correction"], consumer=consumer
+                    )
                     for r in chosen
                 )
         groups = {name: len({r["group"] for r in splits[name]}) for name in SPLITS}
@@ -154,7 +172,12 @@ def run(
         write_meta(
             tmp,
             "prepare",
-            params={"seed": seed, **params_mod.recorded(params)},
+            # the consumer is recorded when it is not fix, so fix's outputs stay the bytes they were before wit
+            params={
+                "seed": seed,
+                **({"consumer": consumer} if consumer != "fix" else {}),
+                **params_mod.recorded(params),
+            },
             inputs={f"{f}.jsonl": Path(gen_dir) / f"{f}.jsonl" for f in contract.FAMILIES},
             validation_sha256=sha256_file(validation),
             rows=counts,
@@ -178,6 +201,7 @@ def main(argv: list[str]) -> int:
     raw = params_mod.load(args.params)
     prm = params_mod.section("prepare", raw, path=args.params, cls=Params)
     with progress_bar() as progress:
-        result = run(prm, params_mod.base_seed(raw, args.params), args.gen_dir, args.validation, args.out_dir, progress)
+        seed, consumer = params_mod.base_seed(raw, args.params), params_mod.base_consumer(raw, args.params)
+        result = run(prm, seed, args.gen_dir, args.validation, args.out_dir, progress, consumer)
     print("prepare: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()) + f" -> {result.out_dir}")
     return 0

@@ -57,8 +57,9 @@ SCHEMA: dict[str, tuple[type, ...]] = {
 # C0 and C1 controls but tab and newline (a newline is its own "spans lines" problem), which covers ANSI
 # escapes and a bare \r, plus the Unicode line and paragraph separators that split lines elsewhere.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-# Optional fields: the prompt's shell name on alias rows (contract.ALIASES).
-OPTIONAL: dict[str, tuple[type, ...]] = {"prompt_shell": (str,)}
+# Optional fields: the prompt's shell name on alias rows (contract.ALIASES); on wit rows, what wit's tools said
+# ([{tool, arg, output}], contract.result_problems: the calls, order and cut wit makes).
+OPTIONAL: dict[str, tuple[type, ...]] = {"prompt_shell": (str,), "tool_results": (list,)}
 PROMPT_FIELDS = ("command", "correction")  # the text that reaches the prompt, the answer and calibration.txt
 SPECIAL_FIELDS = (*PROMPT_FIELDS, "error")  # refused special-token text (contract.text_problems); Cf/Cs: every text
 SHOW_CHARS = 40  # a value quoted in a problem is cut to about this many characters
@@ -172,6 +173,33 @@ def check_row(
             out.append(DataError(path, line, "correction", "spans lines (one command per answer)"))
         if "\n" in cmd:
             out.append(DataError(path, line, "command", "spans lines"))
+    if "tool_results" in row and isinstance(cmd, str):
+        out += _tool_result_problems(path, line, row, cmd)
+    return out
+
+
+def _tool_result_problems(path: Path, line: int, row: dict, cmd: str) -> list[DataError]:
+    """A wit row's tool results against the contract: the calls wit makes, in its order, kept as it keeps them,
+    no control character but a newline, and a prompt `contract.render_prompt` renders for wit."""
+    name = row.get("prompt_shell") or row.get("shell")
+    out = [
+        DataError(path, line, "tool_results", why)
+        for why in contract.result_problems(str(name), cmd, row["tool_results"])
+    ]
+    if out:
+        return out
+    for i, r in enumerate(row["tool_results"]):
+        if m := CONTROL.search(r["output"]):
+            where = f"[{i}].output"
+            out.append(
+                DataError(path, line, "tool_results", f"{where}: control character {m.group(0)!r} at {m.start() + 1}")
+            )
+    try:
+        user = contract.user_turn(cmd, contract.tool_results(row["tool_results"]), consumer="wit")
+        contract.render_prompt(str(name), user, consumer="wit")
+    except ValueError as e:  # an unknown shell: reported once, by the shell check
+        if row.get("shell") in contract.SHELLS:
+            out.append(DataError(path, line, "tool_results", str(e)))
     return out
 
 

@@ -18,6 +18,8 @@ metrics.json schema (flat, stable keys: `dvc metrics diff` and the gate read it)
     {"f16" | "<TYPE>": {                      one entry per variant: f16 and each quantize.types entry
         "exact_match": float,                 share of cases whose cleaned answer == reference (stripped)
         "exact_match_by_shell": {shell: float}, "exact_match_by_family": {family: float},
+        "without_tools": {exact_match, exact_match_by_shell, exact_match_by_family, n_cases}: base.consumer wit
+                                              only: the same cases with their tool results removed
         "equivalent_match", "equivalent_match_by_shell", "equivalent_match_by_family": the same for answers
                                               that are the reference up to quoting, spacing, safe flag order
                                               or PowerShell case (evaluate/equivalent.py; not gated)
@@ -247,6 +249,7 @@ def exact_and_speed(
     seed: int,
     progress,
     identity: list[cases.Case] = (),
+    consumer: str = "fix",
 ) -> tuple[dict, exact.ModelRun]:
     """One variant's exact match (batched), identity_preserved, acceptance cases, latency (single, also at
     fix's default thread count), load time, llama-bench ratio and size."""
@@ -262,6 +265,7 @@ def exact_and_speed(
         identity=identity,
         accept=True,
         progress=progress,
+        consumer=consumer,
         **decoding(params),
     )
     m = exact.score(sample, ran.answers) | exact.identity(identity, ran.identity) | exact.speed(ran.timed)
@@ -272,6 +276,8 @@ def exact_and_speed(
         "batch_disagreements": len(ran.disagreements),
         "exact_match_seconds": round(ran.seconds, 1),
     }
+    if contract.get(consumer).tool_results:  # what the tools are worth: the same cases with no results
+        m["without_tools"] = without_tools(params, name, info["gguf"], sample, seed, progress, consumer)
     b = bench.bench(
         info["gguf"], n_gen=params.bench_n_gen, reps=params.bench_reps, threads=params.threads, timeout=params.timeout_s
     )
@@ -281,6 +287,24 @@ def exact_and_speed(
     if info.get("fallback_tensors") is not None:
         m["fallback_tensors"] = info["fallback_tensors"]
     return m, ran
+
+
+ABLATION_KEYS = ("exact_match", "exact_match_by_shell", "exact_match_by_family", "n_cases")
+
+
+def without_tools(
+    params: Params, name: str, gguf: Path, sample: list[cases.Case], seed: int, progress, consumer: str
+) -> dict:
+    """Exact match of one variant on the same cases with their tool results removed (wit's prompt with the
+    command alone), overall, per shell and per family: set beside the variant's own figures, the value of
+    grounding is a number."""
+    bare = cases.without_tools(sample, consumer)
+    ran = exact.run_model(
+        f"{name} without tools", gguf, bare, timed=[], seed=seed, progress=progress, consumer=consumer,
+        **decoding(params),
+    )  # fmt: skip
+    scored = exact.score(bare, ran.answers)
+    return {k: scored[k] for k in ABLATION_KEYS}
 
 
 def perplexities(params: Params, models: dict[str, dict], heldout: Path, metrics: dict, progress) -> int | None:
@@ -327,8 +351,10 @@ def run(
     report_dir: Path,
     seed: int,
     progress: Progress = noop_progress,
+    consumer: str = "fix",
 ) -> Result:
-    """Evaluate every variant, fold in the baselines; write metrics_path and report_dir (predictions + plots)."""
+    """Evaluate every variant with `consumer`'s prompt and decoding, fold in the baselines; write metrics_path and
+    report_dir (predictions + plots)."""
     started = time.perf_counter()
     f16_dir, quant_dir, final_dir, report_dir = Path(f16_dir), Path(quant_dir), Path(final_dir), Path(report_dir)
     inputs = [f16_dir, quant_dir, final_dir, *([Path(baseline_dir)] if baseline_dir else [])]
@@ -337,10 +363,10 @@ def run(
     models = variants(f16_dir, quant_dir)
     if unknown := [n for n in params.latency_sweep if n not in models]:
         raise ParamsError(paths.PARAMS, [f"evaluate.latency_sweep: {', '.join(unknown)} not among {', '.join(models)}"])
-    all_cases = cases.load_cases(final_dir / "test.jsonl")
+    all_cases = cases.load_cases(final_dir / "test.jsonl", consumer)
     sample = cases.stratified_sample(all_cases, params.n_cases, seed)
     timed = cases.stratified_sample(sample, params.latency_cases, seed)
-    identity = cases.identity_cases(all_cases, params.identity_cases, seed)
+    identity = cases.identity_cases(all_cases, params.identity_cases, seed, consumer)
     heldout = final_dir / paths.HELDOUT
     if not heldout.is_file() or heldout.stat().st_size == 0:
         raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
@@ -352,7 +378,7 @@ def run(
     kept: dict[str, list[str]] = {}
     accepted: list[dict] = []
     for name, info in models.items():
-        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress, identity)
+        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress, identity, consumer)
         predictions[name] = ran.answers
         kept[name] = ran.identity
         accepted += [{"model": name, **row} for row in ran.acceptance]
@@ -361,7 +387,7 @@ def run(
     for name in baselines:
         predictions[name] = [baseline_rows.get(c.id, {}).get(name) for c in sample]
     metrics["baselines"] = baselines
-    metrics["settings"] = _settings(params, models, sample, all_cases, timed, scored, seed, started)
+    metrics["settings"] = _settings(params, models, sample, all_cases, timed, scored, seed, started, consumer)
     metrics["settings"]["identity_cases"] = len(identity)
     extra = {"identity.jsonl": _rows(identity, kept), "acceptance.jsonl": accepted}
     written = _write_reports(report_dir, inputs, sample, predictions, disagreements, metrics, list(models), extra)
@@ -378,8 +404,10 @@ def _settings(
     scored: int | None,
     seed: int,
     started: float,
+    consumer: str = "fix",
 ) -> dict:
     """metrics.json's `settings`: what the numbers were measured with."""
+    dec = contract.get(consumer).decoding
     return {
         "threads": params.threads,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
@@ -387,9 +415,9 @@ def _settings(
         "n_test": len(all_cases),
         "case_ids_sha256": cases.case_ids_sha256(sample),  # the gate compares releases only on the same cases
         "seed": seed,
-        "decoding": "fix",  # contract.FIX: fix's stops, <think> handling, clean-up and limits
-        "max_tokens": contract.FIX.max_tokens,
-        "n_ctx": contract.FIX.n_ctx,
+        "decoding": consumer,  # contract.FIX / WIT: the consumer's stops, <think> handling, clean-up and limits
+        "max_tokens": dec.max_tokens,
+        "n_ctx": dec.n_ctx,
         "fix_default_threads": fix_default_threads(),
         "parallel": params.parallel,
         "latency_cases": len(timed),
@@ -473,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             metrics_path=args.metrics,
             report_dir=args.report_dir,
             seed=params_mod.base_seed(raw, args.params),  # picks the sample: baseline reads the same
+            consumer=params_mod.base_consumer(raw, args.params),
             progress=progress,
         )
     m = res.metrics

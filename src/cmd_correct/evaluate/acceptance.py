@@ -96,7 +96,7 @@ def run(model, cases: tuple[Accept, ...] = CASES) -> list[dict]:
     """Answer each case with `model.correct` (fix's decoder, one call each); one row per case."""
     rows = []
     for c in cases:
-        answer = model.correct(c.shell, c.command).text
+        answer = model.correct(c.shell, model.user(c.command)).text  # the consumer's user turn (wit: no tools)
         rows.append(
             {
                 "name": c.name,

@@ -23,6 +23,13 @@ class Case:
     error: str | None = None  # the error message a real shell printed (final rows carry it; None: none)
     prompt_shell: str | None = None  # the name in the prompt when it is an alias (sh, pwsh, ...); None: `shell`
     category: str | None = None  # the row's mistake class (identity: a valid command kept as it is)
+    tool_results: tuple[contract.ToolResult, ...] = ()  # wit: what its tools said about `command`
+    user: str | None = None  # the user turn the consumer sends (wit: command + tool results); None: `command`
+
+    @property
+    def turn(self) -> str:
+        """The user turn a model is prompted with."""
+        return self.command if self.user is None else self.user
 
     @property
     def name(self) -> str:
@@ -35,12 +42,14 @@ class Case:
         return self.command.strip() != self.expected.strip()
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Read test.jsonl; every row's messages must be exactly `contract.messages(...)` of its fields.
+def load_cases(path: Path, consumer: str = "fix") -> list[Case]:
+    """Read test.jsonl; every row's messages must be exactly `contract.messages(...)` of its fields for
+    `consumer` (wit rows: of their `command` and `tool_results`).
 
     That check is what ties training and evaluation to the one prompt definition: a split written with
-    another prompt is refused, listing every bad line.
+    another prompt (or for the other consumer) is refused, listing every bad line.
     """
+    wit = contract.get(consumer).tool_results
     path = Path(path)
     if not path.is_file():
         raise DataError(path, None, None, "test split not found (run prepare)")
@@ -60,17 +69,28 @@ def load_cases(path: Path) -> list[Case]:
         if not isinstance(msgs, list) or len(msgs) != 3 or not all(isinstance(m, dict) for m in msgs):
             problems.append(DataError(path, lineno, "messages", "expected [system, user, assistant] messages"))
             continue
-        command, expected = msgs[1].get("content"), msgs[2].get("content")
-        if not isinstance(command, str) or not isinstance(expected, str):
+        user, expected = msgs[1].get("content"), msgs[2].get("content")
+        if not isinstance(user, str) or not isinstance(expected, str):
             problems.append(DataError(path, lineno, "messages", "user/assistant content must be strings"))
             continue
-        if msgs != contract.messages(name, command, expected):
+        command, results = user, ()
+        if wit:
+            command, raw = row.get("command"), row.get("tool_results")
+            why = contract.result_problems(name, command, raw) if isinstance(command, str) else ["no command"]
+            if why:
+                problems.append(DataError(path, lineno, "tool_results", f"not a wit row: {why[0]}"))
+                continue
+            results = contract.tool_results(raw)
+        if msgs != contract.messages(
+            name, contract.user_turn(command, results, consumer=consumer), expected, consumer=consumer
+        ):
             problems.append(
                 DataError(
                     path,
                     lineno,
                     "messages",
-                    "not contract.messages(shell, command, correction): the split was written with a different prompt",
+                    f"not contract.messages(shell, command, correction) for {consumer}: the split was written with a "
+                    "different prompt",
                 )
             )
             continue
@@ -85,6 +105,8 @@ def load_cases(path: Path) -> list[Case]:
                 error if isinstance(error, str) else None,
                 name if name != shell else None,
                 category if isinstance(category, str) else None,
+                results,
+                user if wit else None,
             )
         )
     if problems:
@@ -94,7 +116,7 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
-def identity_cases(cases: list[Case], n: int, seed: int) -> list[Case]:
+def identity_cases(cases: list[Case], n: int, seed: int, consumer: str = "fix") -> list[Case]:
     """`n` valid commands that must come back unchanged: the split's reference commands (natural-language
     rows' included) that are no row's input in the same dialect, each given as the input, stratified like
     the sample. They exist before any identity row is trained on, so the rate compares models alike."""
@@ -104,10 +126,19 @@ def identity_cases(cases: list[Case], n: int, seed: int) -> list[Case]:
         key = (c.name, c.family, c.expected.strip())
         if (c.shell, c.expected.strip()) in inputs or key in picked:
             continue
+        user = contract.user_turn(c.expected, consumer=consumer) if contract.get(consumer).tool_results else None
         picked[key] = Case(
-            f"identity:{c.id}", c.shell, c.family, c.expected, c.expected, None, c.prompt_shell, "identity"
+            f"identity:{c.id}", c.shell, c.family, c.expected, c.expected, None, c.prompt_shell, "identity", (), user
         )
     return stratified_sample(list(picked.values()), n, seed) if n > 0 else []
+
+
+def without_tools(cases: list[Case], consumer: str) -> list[Case]:
+    """The same cases with their tool results removed (wit prompts with `Input:` only): what grounding is worth."""
+    return [
+        Case(**{**c.__dict__, "tool_results": (), "user": contract.user_turn(c.command, consumer=consumer)})
+        for c in cases
+    ]
 
 
 def attach_errors(cases: list[Case], generated_dir: Path | None) -> list[Case]:

@@ -45,6 +45,7 @@ def run_model(
     identity: list[Case] = (),
     accept: bool = False,
     max_tokens: int | None = None,
+    consumer: str = "fix",
     progress: Progress = noop_progress,
 ) -> ModelRun:
     """Answer every case batched (`parallel` sequences at once), then time `timed` one case at a time.
@@ -54,28 +55,29 @@ def run_model(
     They are timed again at each of `latency_threads` (prompt and generation threads alike) and, with
     `cached_head`, from the restored state of their shell's system prompt at `threads`. `identity` cases
     (valid commands) are answered batched too; with `accept`, the acceptance cases one at a time.
-    Decoding is fix's (contract.FIX); `max_tokens` only shortens it for tests on tiny models.
+    Prompt and decoding are `consumer`'s (contract.FIX or WIT); `max_tokens` only shortens it for tests on tiny
+    models.
     """
     task = f"exact match {name}"
-    with load(gguf, threads=threads, max_tokens=max_tokens, seed=seed) as model:
+    with load(gguf, threads=threads, max_tokens=max_tokens, seed=seed, consumer=consumer) as model:
         progress(task, 0, len(cases))
         t0 = time.perf_counter()
         answers = model.correct_many(
-            [(c.name, c.command) for c in cases],
+            [(c.name, c.turn) for c in cases],
             parallel=parallel,
             progress=lambda done: progress(task, done, len(cases)) if done % 10 == 0 else None,
         )
         seconds = time.perf_counter() - t0
         progress(task, len(cases), len(cases))
-        kept = [a.text for a in model.correct_many([(c.name, c.command) for c in identity], parallel=parallel)]
+        kept = [a.text for a in model.correct_many([(c.name, c.turn) for c in identity], parallel=parallel)]
         accepted = run_acceptance(model) if accept else []
-        single = [model.correct(c.name, c.command) for c in timed]
+        single = [model.correct(c.name, c.turn) for c in timed]
         by_threads = {threads: single}
         for t in (t for t in latency_threads if t != threads):
             model.set_threads(t, t)
-            by_threads[t] = [model.correct(c.name, c.command) for c in timed]
+            by_threads[t] = [model.correct(c.name, c.turn) for c in timed]
         model.set_threads(threads, threads)
-        cached = [model.correct(c.name, c.command, cached_head=True) for c in timed] if cached_head else []
+        cached = [model.correct(c.name, c.turn, cached_head=True) for c in timed] if cached_head else []
         load_ms = model.load_ms
     by_id = {c.id: a.text for c, a in zip(cases, answers, strict=True)}
     differ = [

@@ -27,6 +27,9 @@ and params give byte-identical files. One JSON object per line:
                     composed by generate/slots.py, so they rarely repeat, and no value is in two splits
   prompt_shell str  (only on alias rows) the name the prompt carries instead of `shell`: sh, dash or ksh
                     on bash rows, pwsh on PowerShell rows (contract.ALIASES; shares: generate.alias_shares)
+  tool_results list (only when base.consumer is wit) [{tool, arg, output}]: what wit's tools print for the
+                    command on a machine drawn for the row (generate/machine.py), kept and ordered as wit
+                    keeps them; [] when they say nothing
 
 Mistake classes: mistakes.md (rendered from mistakes.CATALOGUE) lists the field's catalogue of
 command-line mistakes (thefuck's README rule list, pay-respects' rule files): each class, its sources,
@@ -61,11 +64,11 @@ from ..errors import ExhaustedError
 from ..io import check_output
 from ..params import bounded
 from ..progress import Progress, noop_progress, progress_bar
-from . import mistakes
+from . import machine, mistakes
 from .mutations import near_key, within_one_edit
 from .slots import Lanes, NoValue
 from .templates import Builder
-from .writer import write_dataset
+from .writer import row_id, write_dataset
 
 # The categories each family's mix may name (mistakes.py adds the field's classes to the first six).
 CATEGORIES = {
@@ -218,10 +221,14 @@ def run(
     progress: Progress = noop_progress,
     *,
     split: dict[str, float] | None = None,
+    consumer: str = "fix",
+    machine_params: machine.Params | None = None,
 ) -> Result:
     """Generate the dataset into `out_dir` (replaced atomically; refused unless it is generate's own).
 
-    `split` (prepare.split; its default when None) gives the shares of the slot-value lanes."""
+    `split` (prepare.split; its default when None) gives the shares of the slot-value lanes. For a consumer
+    that sends tool results (wit), each row also gets what wit's tools say on a machine drawn for it
+    (`machine.tool_results`, its own random stream: the rows themselves are drawn exactly as for fix)."""
     check_output(out_dir, stage="generate")
     if split is None:
         split = dict(paths.SPLIT_SHARES)
@@ -280,7 +287,16 @@ def run(
                 if done % 5000 == 0:
                     progress("generate", done, params.rows)
     progress("generate", done, params.rows)
-    write_dataset(out_dir, families, params=params, seed=seed)
+    extra = {}
+    if contract.get(consumer).tool_results:
+        mp = machine_params or machine.Params()
+        for rows in families.values():
+            for row in rows:
+                row["tool_results"] = machine.tool_results(
+                    mp, seed, {**row, "id": row_id(row["shell"], row["command"])}
+                )
+        extra = {"consumer": consumer, "machine": params_mod.recorded(mp)}
+    write_dataset(out_dir, families, params=params, seed=seed, extra=extra)
     table = {s: {f: counts[(s, f)] for f in contract.FAMILIES} for s in contract.SHELLS}
     return Result(Path(out_dir), done, table)
 
@@ -329,7 +345,10 @@ def main(argv: list[str]) -> int:
     raw = params_mod.load(args.params)
     prm = params_mod.section("generate", raw, path=args.params, cls=Params)
     split = params_mod.section("prepare", raw, path=args.params).split  # prepare's own class, by the params registry
+    consumer = params_mod.base_consumer(raw, args.params)
+    mp = params_mod.section("machine", raw, path=args.params, cls=machine.Params)
     with progress_bar() as progress:
-        result = run(prm, params_mod.base_seed(raw, args.params), args.out_dir, progress, split=split)
+        seed = params_mod.base_seed(raw, args.params)
+        result = run(prm, seed, args.out_dir, progress, split=split, consumer=consumer, machine_params=mp)
     print(f"generate: {result.rows} rows -> {result.out_dir}")
     return 0

@@ -22,8 +22,11 @@ def row_id(shell: str, command: str) -> str:
     return f"{shell}-{digest[:12]}"
 
 
-def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, params: Any, seed: int) -> dict:
-    """Write `<family>.jsonl` for every family and meta.json; returns the meta dict."""
+def write_dataset(
+    out_dir: str | Path, families: dict[str, list[dict]], *, params: Any, seed: int, extra: dict | None = None
+) -> dict:
+    """Write `<family>.jsonl` for every family and meta.json; returns the meta dict. `extra`: more recorded
+    params (wit's consumer and machine; none for fix, whose meta stays as it was)."""
     with atomic_dir(out_dir, stage="generate") as tmp:
         counts: dict[str, int] = {}
         shells: Counter = Counter()
@@ -32,6 +35,7 @@ def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, param
             ordered = (
                 {k: (row_id(r["shell"], r["command"]) if k == "id" else r[k]) for k in FIELDS}
                 | ({"prompt_shell": r["prompt_shell"]} if r.get("prompt_shell") else {})
+                | ({"tool_results": r["tool_results"]} if "tool_results" in r else {})
                 for r in rows
             )
             counts[family] = write_jsonl(tmp / f"{family}.jsonl", ordered)
@@ -39,7 +43,7 @@ def write_dataset(out_dir: str | Path, families: dict[str, list[dict]], *, param
         meta = write_meta(
             tmp,
             "generate",
-            params={"seed": seed, **recorded(params)},
+            params={"seed": seed, **(extra or {}), **recorded(params)},
             rows=sum(counts.values()),
             families=counts,
             shells={s: shells[s] for s in contract.SHELLS},

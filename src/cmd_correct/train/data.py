@@ -2,8 +2,9 @@
 
 A row of data/final/{train,valid}.jsonl holds `messages` (system, user, assistant) built by
 `contract.messages`. The prompt is rendered by the tokenizer's chat template and must equal the consumer
-contract's `render_prompt` byte for byte (otherwise the model would learn a prompt the `fix` CLI never
-sends); the target is the assistant text followed by the end-of-turn token.
+contract's `render_prompt` byte for byte (otherwise the model would learn a prompt the CLI never sends);
+the target is the assistant text followed by the end-of-turn token. The system message says which consumer
+(fix or wit) and shell a row is for.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ ROLES = ("system", "user", "assistant")
 @dataclass
 class Example:
     shell: str  # from the system prompt
-    command: str  # the user turn (what the consumer sends)
+    command: str  # the user turn (what the consumer sends: fix's command, wit's command and tool results)
     correction: str  # the assistant turn (what we train towards)
+    consumer: str = "fix"  # from the system prompt (contract.CONSUMERS)
 
 
 def read_split(path: str | Path) -> list[Example]:
@@ -31,7 +33,7 @@ def read_split(path: str | Path) -> list[Example]:
     path = Path(path)
     if not path.is_file():
         raise DataError(path, None, None, "file not found (run the prepare stage first)")
-    prompts = {contract.system_prompt(s): s for s in contract.PROMPT_SHELLS}
+    prompts = contract.system_prompts()
     rows, problems = [], []
     for lineno, obj in iter_jsonl(path):
         msgs = obj.get("messages")
@@ -42,11 +44,12 @@ def read_split(path: str | Path) -> list[Example]:
         if not all(isinstance(t, str) and t.strip() for t in texts):
             problems.append(DataError(path, lineno, "messages.content", "every message needs non-empty text"))
             continue
-        shell = prompts.get(texts[0])
-        if shell is None:
+        found = prompts.get(texts[0])
+        if found is None:
             problems.append(DataError(path, lineno, "messages[0].content", "not the contract's system prompt"))
             continue
-        rows.append(Example(shell, texts[1], texts[2]))
+        consumer, shell = found
+        rows.append(Example(shell, texts[1], texts[2], consumer))
     if problems:
         raise DataErrors(problems)
     if not rows:
@@ -81,7 +84,7 @@ def encode(tokenizer, example: Example, max_length: int) -> tuple[list[int], lis
     Prompt and answer are tokenized apart and concatenated, so the boundary is exact whatever the BPE.
     The prompt is `contract.render_prompt`, which `check_template` proves equal to the chat template's.
     """
-    prompt = contract.render_prompt(example.shell, example.command)
+    prompt = contract.render_prompt(example.shell, example.command, consumer=example.consumer)
     p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     a_ids = tokenizer(contract.render_answer(example.correction), add_special_tokens=False)["input_ids"]
     return _join(p_ids, a_ids, max_length)
@@ -105,7 +108,7 @@ def encode_all(tokenizer, examples: list[Example], max_length: int) -> Encoded:
     text) and are tokenized in one batch: rendering 100k+ Jinja templates one by one takes minutes.
     """
     check_template(tokenizer)
-    prompts = [contract.render_prompt(ex.shell, ex.command) for ex in examples]
+    prompts = [contract.render_prompt(ex.shell, ex.command, consumer=ex.consumer) for ex in examples]
     p_ids = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     a_ids = tokenizer([contract.render_answer(ex.correction) for ex in examples], add_special_tokens=False)["input_ids"]
     pairs = [_join(p, a, max_length) for p, a in zip(p_ids, a_ids, strict=True)]
