@@ -16,6 +16,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .. import io
 from ..errors import DataError, ModelError
@@ -264,13 +265,48 @@ def train(
     report_dir: Path,
     progress: Progress = noop_progress,
 ) -> dict:
-    """Train a LoRA adapter; writes the PEFT adapter to `adapter_dir` and dvclive metrics to `report_dir`."""
-    import torch
-
+    """Train a LoRA adapter; writes the PEFT adapter to `adapter_dir` and dvclive metrics to `report_dir`.
+    Set-up (outputs checked, data, model, optimizer, a matching checkpoint restored), fit, finish."""
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
     for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
         io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
     started = time.perf_counter()
+    run = _setup(params, seed=seed, data_dir=data_dir, base_dir=base_dir, adapter_dir=adapter_dir, progress=progress)
+    _fit(run, progress)
+    return _finish(run, data_dir=data_dir, base_dir=base_dir, adapter_dir=adapter_dir, report_dir=report_dir,
+                   started=started)  # fmt: skip
+
+
+@dataclasses.dataclass
+class _Run:
+    """What set-up builds and fit and finish share: the model and its optimizer state, the data, the log,
+    and the counters a checkpoint carries."""
+
+    params: Any
+    seed: int
+    device: str
+    threads: int
+    pad_id: int
+    train_set: Any
+    valid_set: Any
+    model: Any
+    autocast: Any
+    trainable: list
+    optimizer: Any
+    scheduler: Any
+    scaler: Any
+    ckpt: Path
+    fingerprint: str
+    log: Any
+    done: int  # the step a restored checkpoint reached (0: a fresh run)
+    tokens: int = 0
+    examples: int = 0
+    seconds: float = 0.0
+
+
+def _setup(params, *, seed: int, data_dir: Path, base_dir: Path, adapter_dir: Path, progress: Progress) -> _Run:
+    import torch
+
     device = pick_device(params.device)
     params = dataclasses.replace(params, dtype=resolve_dtype(params.dtype, device))  # what ran goes in the summary
     threads = params.threads or usable_cpus()
@@ -293,50 +329,62 @@ def train(
     ckpt = checkpoint_dir(adapter_dir)
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
     state = _load_checkpoint(ckpt, fingerprint, model, optimizer, scheduler, scaler)
-    done = int(state.get("step", 0))
     # dvclive writes beside the checkpoint while training; the report folder is replaced only when the
     # adapter is, so a killed run leaves no metrics.json that looks like a finished run's.
-    log = common.TrainLog(ckpt / "report", state.get("history", []))
-    tokens, seconds = int(state.get("tokens", 0)), float(state.get("seconds", 0.0))
+    run = _Run(
+        params=params,
+        seed=seed,
+        device=device,
+        threads=threads,
+        pad_id=pad_id,
+        train_set=train_set,
+        valid_set=valid_set,
+        model=model,
+        autocast=autocast,
+        trainable=trainable,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        scaler=scaler,
+        ckpt=ckpt,
+        fingerprint=fingerprint,
+        log=common.TrainLog(ckpt / "report", state.get("history", [])),
+        done=int(state.get("step", 0)),
+        tokens=int(state.get("tokens", 0)),
+        examples=int(state.get("examples", 0)),
+        seconds=float(state.get("seconds", 0.0)),
+    )
     progress("train (torch): load", 1, 1)
-    if done == 0:  # the untuned base (LoRA B = 0): the valid loss the adapter has to beat
-        log.log(0, {"valid_loss": _evaluate(model, valid_set, params, pad_id, device, autocast)})
+    if run.done == 0:  # the untuned base (LoRA B = 0): the valid loss the adapter has to beat
+        run.log.log(0, {"valid_loss": _evaluate(model, valid_set, params, pad_id, device, run.autocast)})
+    return run
 
+
+def _fit(run: _Run, progress: Progress) -> None:
+    """The optimizer steps from `run.done` to `params.iters`: logging, validation and checkpoints on their
+    intervals."""
+    params = run.params
     recent: list[float] = []  # train losses since the last log line
     window_tokens, window_start = 0, time.perf_counter()
-    n = len(train_set)
-    order = train_set.batches(params.batch_size, seed, params.bucket_window)
+    order = run.train_set.batches(params.batch_size, run.seed, params.bucket_window)
     # use_cache (the shared prefix's keys/values) is off under gradient checkpointing in transformers
     share = params.share_prefix and not params.grad_checkpointing
-    examples = int(state.get("examples", 0))
-    progress("train (torch)", done, params.iters)
-    for step in range(done, params.iters):
+    progress("train (torch)", run.done, params.iters)
+    for step in range(run.done, params.iters):
         t0 = time.perf_counter()
         tensors = [
             t
             for k in range(params.grad_accum)
-            for t in micro_batches(train_set.rows(order(step * params.grad_accum + k)), pad_id, device, share)
+            for t in micro_batches(
+                run.train_set.rows(order(step * params.grad_accum + k)), run.pad_id, run.device, share
+            )
         ]
-        targets = sum(int(torch.count_nonzero(lab[:, 1:] != data.IGNORE)) for _, _, lab, _ in tensors)
-        step_loss, step_tokens = 0.0, 0
-        for ids, mask, labels, prefix in tensors:
-            loss, _ = _loss_sum(model, ids, mask, labels, autocast, prefix)
-            loss = loss / max(targets, 1)  # mean over every target token of the optimizer step
-            scaler.scale(loss).backward()
-            step_loss += float(loss.detach())
-            step_tokens += int(mask.sum()) + (len(prefix) * ids.shape[0] if prefix is not None else 0)
-        window_tokens += step_tokens
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)
-        scaler.step(optimizer)
-        scaler.update()
-        optimizer.zero_grad(set_to_none=True)
-        scheduler.step()
+        step_loss, step_tokens = _step(run, tensors)
         if not math.isfinite(step_loss):
             raise ModelError(f"train loss became {step_loss} at step {step + 1}; lower train.lr", param="train.lr")
-        seconds += time.perf_counter() - t0
-        tokens += step_tokens  # sequence tokens trained on (a shared prefix counts once per row)
-        examples += sum(ids.shape[0] for ids, *_ in tensors)
+        window_tokens += step_tokens
+        run.seconds += time.perf_counter() - t0
+        run.tokens += step_tokens  # sequence tokens trained on (a shared prefix counts once per row)
+        run.examples += sum(ids.shape[0] for ids, *_ in tensors)
         recent.append(step_loss)
         current = step + 1
 
@@ -345,66 +393,79 @@ def train(
             values = {
                 "train_loss": sum(recent) / len(recent),
                 "tokens_per_s": window_tokens / elapsed if elapsed > 0 else 0.0,
-                "lr": scheduler.get_last_lr()[0],
+                "lr": run.scheduler.get_last_lr()[0],
             }
             if current % params.eval_interval == 0 or current == params.iters:
-                values["valid_loss"] = _evaluate(model, valid_set, params, pad_id, device, autocast)
-            log.log(current, values)
+                values["valid_loss"] = _evaluate(run.model, run.valid_set, params, run.pad_id, run.device, run.autocast)
+            run.log.log(current, values)
             recent, window_tokens, window_start = [], 0, time.perf_counter()
         if params.checkpoint_interval and current % params.checkpoint_interval == 0 and current < params.iters:
-            _save_checkpoint(
-                ckpt,
-                model,
-                optimizer,
-                scheduler,
-                scaler,
-                {
-                    "step": current,
-                    "fingerprint": fingerprint,
-                    "history": log.history,
-                    "tokens": tokens,
-                    "examples": examples,
-                    "seconds": seconds,
-                },
-            )
+            state = {"step": current, "fingerprint": run.fingerprint, "history": run.log.history, "tokens": run.tokens,
+                     "examples": run.examples, "seconds": run.seconds}  # fmt: skip
+            _save_checkpoint(run.ckpt, run.model, run.optimizer, run.scheduler, run.scaler, state)
         progress("train (torch)", current, params.iters)
 
-    last = log.history[-1] if log.history else {}
-    valid_loss = next((r["valid_loss"] for r in reversed(log.history) if "valid_loss" in r), None)
+
+def _step(run: _Run, tensors: list) -> tuple[float, int]:
+    """One optimizer step over the micro-batches of a batch (gradient accumulation); (loss, tokens)."""
+    import torch
+
+    targets = sum(int(torch.count_nonzero(lab[:, 1:] != data.IGNORE)) for _, _, lab, _ in tensors)
+    step_loss, step_tokens = 0.0, 0
+    for ids, mask, labels, prefix in tensors:
+        loss, _ = _loss_sum(run.model, ids, mask, labels, run.autocast, prefix)
+        loss = loss / max(targets, 1)  # mean over every target token of the optimizer step
+        run.scaler.scale(loss).backward()
+        step_loss += float(loss.detach())
+        step_tokens += int(mask.sum()) + (len(prefix) * ids.shape[0] if prefix is not None else 0)
+    run.scaler.unscale_(run.optimizer)
+    torch.nn.utils.clip_grad_norm_(run.trainable, run.params.max_grad_norm)
+    run.scaler.step(run.optimizer)
+    run.scaler.update()
+    run.optimizer.zero_grad(set_to_none=True)
+    run.scheduler.step()
+    return step_loss, step_tokens
+
+
+def _finish(run: _Run, *, data_dir: Path, base_dir: Path, adapter_dir: Path, report_dir: Path, started: float) -> dict:
+    """The summary, the adapter and the report written atomically, the checkpoint removed."""
+    params, history = run.params, run.log.history
+    last = history[-1] if history else {}
+    valid_loss = next((r["valid_loss"] for r in reversed(history) if "valid_loss" in r), None)
     summary = {
         "backend": "torch",
         "steps": params.iters,
-        "resumed_from": done,
+        "resumed_from": run.done,
         "train_loss": last.get("train_loss"),
         "valid_loss": valid_loss,
-        "base_valid_loss": data.base_valid_loss(log.history),
-        "tokens": tokens,
-        "tokens_per_s": tokens / seconds if seconds else None,
-        "examples": examples,
-        "examples_per_s": examples / seconds if seconds else None,
-        "train_seconds": seconds,
+        "base_valid_loss": data.base_valid_loss(history),
+        "tokens": run.tokens,
+        "tokens_per_s": run.tokens / run.seconds if run.seconds else None,
+        "examples": run.examples,
+        "examples_per_s": run.examples / run.seconds if run.seconds else None,
+        "train_seconds": run.seconds,
         "seconds": time.perf_counter() - started,
-        "device": device,
+        "device": run.device,
         "dtype": params.dtype,
-        "threads": threads,
-        "train_rows": n,
-        "dropped_rows": train_set.dropped,
-        "max_tokens": train_set.max_tokens,
-        "peak_memory_gb": _peak_memory_gb(device),
+        "threads": run.threads,
+        "train_rows": len(run.train_set),
+        "dropped_rows": run.train_set.dropped,
+        "max_tokens": run.train_set.max_tokens,
+        "peak_memory_gb": _peak_memory_gb(run.device),
     }
     inputs = [data_dir, base_dir]
     with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=io.holds_only(*ADAPTER_DIR_FILES)) as tmp:
-        model.save_pretrained(tmp, safe_serialization=True)
+        run.model.save_pretrained(tmp, safe_serialization=True)
         (tmp / "README.md").unlink(missing_ok=True)  # PEFT's empty model-card template
         cfg_path = tmp / "adapter_config.json"
         cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
         cfg["base_model_name_or_path"] = str(base_dir)
         cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
         io.write_json(cfg_path, cfg)
-    log.finish(summary)
+    run.log.finish(summary)
     with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as tmp:
-        shutil.copytree(ckpt / "report", tmp, dirs_exist_ok=True)
-    shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
+        shutil.copytree(run.ckpt / "report", tmp, dirs_exist_ok=True)
+    shutil.rmtree(run.ckpt, ignore_errors=True)  # finished: nothing left to resume
     return summary
 
 
