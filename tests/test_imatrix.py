@@ -30,9 +30,11 @@ def test_heldout_conversation_in_calibration_is_refused(tiny_f16_dir, tiny_final
 
 
 def test_missing_calibration_text_is_refused(tiny_f16_dir, tmp_path):
+    final = tmp_path / "final"  # an empty data/final: beside the output, not around it
+    final.mkdir()
     with pytest.raises(DataError) as err:
-        imatrix.run(imatrix.Params(), tiny_f16_dir, tmp_path, tmp_path / "out")
-    assert err.value.path == str(tmp_path / paths.CALIBRATION)
+        imatrix.run(imatrix.Params(), tiny_f16_dir, final, tmp_path / "out")
+    assert err.value.path == str(final / paths.CALIBRATION)
 
 
 def test_conversations_split_at_system_turns():
