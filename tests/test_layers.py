@@ -23,7 +23,7 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(name: str, *, top_level_only: bool = False) -> set[str]:
+def imports(name: str, *, top_level_only: bool = False) -> set[str]:
     """Package modules `name` imports (a `from pkg import mod` counts as pkg.mod when that is a module)."""
     f = MODULES[name]
     package = name.split(".") if f.name == "__init__.py" else name.split(".")[:-1]
@@ -48,7 +48,7 @@ def _graph() -> dict[str, set[str]]:
     graph = {}
     for name in MODULES:
         edges = set()
-        for dep in _imports(name):
+        for dep in imports(name):
             parts = dep.split(".")
             for i in range(2, len(parts) + 1):
                 parent = ".".join(parts[:i])
@@ -101,10 +101,10 @@ def test_no_import_circle_in_the_package():
 
 
 def test_progress_is_the_ground_floor():
-    assert _imports("cmd_correct.progress") == set()
+    assert imports("cmd_correct.progress") == set()
 
 
 def test_no_module_imports_the_cli_at_module_level():
     """Stage cores take a progress callback; only their thin `main()` reaches for the CLI's parser."""
-    importers = sorted(n for n in MODULES if "cmd_correct.cli" in _imports(n, top_level_only=True))
+    importers = sorted(n for n in MODULES if "cmd_correct.cli" in imports(n, top_level_only=True))
     assert importers == ["cmd_correct.__main__"]

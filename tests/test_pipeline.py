@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import test_layers as layers
 import yaml
 
 from cmd_correct import baseline, cli, io, params, paths
@@ -196,50 +197,25 @@ def test_outputs_record_no_operational_params(name, tmp_path):
 # reuses, so every one must be covered by a dep file or folder. Imports by name through importlib (the
 # params loader building every section) only check other sections' values, which params deps cover.
 
-SRC = ROOT / "src"
-
-
-def _module_file(name: str) -> Path | None:
-    p = SRC.joinpath(*name.split("."))
-    for f in (p / "__init__.py", p.with_suffix(".py")):
-        if f.exists():
-            return f
-    return None
-
-
-def _imports(f: Path) -> set[str]:
-    import ast
-
-    rel = f.relative_to(SRC).with_suffix("").parts
-    package = list(rel[:-1])  # the package a relative import starts from (for __init__: itself)
-    found = set()
-    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            mod = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module or ""
-            found |= {mod} | {f"{mod}.{a.name}" for a in node.names}
-    return {m for m in found if m.split(".")[0] == "cmd_correct"}
-
 
 def _closure(*start: str) -> set[Path]:
-    seen: set[Path] = set()
+    """The files of every package module `start` imports, transitively, with the package __init__s that run
+    first (tests/test_layers.py reads the imports)."""
+    seen: set[str] = set()
     todo = list(start)
     while todo:
         name = todo.pop()
-        f = _module_file(name)
-        if f is None or f in seen:
+        if name in seen or name not in layers.MODULES:
             continue
-        seen.add(f)
+        seen.add(name)
         parts = name.split(".")
         todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages' __init__ run first
-        todo += _imports(f)
-    return seen
+        todo += layers.imports(name)
+    return {layers.MODULES[n] for n in seen}
 
 
 def test_import_closure_sees_lazy_and_relative_imports():
-    got = {f.relative_to(SRC).as_posix() for f in _closure("cmd_correct.ci")}
+    got = {f.relative_to(layers.SRC).as_posix() for f in _closure("cmd_correct.ci")}
     assert "cmd_correct/ci/lint.py" in got and "cmd_correct/errors.py" in got  # relative, two levels
     assert "cmd_correct/params.py" in got  # imported inside apply_profile only
 

@@ -165,14 +165,16 @@ def _refusal(repo: Path, **kw) -> str:
 # -- refusals -------------------------------------------------------------------------------------------
 
 
-def test_clean_repo_has_no_refusals(repo: Path) -> None:
+def _refusals(repo: Path) -> list[str]:
+    """What release.preconditions says about `repo` for a real (not dry) 0.1.0 upload."""
     params, gates, raw = _load(repo)
-    assert (
-        release.preconditions(
-            params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=False, token=FAKE_TOKEN
-        )
-        == []
+    return release.preconditions(
+        params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=False, token=FAKE_TOKEN
     )
+
+
+def test_clean_repo_has_no_refusals(repo: Path) -> None:
+    assert _refusals(repo) == []
 
 
 def test_refuses_non_semver_version(repo: Path) -> None:
@@ -530,13 +532,7 @@ def test_refuses_an_uncommitted_change_to_any_tracked_file(repo: Path) -> None:
 
 def test_untracked_files_are_no_refusal(repo: Path) -> None:
     (repo / "notes.txt").write_text("scratch\n")
-    params, gates, raw = _load(repo)
-    assert (
-        release.preconditions(
-            params, gates, raw, release.Inputs(repo=repo), version="0.1.0", dry_run=False, token=FAKE_TOKEN
-        )
-        == []
-    )
+    assert _refusals(repo) == []
 
 
 def test_a_failing_git_status_is_a_refusal_not_clean(repo: Path) -> None:
@@ -620,10 +616,11 @@ def test_a_params_only_change_is_a_refusal_not_a_crash(repo: Path) -> None:
     del raw["evaluate"]["n_cases"]  # a deleted param is a change too, not absent data
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     assert "dvc status is not clean (evaluate)" in _refusal(repo, version="0.1.0", dry_run=True)
-    assert release._only_absent([{"changed deps": {"params.yaml": {"evaluate.n_cases": "deleted"}}}]) is False
-    assert release._only_absent(
-        [{"changed outs": {"models/quant": "deleted"}}, {"changed deps": {"x": "not in cache"}}]
-    )
+    deleted_param = {"evaluate": [{"changed deps": {"params.yaml": {"evaluate.n_cases": "deleted"}}}]}
+    assert list(release.real_changes(deleted_param)) == ["evaluate"]
+    absent = {"q": [{"changed outs": {"models/quant": "deleted"}}, {"changed deps": {"x": "not in cache"}}]}
+    assert release.real_changes(absent) == {}
+    assert release.real_changes({"s": ["changed command"]}) == {"s": ["changed command"]}
 
 
 def test_metrics_out_of_range_are_refused_one_line_each(repo: Path) -> None:

@@ -106,6 +106,19 @@ def _params(**kaggle) -> Params:
     return Params(backend="kaggle", **TRAIN, kaggle=kaggle_backend.KaggleParams(**kaggle))
 
 
+def _train_fast(tmp_path: Path, *, timeout: float) -> dict:
+    """kaggle_backend.train on tmp_path's folders, polling the (fake) server without waiting."""
+    return kaggle_backend.train(
+        _params(poll_interval=0.01, poll_max=0.01, timeout=timeout),
+        seed=5,
+        data_dir=tmp_path / "final",
+        base_dir=tmp_path / "base",
+        adapter_dir=tmp_path / "adapter",
+        report_dir=tmp_path / "reports",
+        sleep=lambda s: None,
+    )
+
+
 @pytest.mark.slow
 def test_entry_script_end_to_end_writes_what_the_torch_backend_writes(tmp_path, final_dir, base_dir):
     """kaggle/train_kernel.py on a fake /kaggle/input: installs our wheel, trains, same adapter as torch here."""
@@ -484,15 +497,7 @@ def test_server_texts_are_scrubbed_of_the_key(where, tmp_path, monkeypatch, capf
     if where == "url-encoded":
         monkeypatch.setenv("KAGGLE_KEY", KEY + "/+")
     with pytest.raises(ToolError) as err:
-        kaggle_backend.train(
-            _params(poll_interval=0.01, poll_max=0.01, timeout=5),
-            seed=5,
-            data_dir=tmp_path / "final",
-            base_dir=tmp_path / "base",
-            adapter_dir=tmp_path / "adapter",
-            report_dir=tmp_path / "reports",
-            sleep=lambda s: None,
-        )
+        _train_fast(tmp_path, timeout=5)
     message = str(err.value)
     assert "credentials *** rejected" in message and leak not in message and KEY not in message
     out, errs = capfd.readouterr()
@@ -554,15 +559,7 @@ def test_hostile_output_names_are_refused_and_nothing_is_written_outside(tmp_pat
     fake.kernel_mode = "fail"  # the run ends; its output (and the log) are downloaded for the report
     fake.extra_output = {"../../escaped-dotdot.txt": b"pwned", str(absolute): b"pwned"}
     with pytest.raises(ToolError) as err:
-        kaggle_backend.train(
-            _params(poll_interval=0.01, poll_max=0.01, timeout=30),
-            seed=5,
-            data_dir=tmp_path / "final",
-            base_dir=tmp_path / "base",
-            adapter_dir=tmp_path / "adapter",
-            report_dir=tmp_path / "reports",
-            sleep=lambda s: None,
-        )
+        _train_fast(tmp_path, timeout=30)
     assert not dotdot.exists() and not absolute.exists()
     message = str(err.value)
     assert "output refused" in message and "'../../escaped-dotdot.txt' (holds '..')" in message

@@ -281,7 +281,7 @@ def _dvc_problems(repo: Path) -> list[str]:
     if st.returncode != 0:
         return [f"dvc status failed: {_last_line(st.stderr)}"]
     status = yaml.safe_load(st.stdout.strip() or "{}") or {}
-    changed = sorted(stage for stage, entries in status.items() if not _only_absent(entries))
+    changed = sorted(real_changes(status))
     if changed:
         return [f"dvc status is not clean ({', '.join(changed)}): run `dvc repro` (or `dvc pull`) first"]
     stages = set((yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8")) or {}).get("stages") or {})
@@ -294,20 +294,24 @@ def _dvc_problems(repo: Path) -> list[str]:
     return []
 
 
-def _only_absent(entries) -> bool:
-    """A stage's `dvc status` entries name only deps and outs that are absent here (not pulled).
+def real_changes(status: dict) -> dict[str, list[str]]:
+    """Per stage, the `dvc status --json` entries that are real changes, as text; data that is only absent
+    here (not pulled: `deleted`, `not in cache`) is no change.
 
     Entries are strings ("changed command", "always changed") or {"changed deps"|"changed outs": {path:
     kind}}, where a params file's kind is itself a dict {param: "modified"|"new"|"deleted"}: a params change
     (a deleted param included) is always a real change, never absent data."""
-    return all(
-        isinstance(entry, dict)
-        and all(
-            isinstance(changes, dict) and all(isinstance(kind, str) and kind in ABSENT for kind in changes.values())
-            for changes in entry.values()
-        )
-        for entry in entries
-    )
+    out: dict[str, list[str]] = {}
+    for stage, entries in status.items():
+        for entry in entries:
+            if not isinstance(entry, dict):
+                out.setdefault(stage, []).append(str(entry))
+                continue
+            for what, changes in entry.items():
+                for path, kind in changes.items() if isinstance(changes, dict) else [("", changes)]:
+                    if not (isinstance(kind, str) and kind in ABSENT):
+                        out.setdefault(stage, []).append(f"{what}: {path} {kind}".replace(":  ", ": "))
+    return out
 
 
 def _metrics_problems(params: Params, gates: gate.Params, inp: Inputs) -> list[str]:

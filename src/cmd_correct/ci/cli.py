@@ -12,7 +12,6 @@ python -m cmd_correct.ci shellcheck .github/workflows/*.yml
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -121,9 +120,9 @@ def _dispatch(a: argparse.Namespace) -> int:
         print(f"shellcheck: {checked} run: block(s) in {len(a.workflows)} file(s), {len(findings)} finding(s)")
         return 1 if findings else 0
     elif a.cmd == "report":
-        data = comment.collect(a.base, label=a.label, gate_json=a.gate, env=os.environ)
-        a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+        from ..io import write_json  # here: `ci post` runs on a bare Python
+
+        write_json(a.out, comment.collect(a.base, label=a.label, gate_json=a.gate, env=os.environ))
     elif a.cmd == "post":
         return _post(a)
     return 0

@@ -196,30 +196,23 @@ def _uncached_outs(cwd: str | Path) -> list[str]:
 # --- committed results ------------------------------------------------------------------------------
 
 RESULT_FILES = ("dvc.lock", "metrics.json")
-# `dvc status` entries that say nothing about the code: outputs that a checkout without the DVC cache lacks.
-_ABSENT = ("deleted", "not in cache")
 
 
 def results_check(base: str, *, cwd: str | Path = ".") -> str:
     """When the change since `base` touches dvc.lock or metrics.json, refuse unless they describe the
-    checked-out code: `dvc status` may report outputs absent from this checkout, never a changed dep,
-    param, command, or a metrics file that differs from the one dvc.lock recorded. Returns a summary."""
+    checked-out code: `dvc status` may report outputs absent from this checkout (`release.real_changes`),
+    never a changed dep, param, command, or a metrics file that differs from the one dvc.lock recorded.
+    Returns a summary."""
     import json
+
+    from ..release import real_changes  # here, not at the top: `ci post` runs on a bare Python
 
     merge_base = _run(["git", "merge-base", base, "HEAD"], cwd).strip()
     changed = _run(["git", "diff", "--name-only", merge_base, "HEAD", "--", *RESULT_FILES], cwd).split()
     if not changed:
         return f"{' and '.join(RESULT_FILES)} unchanged since {base}: nothing to check"
-    status = json.loads(_dvc(["status", "--json"], cwd) or "{}")
-    stale = []
-    for stage, entries in status.items():
-        for entry in entries:
-            if isinstance(entry, str):  # "changed command", "always changed"
-                stale.append(f"{stage}: {entry}")
-                continue
-            for kind, paths in entry.items():
-                moved = {p: s for p, s in (paths or {}).items() if s not in _ABSENT} if isinstance(paths, dict) else {}
-                stale += [f"{stage}: {kind}: {p} {s}" for p, s in sorted(moved.items())]
+    stale = [f"{stage}: {c}" for stage, cs in real_changes(json.loads(_dvc(["status", "--json"], cwd) or "{}")).items()
+             for c in cs]  # fmt: skip
     if stale:
         raise ToolError(
             f"{', '.join(changed)} changed since {base} but do not describe this commit's code (`dvc status`):\n  "

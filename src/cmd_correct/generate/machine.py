@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .. import contract
 from ..params import bounded
+from .values import _w as words  # the vocabulary tables' word splitter
 
 
 @dataclass
@@ -38,19 +39,15 @@ class Params:
 LIST_MAX = 20  # list_similar prints at most this many names
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
 # Programs every machine of a kind has: name -> directory (Debian's merged /usr; macOS's base system).
-LINUX_BASE = _words(
+LINUX_BASE = words(
     "awk bash cat chmod chown cp curl cut date df diff du echo env file find free grep gzip head hostname id ip "
     "kill less ln ls man mkdir mktemp more mount mv nano ps pwd readlink rm rmdir sed sh sleep sort ssh scp stat "
     "sudo tail tar tee top touch tr uname uniq wc wget which xargs zip unzip apt apt-get apt-cache dpkg systemctl "
     "journalctl chgrp findmnt mkfifo mknod gunzip gzexe zcat zgrep lsblk lsof ping rsync vim vi tmux"
 )
 LINUX_SBIN = {"ip", "iptables", "useradd", "usermod", "fdisk", "mkfs", "reboot", "shutdown"}
-MACOS_BASE = _words(
+MACOS_BASE = words(
     "awk bash cat chmod chown cp curl cut date df diff du echo env file find grep gzip head hostname id kill less "
     "ln ls man mkdir mktemp more mount mv nano ps pwd readlink rm rmdir sed sh sleep sort ssh scp stat sudo tail "
     "tar tee top touch tr uname uniq wc which xargs zip unzip open pbcopy pbpaste defaults launchctl diskutil "
@@ -58,9 +55,9 @@ MACOS_BASE = _words(
 )
 MACOS_BIN = {"bash", "cat", "chmod", "cp", "date", "df", "echo", "ln", "ls", "mkdir", "mv", "ps", "pwd", "rm", "rmdir"}
 MACOS_BIN |= {"sh", "sleep", "zsh", "kill", "stat"}
-WINDOWS_BASE = _words("cmd where whoami hostname ipconfig ping tasklist taskkill findstr robocopy xcopy sc netstat")
+WINDOWS_BASE = words("cmd where whoami hostname ipconfig ping tasklist taskkill findstr robocopy xcopy sc netstat")
 # Programs a developer machine may or may not have (each with `optional_installed`), and the tools rows name.
-OPTIONAL = _words(
+OPTIONAL = words(
     "git docker npm node npx yarn pnpm cargo rustc rustup python3 pip3 python pip go java javac mvn gradle kubectl "
     "helm terraform aws gcloud az make cmake gcc g++ clang jq htop ffmpeg gh psql mysql redis-cli nginx code "
     "pipx poetry virtualenv docker-compose podman snap flatpak composer php ruby gem bundle perl lua"
