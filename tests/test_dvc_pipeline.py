@@ -45,7 +45,9 @@ class Repo:
                     else:
                         shutil.copy(src, path / dep)
         raw = yaml.safe_load((ROOT / "params.yaml").read_text())
-        self.params = {k: raw[k] for k in ("base", *STAGES)}
+        # every section the stages' `params:` name (generate reads `machine.*` too), so none is missing
+        named = {str(key).split(".")[0] for stage in mine.values() for key in stage.get("params", [])}
+        self.params = {k: raw[k] for k in raw if k in {"base", *STAGES} | named}
         self.set("generate", rows=2000)
         self.dvc("init", "--no-scm", "-q")
         shutil.copy(ROOT / ".dvcignore", path / ".dvcignore")
