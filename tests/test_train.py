@@ -452,3 +452,37 @@ def test_what_a_checkpoint_holds_loads_with_weights_only(tmp_path):
     assert loaded.keys() == blob.keys() and torch.equal(loaded["rng_cpu"], blob["rng_cpu"])
     optimizer.load_state_dict(loaded["optimizer"])
     scheduler.load_state_dict(loaded["scheduler"])
+
+
+def test_num_layers_adapts_only_the_top_blocks_and_fuses(tmp_path, data_dir, tiny_model_dir):
+    """`num_layers: 1` of the tiny model's 2 blocks: adapters on block 1 only, block 0 gets no gradient,
+    and fuse merges such an adapter (the weights it changes are block 1's only)."""
+    import torch
+    from safetensors.torch import load_file
+
+    from cmd_correct import fuse
+
+    _train(tiny_params(num_layers=1), tmp_path, data_dir, tiny_model_dir)
+    names = list(_adapter_tensors(tmp_path / "adapter"))
+    assert names and all(".layers.1." in n for n in names), names
+    cfg = io.read_json(tmp_path / "adapter" / "adapter_config.json")
+    assert cfg["layers_to_transform"] == [1]
+
+    model, autocast = torch_backend.build_model(tiny_params(num_layers=1), tiny_model_dir, "cpu")
+    block0 = model.get_base_model().model.layers[0].self_attn.q_proj.weight
+    assert not any(p.requires_grad for p in model.get_base_model().model.layers[0].parameters())
+    hidden = {}
+    model.get_base_model().model.layers[0].register_forward_hook(lambda m, i, o: hidden.update(out=o))
+    model(input_ids=torch.tensor([[1, 2, 3]])).logits.sum().backward()
+    out0 = hidden["out"][0] if isinstance(hidden["out"], tuple) else hidden["out"]
+    assert not out0.requires_grad and block0.grad is None  # backward stopped above block 0
+
+    fused = fuse.run(fuse.Params(), tiny_model_dir, tmp_path / "adapter", tmp_path / "fused")
+    merged, base = load_file(fused.out / "model.safetensors"), load_file(tiny_model_dir / "model.safetensors")
+    changed = sorted(k for k in base if not torch.equal(base[k], merged[k]))
+    assert changed and all(".layers.1." in k for k in changed), changed
+
+
+def test_num_layers_beyond_the_model_is_refused(tmp_path, data_dir, tiny_model_dir):
+    with pytest.raises(ModelError, match="num_layers=3, but the base model has 2"):
+        _train(tiny_params(num_layers=3), tmp_path, data_dir, tiny_model_dir)

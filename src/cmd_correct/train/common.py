@@ -85,3 +85,16 @@ class TrainLog:
         """Add the run's numeric summary to metrics.json."""
         self.live.summary.update({k: v for k, v in summary.items() if isinstance(v, int | float)})
         self.live.make_summary()
+
+
+def adapted_layers(num_layers: int, total: int) -> list[int] | None:
+    """Indices of the blocks that get adapters: the top `num_layers` of `total` (None: all of them, as
+    PEFT's `layers_to_transform` reads it)."""
+    if num_layers > total:
+        raise ModelError(
+            f"train.num_layers={num_layers}, but the base model has {total} transformer blocks (0: all of them)",
+            param="train.num_layers",
+        )
+    if num_layers in (0, total):
+        return None
+    return list(range(total - num_layers, total))

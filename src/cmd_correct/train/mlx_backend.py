@@ -195,7 +195,7 @@ def to_peft(weights: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def save_peft(weights: dict[str, Any], params, base_dir: Path, out: Path) -> None:
+def save_peft(weights: dict[str, Any], params, base_dir: Path, out: Path, num_blocks: int) -> None:
     """Write PEFT's adapter_model.safetensors + adapter_config.json from mlx-lm LoRA tensors."""
     from peft import LoraConfig
     from safetensors.numpy import save_file
@@ -207,6 +207,7 @@ def save_peft(weights: dict[str, Any], params, base_dir: Path, out: Path) -> Non
         lora_alpha=params.alpha,
         lora_dropout=params.dropout,
         target_modules=sorted(params.target_modules),
+        layers_to_transform=common.adapted_layers(params.num_layers, num_blocks),
         bias="none",
         task_type="CAUSAL_LM",
         base_model_name_or_path=str(base_dir),
@@ -404,7 +405,9 @@ def train(
         "dropout": params.dropout,
         "keys": lora_keys(model, params.target_modules),
     }
-    linear_to_lora_layers(model, len(model.layers), lora)  # LoRA weights are created in float32
+    blocks = common.adapted_layers(params.num_layers, len(model.layers))  # mlx-lm adapts the top blocks too
+    adapted = len(model.layers) if blocks is None else len(blocks)
+    linear_to_lora_layers(model, adapted, lora)  # LoRA weights are created in float32
     optimizer = _optimizer(params)
 
     ckpt = checkpoint_dir(adapter_dir)
@@ -468,10 +471,10 @@ def train(
         "peak_memory_gb": run.peak_memory,
     }
     with io.atomic_dir(adapter_dir) as tmp:
-        save_peft(weights, params, base_dir, tmp)
+        save_peft(weights, params, base_dir, tmp, len(model.layers))
         (tmp / MLX_DIR).mkdir()
         mx.save_safetensors(str(tmp / MLX_DIR / "adapters.safetensors"), weights)
-        mlx_config = {"fine_tune_type": "lora", "num_layers": len(model.layers), "lora_parameters": lora}
+        mlx_config = {"fine_tune_type": "lora", "num_layers": adapted, "lora_parameters": lora}
         save_config(mlx_config, tmp / MLX_DIR / "adapter_config.json")
     log.finish(summary)
     shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume

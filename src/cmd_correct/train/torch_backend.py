@@ -134,6 +134,7 @@ def build_model(params, base_dir: Path, device: str):
         lora_alpha=params.alpha,
         lora_dropout=params.dropout,
         target_modules=list(params.target_modules),
+        layers_to_transform=common.adapted_layers(params.num_layers, model.config.num_hidden_layers),
         bias="none",
         task_type="CAUSAL_LM",
     )
