@@ -1,8 +1,8 @@
 """The per-row checks of the dataset, defined once: every row validate and prepare read (`validate.read_rows`)
-goes through `check_row`.
+and every row generate imports from another tool (`generate.importer`) goes through `check_row`.
 
-Its own module, below validate and generate: validate imports generate (its mutations and Params), so a
-generate module can run these checks only from here without an import circle.
+Its own module, below validate and generate: validate imports generate (its mutations and Params), so
+generate's importer can run these checks only from here without an import circle.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def quoted(value: object) -> str:
     return text if len(value) <= SHOW_CHARS else f"{text[:-1]}...{text[-1]} ({len(value)} characters)"
 
 
-def _field(key: str) -> str:
+def field_name(key: str) -> str:
     """An unknown field's name as a problem names it: itself when plain, else quoted and cut."""
     return key if key.isidentifier() and key.isascii() and len(key) <= SHOW_CHARS else quoted(key)
 
@@ -79,7 +79,7 @@ def check_row(
             if limits and name in limits and len(value) > limits[name]:
                 key = "max_error_chars" if name == "error" else "max_chars"
                 out.append(DataError(path, line, name, f"{len(value)} characters > validate.{key} {limits[name]}"))
-    out += [DataError(path, line, _field(k), "unknown field") for k in row if k not in SCHEMA and k not in OPTIONAL]
+    out += [DataError(path, line, field_name(k), "unknown field") for k in row if k not in SCHEMA and k not in OPTIONAL]
     if isinstance(row.get("shell"), str) and row["shell"] not in contract.SHELLS:
         out.append(DataError(path, line, "shell", f"unknown shell {quoted(row['shell'])}"))
     if "prompt_shell" in row:
@@ -102,7 +102,7 @@ def check_row(
         if slots and "split" in row and split is None:
             out.append(DataError(path, line, "split", "null, but the row has slot values: they need their split"))
         for key, value in slots.items():
-            name = _field(key)  # slot names go into VALIDATION_JSON: the same characters are refused there
+            name = field_name(key)  # slot names go into VALIDATION_JSON: the same characters are refused there
             out += [DataError(path, line, "slots", f"slot name {name}: {why}") for why in contract.text_problems(key)]
             if not isinstance(value, str) or not value.strip():
                 out.append(DataError(path, line, "slots", f"{name}: expected a non-empty string, got {quoted(value)}"))
