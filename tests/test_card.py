@@ -183,3 +183,9 @@ def test_a_wit_card_shows_wits_prompt_and_what_the_tools_are_worth() -> None:
     assert "| **all** | 39.1% | 30.0% | +9.1 pts |" in text
     fix_text = card.body(_inputs())
     assert "tool results" not in fix_text and "Output only the corrected command" in fix_text
+
+
+def test_an_imported_dataset_is_not_described_as_the_pipelines_own() -> None:
+    text = card.body(_inputs(params={"generate": {"source": "import"}}))
+    assert "imported by the `cmd-correct` pipeline" in text and "deterministic synthetic" not in text
+    assert "deterministic synthetic dataset" in card.body(_inputs(params={"generate": {"source": "builtin"}}))

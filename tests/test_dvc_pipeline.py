@@ -44,6 +44,9 @@ class Repo:
                         )
                     else:
                         shutil.copy(src, path / dep)
+        # generate's import folder is a dep: the repo holds it as git does (its README; never a checkout's data)
+        (path / "data" / "import").mkdir(parents=True)
+        shutil.copy(ROOT / "data" / "import" / "README.md", path / "data" / "import" / "README.md")
         raw = yaml.safe_load((ROOT / "params.yaml").read_text())
         # every section the stages' `params:` name (generate reads `machine.*` too), so none is missing
         named = {str(key).split(".")[0] for stage in mine.values() for key in stage.get("params", [])}
@@ -104,6 +107,32 @@ def test_failed_validation_stops_the_pipeline(tmp_path: Path):
     assert ran == ["generate", "validate"]
     assert not (repo.path / "data" / "validation.json").exists()
     assert not (repo.path / "data" / "final").exists()
+
+
+def test_an_imported_folder_reruns_the_data_stages_when_a_file_in_it_changes(tmp_path: Path):
+    from test_import import gen_row
+
+    repo = Repo(tmp_path / "repo")
+    repo.set("generate", source="import")
+    repo.set("validate", tolerance=1, family_min={}, max_trivial_share=1, max_near_duplicate_share=1)
+    rows = [
+        gen_row("bash", "single", "typo", "gti status", "git status", "train"),
+        gen_row("zsh", "chained", "and-chain", "cd src && mkae", "cd src && make", "valid"),
+        gen_row("powershell", "natural", "nl", "list the files here", "Get-ChildItem", "test"),
+        gen_row("fish", "tools", "subcommand", "docker sp", "docker ps", "train"),
+    ]
+    theirs = tmp_path / "theirs.jsonl"  # another tool's output, linked in (DVC hashes the file it points to)
+    theirs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (repo.path / "data" / "import" / "theirs.jsonl").symlink_to(theirs)
+    assert repo.repro() == list(STAGES)
+    generated = repo.path / "data" / "generated"
+    assert sum(1 for f in generated.glob("*.jsonl") for _ in f.open()) == 4
+    assert repo.repro() == []
+
+    more = gen_row("bash", "single", "typo", "sl -la", "ls -la", "test")
+    theirs.write_text(theirs.read_text() + json.dumps(more) + "\n")
+    assert repo.repro() == list(STAGES)
+    assert [json.loads(line)["command"] for line in (generated / "single.jsonl").open()] == ["gti status", "sl -la"]
 
 
 # --- every stage's params deps, on toy stages ------------------------------------------------------------

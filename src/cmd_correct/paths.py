@@ -7,6 +7,9 @@ module agree); commands that are not DVC stages (gate, release) read them from h
 from pathlib import Path
 
 PARAMS = Path("params.yaml")
+# generate.source: import reads the *.jsonl another tool wrote here. A fixed folder, a dep of generate in
+# dvc.yaml, so DVC hashes its content (a path param would be a string to DVC, not data); its README.md is ignored.
+IMPORT = Path("data/import")
 GENERATED = Path("data/generated")  # generate: <family>.jsonl per family + meta.json
 VALIDATION = Path("data/validation.json")  # validate: DVC metrics
 FINAL = Path("data/final")  # prepare: train/valid/test.jsonl, calibration.txt, heldout.txt, meta.json

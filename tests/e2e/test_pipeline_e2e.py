@@ -65,6 +65,8 @@ def repo(tmp_path: Path, tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) 
         shutil.copy(ROOT / name, repo / name)
     for folder in ("src", "kaggle"):
         shutil.copytree(ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (repo / "data" / "import").mkdir(parents=True)  # generate's import folder (a dep), as git holds it
+    shutil.copy(ROOT / "data" / "import" / "README.md", repo / "data" / "import" / "README.md")
     raw = params.deep_merge(params.load(ROOT / "params.yaml"), _profile(tiny_model_dir))
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     # `python -m cmd_correct` in the stage commands is this venv's (the installed package, same source).

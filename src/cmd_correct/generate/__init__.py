@@ -1,9 +1,12 @@
 """generate: a deterministic synthetic dataset of broken shell commands and their corrections.
 
-Usage: python -m cmd_correct generate OUT_DIR [--params params.yaml]
+Usage: python -m cmd_correct generate OUT_DIR [--import-dir data/import] [--params params.yaml]
 
 Writes OUT_DIR/<family>.jsonl (one file per contract.FAMILIES) and OUT_DIR/meta.json. The same seed
-and params give byte-identical files. One JSON object per line:
+and params give byte-identical files. With `generate.source: import` the rows are not drawn here but read
+from the *.jsonl files another tool wrote into the import folder (importer.py: this row form, or prepare's
+chat form for base.consumer), checked as validate checks rows, and written the same way. One JSON object
+per line:
 
   id          str   stable: shell + hash of the input, unique in the dataset
   shell       str   one of contract.SHELLS
@@ -57,6 +60,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from .. import contract, paths
 from .. import params as params_mod
@@ -64,7 +68,7 @@ from ..errors import ExhaustedError
 from ..io import check_output
 from ..params import bounded
 from ..progress import Progress, noop_progress, progress_bar
-from . import machine, mistakes
+from . import importer, machine, mistakes
 from .mutations import near_key, within_one_edit
 from .slots import Lanes, NoValue
 from .templates import Builder
@@ -88,6 +92,8 @@ def _families() -> dict[str, float]:
 
 @dataclass
 class Params:
+    # where the rows come from: builtin (drawn here) | import (another tool's *.jsonl in data/import)
+    source: Literal["builtin", "import"] = "builtin"
     rows: int = bounded(150_000, 1, 10_000_000)  # total rows over all shells and families
     shell_weights: dict[str, float] = bounded(_shells(), 0, 1)  # target share per shell (sums to 1)
     family_weights: dict[str, float] = bounded(_families(), 0, 1)  # target share per family (sums to 1)
@@ -223,12 +229,16 @@ def run(
     split: dict[str, float] | None = None,
     consumer: str = "fix",
     machine_params: machine.Params | None = None,
+    import_dir: str | Path = paths.IMPORT,
 ) -> Result:
     """Generate the dataset into `out_dir` (replaced atomically; refused unless it is generate's own).
 
     `split` (prepare.split; its default when None) gives the shares of the slot-value lanes. For a consumer
     that sends tool results (wit), each row also gets what wit's tools say on a machine drawn for it
-    (`machine.tool_results`, its own random stream: the rows themselves are drawn exactly as for fix)."""
+    (`machine.tool_results`, its own random stream: the rows themselves are drawn exactly as for fix).
+    With `params.source` import, the rows are `import_dir`'s instead (`import_rows`)."""
+    if params.source == "import":
+        return import_rows(import_dir, out_dir, consumer, progress)
     check_output(out_dir, stage="generate")
     if split is None:
         split = dict(paths.SPLIT_SHARES)
@@ -296,8 +306,24 @@ def run(
                     mp, seed, {**row, "id": row_id(row["shell"], row["command"])}
                 )
         extra = {"consumer": consumer, "machine": params_mod.recorded(mp)}
-    write_dataset(out_dir, families, params=params, seed=seed, extra=extra)
+    recorded = params_mod.recorded(params)
+    del recorded["source"]  # builtin is recorded by omission: the default's meta.json stays the bytes it was
+    write_dataset(out_dir, families, params={"seed": seed, **extra, **recorded})
     table = {s: {f: counts[(s, f)] for f in contract.FAMILIES} for s in contract.SHELLS}
+    return Result(Path(out_dir), done, table)
+
+
+def import_rows(
+    import_dir: str | Path, out_dir: str | Path, consumer: str, progress: Progress = noop_progress
+) -> Result:
+    """Write the rows of `import_dir`'s *.jsonl files (importer.py) into `out_dir` as generate writes its own;
+    meta.json records the source, the consumer and each file's sha256. No other generate param applies."""
+    found = importer.files(import_dir)
+    check_output(out_dir, stage="generate", inputs=[import_dir, *found])
+    families, done = importer.read(found, consumer, progress)
+    inputs = {p.name: p for p in found}
+    write_dataset(out_dir, families, params={"source": "import", "consumer": consumer}, inputs=inputs)
+    table = {s: {f: sum(r["shell"] == s for r in families[f]) for f in contract.FAMILIES} for s in contract.SHELLS}
     return Result(Path(out_dir), done, table)
 
 
@@ -341,6 +367,12 @@ def main(argv: list[str]) -> int:
 
     p = parser("generate", __doc__.split("\n\n")[0])
     p.add_argument("out_dir", type=Path, help="output folder (data/generated)")
+    p.add_argument(
+        "--import-dir",
+        type=Path,
+        default=paths.IMPORT,
+        help=f"*.jsonl read when generate.source is import ({paths.IMPORT})",
+    )
     args = p.parse_args(argv)
     raw = params_mod.load(args.params)
     prm = params_mod.section("generate", raw, path=args.params, cls=Params)
@@ -349,6 +381,16 @@ def main(argv: list[str]) -> int:
     mp = params_mod.section("machine", raw, path=args.params, cls=machine.Params)
     with progress_bar() as progress:
         seed = params_mod.base_seed(raw, args.params)
-        result = run(prm, seed, args.out_dir, progress, split=split, consumer=consumer, machine_params=mp)
-    print(f"generate: {result.rows} rows -> {result.out_dir}")
+        result = run(
+            prm,
+            seed,
+            args.out_dir,
+            progress,
+            split=split,
+            consumer=consumer,
+            machine_params=mp,
+            import_dir=args.import_dir,
+        )
+    source = f" imported from {args.import_dir}" if prm.source == "import" else ""
+    print(f"generate: {result.rows} rows{source} -> {result.out_dir}")
     return 0

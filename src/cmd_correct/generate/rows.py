@@ -13,7 +13,7 @@ def group_key(correction: str) -> str:
 
 
 def row(shell, family, category, tool, command, correction, edit, error) -> dict:
-    """One generated row (validate.FIELDS names and checks each key)."""
+    """One generated row (rowcheck.SCHEMA names and checks each key)."""
     return {
         "shell": shell,
         "family": family,

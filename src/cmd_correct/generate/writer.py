@@ -9,7 +9,6 @@ from typing import Any
 
 from .. import contract
 from ..io import atomic_dir, write_jsonl, write_meta
-from ..params import recorded
 
 FIELDS = (
     "id", "shell", "family", "category", "tool", "command", "correction", "edit", "error", "group", "split", "slots",
@@ -23,11 +22,18 @@ def row_id(shell: str, command: str) -> str:
 
 
 def write_dataset(
-    out_dir: str | Path, families: dict[str, list[dict]], *, params: Any, seed: int, extra: dict | None = None
+    out_dir: str | Path,
+    families: dict[str, list[dict]],
+    *,
+    params: dict[str, Any],
+    inputs: dict[str, Path] | None = None,
 ) -> dict:
-    """Write `<family>.jsonl` for every family and meta.json; returns the meta dict. `extra`: more recorded
-    params (wit's consumer and machine; none for fix, whose meta stays as it was)."""
-    with atomic_dir(out_dir, stage="generate") as tmp:
+    """Write `<family>.jsonl` for every family and meta.json; returns the meta dict. `params`: the recorded
+    params meta.json holds; `inputs`: name -> file the rows were read from (an import), hashed into meta.json;
+    they and their folders are guarded like any stage input (the output may not be one, hold one or sit in one)."""
+    inputs = inputs or {}
+    guarded = sorted({*inputs.values(), *(Path(p).parent for p in inputs.values())})
+    with atomic_dir(out_dir, stage="generate", inputs=guarded) as tmp:
         counts: dict[str, int] = {}
         shells: Counter = Counter()
         for family in contract.FAMILIES:
@@ -43,7 +49,8 @@ def write_dataset(
         meta = write_meta(
             tmp,
             "generate",
-            params={"seed": seed, **(extra or {}), **recorded(params)},
+            params=params,
+            inputs=inputs,
             rows=sum(counts.values()),
             families=counts,
             shells={s: shells[s] for s in contract.SHELLS},
