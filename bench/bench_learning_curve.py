@@ -9,10 +9,13 @@ prints the JSON.
 
 Training runs under train.omp_wait_policy and scoring under evaluate.omp_wait_policy, as in the pipeline.
 `--set KEY=VALUE` changes a train param for every budget (e.g. `--set dropout=0.05` for an A/B).
+`--config NAME:KEY=VALUE,...` (repeatable) compares configurations instead: each trains at every budget
+(a multiple of its own `iters`), and the plot puts their exact match and valid loss against CPU minutes,
+so a faster configuration that learns less per example shows where it stands per minute.
 
 Usage: python bench/bench_learning_curve.py [--budgets 0.5 1 2] [--cases 300] [--base models/base]
        [--data data/final] [--out reports/learning_curve] [--dtype DTYPE] [--set KEY=VALUE ...]
-       [--pipeline-run]
+       [--config NAME:KEY=VALUE,... ...] [--pipeline-run]
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ def main() -> int:
     )
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a train param")
     ap.add_argument(
+        "--config", action="append", default=[], metavar="NAME:KEY=VALUE,...", help="a configuration to compare"
+    )
+    ap.add_argument(
         "--pipeline-run",
         action="store_true",
         help="also score the pipeline's own models/f16 + reports/train as the 1x point (trained by `dvc repro`)",
@@ -78,6 +84,14 @@ def main() -> int:
     if args.dtype:
         overrides["dtype"] = args.dtype
     train = params.build(type(train), {**asdict(train), **overrides}, where="train") if overrides else train
+    train0 = train
+    configs = {"": train}  # name -> train params; "" is params.yaml's profile (with --set)
+    if args.config:
+        configs = {}
+        for item in args.config:
+            name, _, spec = item.partition(":")
+            changes = {k: yaml.safe_load(v) for k, _, v in (kv.partition("=") for kv in spec.split(",") if kv)}
+            configs[name] = params.build(type(train), {**asdict(train), **changes}, where=f"--config {name}")
     seed = params.section("base", raw).seed
     ev = params.section("evaluate", raw)
     os.environ["OMP_WAIT_POLICY"] = ev.omp_wait_policy  # before llama.cpp's OpenMP runtime loads
@@ -87,9 +101,9 @@ def main() -> int:
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     points = []
     with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
-        for budget in args.budgets:
+        for (name, train), budget in ((c, b) for c in configs.items() for b in args.budgets):
             iters = max(train.warmup + 1, round(train.iters * budget))
-            run = Path(tmp) / f"x{budget}"
+            run = Path(tmp) / f"{name}x{budget}"
             cfg = asdict(replace(train, iters=iters, checkpoint_interval=0, eval_interval=iters)) | {
                 "seed": seed,
                 "data_dir": str(args.data),
@@ -113,6 +127,7 @@ def main() -> int:
             score = exact.score(valid, [a.text for a in answers])
             points.append(
                 {
+                    **({"config": name} if name else {}),
                     "budget": budget,
                     "iters": iters,
                     "examples": summary["examples"],  # rows trained on (rows over max_length are left out)
@@ -134,8 +149,8 @@ def main() -> int:
         points.append(
             {
                 "budget": 1.0,
-                "iters": train.iters,
-                "examples": meta.get("examples", train.iters * per_step),
+                "iters": train0.iters,
+                "examples": meta.get("examples", train0.iters * per_step),
                 "cpu_minutes": None,  # not measured for the pipeline's own run (its wall time is in the summary)
                 "wall_minutes": round(meta["train_seconds"] / 60, 2),
                 "examples_per_s": round(meta["examples_per_s"], 3),
@@ -146,12 +161,12 @@ def main() -> int:
             }
         )
     profile = {
-        "lr": train.lr,
-        "batch_size": train.batch_size,
-        "dtype": train.dtype,
-        "dropout": train.dropout,
-        "max_length": train.max_length,
-        "default_iters": train.iters,
+        "lr": train0.lr,
+        "batch_size": train0.batch_size,
+        "dtype": train0.dtype,
+        "dropout": train0.dropout,
+        "max_length": train0.max_length,
+        "default_iters": train0.iters,
         "overrides": overrides,
     }
     for earlier in args.include:  # every budget trains from scratch: a point does not depend on the others
@@ -162,6 +177,9 @@ def main() -> int:
             raise SystemExit(f"{earlier}: another valid sample or profile ({', '.join(differs)}); cannot join")
         points += [p | {"source": p.get("source", str(earlier))} for p in old["points"]]
     points.sort(key=lambda p: p["examples"])
+    if args.config:
+        profile["configs"] = {name: {k: v for k, v in asdict(c).items() if v != asdict(train0).get(k)}
+                              for name, c in configs.items()}  # fmt: skip
     result = {
         "profile": profile,
         "valid_cases": len(valid),
@@ -170,9 +188,31 @@ def main() -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     io.write_json(args.out / "learning_curve.json", result)
-    _plot(points, args.out / "learning_curve.png")
+    (_plot_configs if args.config else _plot)(points, args.out / "learning_curve.png")
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _plot_configs(points: list[dict], path: Path) -> None:
+    """Exact match and valid loss against CPU minutes, one line per configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for name in dict.fromkeys(p["config"] for p in points):
+        mine = sorted((p for p in points if p["config"] == name), key=lambda p: p["cpu_minutes"])
+        for ax, y in zip(axes, ("exact_match", "valid_loss"), strict=True):
+            ax.plot([p["cpu_minutes"] for p in mine], [p[y] for p in mine], "o-", label=name)
+    for ax, y in zip(axes, ("exact match (valid)", "valid loss"), strict=True):
+        ax.set_xlabel("training CPU minutes (2 cores)")
+        ax.set_ylabel(y)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("Configurations per CPU minute")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def _plot(points: list[dict], path: Path) -> None:
