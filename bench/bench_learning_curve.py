@@ -137,6 +137,7 @@ def main() -> int:
                     "valid_loss": round(summary["valid_loss"], 4),
                     "exact_match": score["exact_match"],
                     "exact_match_by_family": score["exact_match_by_family"],
+                    "exact_match_by_shell": score["exact_match_by_shell"],
                 }
             )
             print(json.dumps(points[-1]), file=sys.stderr)
