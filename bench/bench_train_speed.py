@@ -78,7 +78,8 @@ def main() -> int:
             "plain": {"bucket_window": 0, "share_prefix": False, "dtype": "float32"},
             "fast": fast | {"dtype": "float32"},
         }
-        if args.bf16 or train["dtype"] == "bfloat16":  # emulated on a CPU without AVX-512 BF16/AMX: ~25x slower there, so asked for only
+        # bf16 is emulated on a CPU without AVX-512 BF16 or AMX (~25x slower): run only when asked or profiled
+        if args.bf16 or train["dtype"] == "bfloat16":
             variants["fast-bf16"] = fast | {"dtype": "bfloat16"}
         default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
         variants["fast"] |= {k: train[k] for k in ("num_layers",) if k in train}  # the rest of the profile
