@@ -101,6 +101,9 @@ def main() -> int:
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     points = []
     with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
+        # Every training first, then the scoring: llama.cpp's and torch's OpenMP threads in this process spin
+        # after their first use under an active wait policy, and would take a core from a later training.
+        trained = []
         for (name, train), budget in ((c, b) for c in configs.items() for b in args.budgets):
             iters = max(train.warmup + 1, round(train.iters * budget))
             run = Path(tmp) / f"{name}x{budget}"
@@ -120,6 +123,9 @@ def main() -> int:
                 return done.returncode
             cpu_min, wall_min = (_children_cpu_s() - cpu0) / 60, (time.perf_counter() - wall0) / 60
             summary = json.loads(done.stdout.strip().splitlines()[-1])
+            print(json.dumps({"trained": name, "budget": budget, "wall_minutes": round(wall_min, 2)}), file=sys.stderr)
+            trained.append((name, budget, iters, run, summary, cpu_min, wall_min))
+        for name, budget, iters, run, summary, cpu_min, wall_min in trained:
             fuse.run(params.section("fuse", raw), args.base, run / "adapter", run / "fused")
             convert.run(params.section("convert", raw), run / "fused", run / "f16")
             with infer.load(paths.f16_gguf(run / "f16"), threads=ev.threads) as model:
