@@ -134,3 +134,27 @@ def test_pipeline_end_to_end_twice_and_the_pr_comment(repo: Path):
     assert f"Gate {'passed' if gate.returncode == 0 else '**failed**'}" in body
     assert "Q4_K_M.kld_mean vs ci-baseline" in body  # the gate's rows, rendered from its JSON
     print(body)  # the comment two real runs produced (pytest -s shows it)
+
+
+def test_an_imported_chat_folder_trains_and_evaluates_through_the_same_stages(repo: Path):
+    """Issue 24's datasets made elsewhere: prepare's chat rows of one run, put in data/import as another
+    tool's output, with `generate.source: import`; every stage then runs from them, to metrics.json."""
+    _sh(repo, sys.executable, "-m", "dvc", "repro", "prepare")
+    made_elsewhere = repo / "data" / "import"
+    for split in ("train", "valid", "test"):  # the chat form, with the consumer's system prompt
+        shutil.copy(repo / "data" / "final" / f"{split}.jsonl", made_elsewhere / f"other-tool-{split}.jsonl")
+    first = json.loads((repo / "data" / "final" / "train.jsonl").read_text().splitlines()[0])
+    assert [m["role"] for m in first["messages"]] == ["system", "user", "assistant"]
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["generate"]["source"] = "import"
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+
+    ran = _repro(repo)
+    assert {"generate", "validate", "prepare", "train", "fuse", "convert", "quantize", "evaluate"} <= ran
+    meta = json.loads((repo / "data" / "generated" / "meta.json").read_text())
+    assert meta["params"]["source"] == "import" and sorted(meta["inputs"]) == [
+        "other-tool-test.jsonl", "other-tool-train.jsonl", "other-tool-valid.jsonl",
+    ], meta  # fmt: skip
+    metrics = json.loads((repo / "metrics.json").read_text())
+    assert metrics["Q4_K_M"]["n_cases"] > 0 and metrics["Q4_K_M"]["ppl"] > 0
+    assert _repro(repo) == set()  # the imported files are tracked: nothing changed, nothing reruns
