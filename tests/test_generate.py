@@ -15,6 +15,7 @@ from cmd_correct import contract, generate, params, prepare
 from cmd_correct.errors import ParamsError
 from cmd_correct.generate import mistakes, shellerrors, slots
 from cmd_correct.generate.mutations import ADJACENT, typo, within_one_edit
+from cmd_correct.generate.templates import Builder
 from cmd_correct.generate.writer import FIELDS
 from cmd_correct.io import sha256_file
 
@@ -408,3 +409,17 @@ def test_aliases_draw_from_their_own_stream_and_leave_every_row_as_drawn(tmp_pat
     assert not any(r["category"] == "identity" or "prompt_shell" in r for r in plain)
     assert any("prompt_shell" in r for r in aliased)
     assert [{k: v for k, v in r.items() if k != "prompt_shell"} for r in aliased] == plain
+
+
+def test_git_unstage_is_corrected_to_restore_staged():
+    # Regression: `git unstage F` was corrected to `git restore F`, which discards the change instead of unstaging it.
+    builder = Builder("bash", generate.Params())
+    words, literal = ["git", "restore", "notes.txt"], [True, True, False]
+    fixes = set()
+    for seed in range(200):
+        got = builder._subcommand(list(words), literal, "git", random.Random(seed))
+        if got is not None and got["command"].split()[1:] == ["unstage", "notes.txt"]:
+            fixes.add(got["correction"])
+        elif got is not None and got["command"].split()[1:] == ["undo", "notes.txt"]:
+            assert got["correction"] == "git restore notes.txt"  # undo: discarding is what it asks for
+    assert fixes == {"git restore --staged notes.txt"}

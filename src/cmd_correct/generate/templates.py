@@ -68,6 +68,9 @@ WRONG_SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "dotnet": {"run": ("start",), "build": ("compile",)},
     "npm": {"uninstall": ("remove-package",), "init": ("create-project",)},
 }
+# A wrong subcommand whose right form is more than the one word it replaces: `git unstage F` is
+# `git restore --staged F` (plain `git restore F` discards the change instead of unstaging it).
+SUBCOMMAND_FIXES: dict[tuple[str, str], str] = {("git", "unstage"): "restore --staged"}
 
 # Natural-language requests for tool commands (the same in every shell).
 TOOL_NL: tuple[tuple[str, str], ...] = (
@@ -541,8 +544,11 @@ class Builder:
             return None
         broken = list(words)
         broken[sub_i] = rng.choice(choices)
+        fixed = list(words)  # the correction: the template's words, or the fix the wrong word needs
+        if (tool, broken[sub_i]) in SUBCOMMAND_FIXES:
+            fixed[sub_i] = SUBCOMMAND_FIXES[(tool, broken[sub_i])]
         touched = {sub_i}
-        done = self._finish(words, literal, broken, ["wrong-subcommand"], rng, touched)
+        done = self._finish(fixed, literal, broken, ["wrong-subcommand"], rng, touched)
         if done is None:
             return None
         command, edits = done
@@ -551,7 +557,7 @@ class Builder:
         error = self._error_for(tool, words, broken, touched)  # a slip in the tool name fails first
         if tool == "yarn" and bad == "install" and min(touched) == sub_i:
             error = '`install` has been replaced with `add` to add new dependencies. Run "yarn add ..." instead.'
-        return row(self.shell, "tools", "subcommand", tool, command, " ".join(words), "+".join(edits), error)
+        return row(self.shell, "tools", "subcommand", tool, command, " ".join(fixed), "+".join(edits), error)
 
     def _sudo(self, rng, family):
         if not self.sudo:
