@@ -423,3 +423,25 @@ def test_git_unstage_is_corrected_to_restore_staged():
         elif got is not None and got["command"].split()[1:] == ["undo", "notes.txt"]:
             assert got["correction"] == "git restore notes.txt"  # undo: discarding is what it asks for
     assert fixes == {"git restore --staged notes.txt"}
+
+
+def test_pwsh_is_not_the_prompt_of_inputs_powershell_7_runs(tmp_path: Path):
+    # Regression: `a && b` and `ls -lt` rows got the prompt name pwsh, though PowerShell 7 runs them as typed.
+    p = generate.Params(rows=240, alias_shares={"pwsh": 1.0})
+    p.shell_weights = {s: float(s == "powershell") for s in contract.SHELLS}
+    p.family_weights = {"single": 0.3, "chained": 0.4, "natural": 0.0, "tools": 0.3}
+    p.single_categories, p.tools_categories = {"foreign": 1.0}, {"python-version": 1.0}
+    p.chained_categories = {"chain-operator": 0.5, "and-chain": 0.5}
+    generate.run(p, 3, tmp_path / "ps")
+    rows = load(tmp_path / "ps")
+    pwsh = {r["command"]: r.get("prompt_shell") == "pwsh" for r in rows}
+    by_cat = {c: [r for r in rows if r["category"] == c] for c in ("chain-operator", "and-chain", "foreign")}
+    assert by_cat["chain-operator"] and not any(pwsh[r["command"]] for r in by_cat["chain-operator"])
+    assert by_cat["and-chain"] and all(pwsh[r["command"]] for r in by_cat["and-chain"])  # `; if ($?) { ... }`
+    unix = [r for r in by_cat["foreign"] if r["command"].split()[0] in ("ls", "curl", "grep", "sort", "tail")]
+    builtin = [r for r in by_cat["foreign"] if r["command"].split()[0] in ("export", "unset", "source", "alias")]
+    assert unix and not any(pwsh[r["command"]] for r in unix)  # the native program runs on Linux
+    assert builtin and all(pwsh[r["command"]] for r in builtin)  # bash builtins fail in pwsh everywhere
+    py3 = [r for r in rows if r["edit"] == "python3-on-windows"]
+    py2 = [r for r in rows if r["category"] == "python-version" and r["edit"] != "python3-on-windows"]
+    assert py3 and py2 and not any(pwsh[r["command"]] for r in py3) and all(pwsh[r["command"]] for r in py2)
