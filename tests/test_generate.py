@@ -445,3 +445,31 @@ def test_pwsh_is_not_the_prompt_of_inputs_powershell_7_runs(tmp_path: Path):
     py3 = [r for r in rows if r["edit"] == "python3-on-windows"]
     py2 = [r for r in rows if r["category"] == "python-version" and r["edit"] != "python3-on-windows"]
     assert py3 and py2 and not any(pwsh[r["command"]] for r in py3) and all(pwsh[r["command"]] for r in py2)
+
+
+@pytest.fixture(scope="module")
+def case_builder() -> Builder:
+    """Every short flag slip a wrong case (no --f), kept even when it is one character."""
+    return Builder("bash", generate.Params(short_flag_double_dash=0.0, trivial_share=1.0))
+
+
+@pytest.mark.parametrize(
+    ("command", "valid"),
+    [("git branch -d feat", "-D"), ('grep -i "x" notes.txt', "-I"), ("tail -f app.log", "-F"),
+     ("curl -s https://a.io", "-S"), ("df -h", "-H"), ("cp -r src backup", "-R"),
+     ("docker run -d -p 80:80 nginx", "-P"), ("watch -n 5 df -h", "-H")],
+)  # fmt: skip
+def test_flag_case_slip_never_makes_another_valid_flag(case_builder: Builder, command: str, valid: str):
+    # Regression: the flag-case mistake turned `git branch -d` into `-D` (and grep -I, tail -F, curl -S, df -H):
+    # a valid, different command taught as broken.
+    words = command.split()
+    got = [case_builder._flag(words, [True] * len(words), words[0], random.Random(s), "tools") for s in range(40)]
+    assert not any(valid in r["command"].split() for r in got if r is not None)
+
+
+def test_flag_case_slip_stays_where_the_other_case_is_no_flag(case_builder: Builder):
+    words = ["docker", "run", "-d", "-p", "80:80", "nginx"]  # docker run -D is no flag, -P is
+    got = [case_builder._flag(words, [True] * 5 + [False], "docker", random.Random(s), "tools") for s in range(40)]
+    assert {r["command"] for r in got if r is not None} == {"docker run -D -p 80:80 nginx"}
+    head = case_builder._flag(["head", "-n", "5", "x.md"], [True, True, False, False], "head", random.Random(0), "")
+    assert head is not None and head["command"] == "head -N 5 x.md"

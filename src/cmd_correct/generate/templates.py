@@ -525,6 +525,8 @@ class Builder:
         if wrong is None:
             return None
         kind, new = wrong
+        if kind == "flag-case" and case_flag(words, literal, i):
+            return None  # `git branch -D`, `grep -I`: the other case is a flag too, so it is no mistake
         broken = words[:i] + [new] + words[i + 1 :]
         touched = {i}
         done = self._finish(words, literal, broken, [kind], rng, touched)
@@ -656,6 +658,22 @@ def join_chain(shell: str, parts: list[str]) -> str:
     if shell == "powershell":
         return parts[0] + "".join(f"; if ($?) {{ {p} }}" for p in parts[1:])
     return " && ".join(parts)
+
+
+_CASE_PROGRAMS = frozenset(k.split()[0] for k in cat.CASE_FLAGS)
+
+
+def case_flag(words: list[str], literal: list[bool], i: int) -> bool:
+    """True when the short flag `words[i]` is a flag of its command in both cases (cat.CASE_FLAGS)."""
+    start = max(j for j in range(i + 1) if j == 0 or words[j - 1] == "|")
+    start += words[start] == "sudo"
+    owner = start
+    for j in range(start + 1, i):  # `watch -n 5 df -h`: -h is df's
+        if literal[j] and words[j] in _CASE_PROGRAMS:
+            owner = j
+    sub = words[owner + 1] if owner + 1 < i else ""
+    letters = cat.CASE_FLAGS.get(words[owner], "") + cat.CASE_FLAGS.get(f"{words[owner]} {sub}", "")
+    return words[i][1:].lower() in set(letters)
 
 
 def _subcommand_word(template: str) -> str | None:
