@@ -15,6 +15,7 @@ from cmd_correct import contract, generate, params, prepare
 from cmd_correct.errors import ParamsError
 from cmd_correct.generate import mistakes, shellerrors, slots
 from cmd_correct.generate.mutations import ADJACENT, typo, within_one_edit
+from cmd_correct.generate.templates import Builder
 from cmd_correct.generate.writer import FIELDS
 from cmd_correct.io import sha256_file
 
@@ -408,3 +409,67 @@ def test_aliases_draw_from_their_own_stream_and_leave_every_row_as_drawn(tmp_pat
     assert not any(r["category"] == "identity" or "prompt_shell" in r for r in plain)
     assert any("prompt_shell" in r for r in aliased)
     assert [{k: v for k, v in r.items() if k != "prompt_shell"} for r in aliased] == plain
+
+
+def test_git_unstage_is_corrected_to_restore_staged():
+    # Regression: `git unstage F` was corrected to `git restore F`, which discards the change instead of unstaging it.
+    builder = Builder("bash", generate.Params())
+    words, literal = ["git", "restore", "notes.txt"], [True, True, False]
+    fixes = set()
+    for seed in range(200):
+        got = builder._subcommand(list(words), literal, "git", random.Random(seed))
+        if got is not None and got["command"].split()[1:] == ["unstage", "notes.txt"]:
+            fixes.add(got["correction"])
+        elif got is not None and got["command"].split()[1:] == ["undo", "notes.txt"]:
+            assert got["correction"] == "git restore notes.txt"  # undo: discarding is what it asks for
+    assert fixes == {"git restore --staged notes.txt"}
+
+
+def test_pwsh_is_not_the_prompt_of_inputs_powershell_7_runs(tmp_path: Path):
+    # Regression: `a && b` and `ls -lt` rows got the prompt name pwsh, though PowerShell 7 runs them as typed.
+    p = generate.Params(rows=240, alias_shares={"pwsh": 1.0})
+    p.shell_weights = {s: float(s == "powershell") for s in contract.SHELLS}
+    p.family_weights = {"single": 0.3, "chained": 0.4, "natural": 0.0, "tools": 0.3}
+    p.single_categories, p.tools_categories = {"foreign": 1.0}, {"python-version": 1.0}
+    p.chained_categories = {"chain-operator": 0.5, "and-chain": 0.5}
+    generate.run(p, 3, tmp_path / "ps")
+    rows = load(tmp_path / "ps")
+    pwsh = {r["command"]: r.get("prompt_shell") == "pwsh" for r in rows}
+    by_cat = {c: [r for r in rows if r["category"] == c] for c in ("chain-operator", "and-chain", "foreign")}
+    assert by_cat["chain-operator"] and not any(pwsh[r["command"]] for r in by_cat["chain-operator"])
+    assert by_cat["and-chain"] and all(pwsh[r["command"]] for r in by_cat["and-chain"])  # `; if ($?) { ... }`
+    unix = [r for r in by_cat["foreign"] if r["command"].split()[0] in ("ls", "curl", "grep", "sort", "tail")]
+    builtin = [r for r in by_cat["foreign"] if r["command"].split()[0] in ("export", "unset", "source", "alias")]
+    assert unix and not any(pwsh[r["command"]] for r in unix)  # the native program runs on Linux
+    assert builtin and all(pwsh[r["command"]] for r in builtin)  # bash builtins fail in pwsh everywhere
+    py3 = [r for r in rows if r["edit"] == "python3-on-windows"]
+    py2 = [r for r in rows if r["category"] == "python-version" and r["edit"] != "python3-on-windows"]
+    assert py3 and py2 and not any(pwsh[r["command"]] for r in py3) and all(pwsh[r["command"]] for r in py2)
+
+
+@pytest.fixture(scope="module")
+def case_builder() -> Builder:
+    """Every short flag slip a wrong case (no --f), kept even when it is one character."""
+    return Builder("bash", generate.Params(short_flag_double_dash=0.0, trivial_share=1.0))
+
+
+@pytest.mark.parametrize(
+    ("command", "valid"),
+    [("git branch -d feat", "-D"), ('grep -i "x" notes.txt', "-I"), ("tail -f app.log", "-F"),
+     ("curl -s https://a.io", "-S"), ("df -h", "-H"), ("cp -r src backup", "-R"),
+     ("docker run -d -p 80:80 nginx", "-P"), ("watch -n 5 df -h", "-H")],
+)  # fmt: skip
+def test_flag_case_slip_never_makes_another_valid_flag(case_builder: Builder, command: str, valid: str):
+    # Regression: the flag-case mistake turned `git branch -d` into `-D` (and grep -I, tail -F, curl -S, df -H):
+    # a valid, different command taught as broken.
+    words = command.split()
+    got = [case_builder._flag(words, [True] * len(words), words[0], random.Random(s), "tools") for s in range(40)]
+    assert not any(valid in r["command"].split() for r in got if r is not None)
+
+
+def test_flag_case_slip_stays_where_the_other_case_is_no_flag(case_builder: Builder):
+    words = ["docker", "run", "-d", "-p", "80:80", "nginx"]  # docker run -D is no flag, -P is
+    got = [case_builder._flag(words, [True] * 5 + [False], "docker", random.Random(s), "tools") for s in range(40)]
+    assert {r["command"] for r in got if r is not None} == {"docker run -D -p 80:80 nginx"}
+    head = case_builder._flag(["head", "-n", "5", "x.md"], [True, True, False, False], "head", random.Random(0), "")
+    assert head is not None and head["command"] == "head -N 5 x.md"

@@ -29,7 +29,9 @@ per line:
   slots       dict  slot name -> the value the row shows (`{file}` -> "src/api/handlers.go"); values are
                     composed by generate/slots.py, so they rarely repeat, and no value is in two splits
   prompt_shell str  (only on alias rows) the name the prompt carries instead of `shell`: sh, dash or ksh
-                    on bash rows, pwsh on PowerShell rows (contract.ALIASES; shares: generate.alias_shares)
+                    on bash rows, pwsh on PowerShell rows (contract.ALIASES; shares: generate.alias_shares),
+                    except rows whose input PowerShell 7 runs as typed (`a && b`, `ls -lt`, `python3 x`:
+                    shellerrors.runs_in_pwsh)
   tool_results list (only when base.consumer is wit) [{tool, arg, output}]: what wit's tools print for the
                     command on a machine drawn for the row (generate/machine.py), kept and ordered as wit
                     keeps them; [] when they say nothing
@@ -68,7 +70,7 @@ from ..errors import ExhaustedError
 from ..io import check_output
 from ..params import bounded
 from ..progress import Progress, noop_progress, progress_bar
-from . import importer, machine, mistakes
+from . import importer, machine, mistakes, shellerrors
 from .mutations import near_key, within_one_edit
 from .slots import Lanes, NoValue
 from .templates import Builder
@@ -289,7 +291,8 @@ def run(
                     for alias, share in aliases.items():
                         edge += share
                         if u < edge:
-                            row["prompt_shell"] = alias
+                            if alias != "pwsh" or not shellerrors.runs_in_pwsh(row):
+                                row["prompt_shell"] = alias  # pwsh runs `a && b`, `ls -lt`: no mistake there
                             break
                 rows.append(row)
                 got += 1

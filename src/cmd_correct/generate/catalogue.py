@@ -675,6 +675,54 @@ FLAG_ERRORS: dict[str, str] = {
     "pip": "no such option: {bad}",
 }
 
+# Short flags whose other case is another real flag of the same command: a case slip there (`git branch -D`,
+# `grep -I`, `tail -F`) is a valid, different command, not a mistake. Key: the program, or "program subcommand"
+# where the flags are the subcommand's; value: the letters (lower case) that are flags in both cases.
+CASE_FLAGS: dict[str, str] = {
+    "ansible": "m",  # -m module / -M module path
+    "cp": "r",  # -r / -R
+    "curl": "dhilosx",  # -d data / -D dump header, -i include / -I head, -o / -O, -s / -S show error, ...
+    "df": "h",  # -h / -H powers of 1000
+    "diff": "u",  # -u / -U lines
+    "docker run": "p",  # -p / -P publish all
+    "du": "h",  # -h / -H dereference arguments
+    "gcc": "co",  # -c / -C keep comments, -o / -O optimise
+    "git branch": "cdm",  # -d / -D force, -m / -M, -c / -C
+    "git checkout": "b",  # -b / -B reset
+    "git switch": "c",  # -c / -C reset
+    "grep": "abcefhilrv",  # -i / -I binary, -l / -L, -r / -R, -e / -E, -c / -C context, -v / -V version, ...
+    "jq": "crs",  # -r / -R raw input, -s / -S sort keys, -c / -C colour
+    "journalctl": "fnu",  # -f / -F field, -n / -N fields, -u / -U until
+    "ln": "s",  # -s / -S suffix
+    "ls": "acfhlrst",  # -a / -A, -r / -R, -s / -S, -t / -T, -l / -L, ...
+    "lsof": "np",  # -n / -N NFS, -p / -P port numbers
+    "mysql": "pu",  # -p / -P port, -u / -U safe updates
+    "mysqldump": "p",  # -p / -P port
+    "nginx": "tv",  # -t / -T dump config, -v / -V configure options
+    "pgrep": "a",  # -a / -A ignore ancestors (procps-ng 4)
+    "php": "s",  # -s highlight / -S built-in server
+    "pkill": "f",  # -f / -F pidfile
+    "ps": "u",  # -u / -U real user
+    "psql": "fh",  # -f / -F separator, -h / -H html
+    "pytest": "v",  # -v / -V version
+    "redis-cli": "p",  # -p / -P pipeline
+    "rm": "r",  # -r / -R
+    "scp": "pr",  # -p preserve / -P port, -r / -R remote to remote
+    "sed": "i",  # -i / -I in place (BSD, macOS)
+    "set": "e",  # -e / -E errtrace
+    "sort": "cmr",  # -r / -R random, -m / -M month, -c / -C
+    "ssh": "ip",  # -i / -I pkcs11, -p / -P tag (OpenSSH 9)
+    "ssh-keygen": "t",  # -t / -T test primes
+    "tail": "f",  # -f / -F retry
+    "tar": "acrtx",  # -c / -C directory, -x / -X exclude file, -t / -T files from, -a / -A, -r / -R
+    "top": "ou",  # -o / -O, -u / -U
+    "type": "p",  # -p / -P
+    "unzip": "dl",  # -d / -D timestamps, -l / -L lower case
+    "wc": "l",  # -l / -L longest line
+    "wget": "oqr",  # -o log / -O output, -q / -Q quota, -r / -R reject
+    "zip": "r",  # -r / -R recurse patterns
+}
+
 # Errors printed when a command that needs root runs without sudo.
 SUDO_ERRORS: dict[str, str] = {
     "apt": "E: Could not open lock file /var/lib/dpkg/lock-frontend - open (13: Permission denied)",

@@ -110,6 +110,22 @@ def foreign(shell: str, words: list[str]) -> str | None:
     return None
 
 
+# Bash builtins PowerShell has no command for: a Unix line that starts with one fails in pwsh on Linux too.
+_BASH_ONLY = frozenset({"export", "unset", "source", "alias", "unalias", "declare", "readonly", "shopt"})
+
+
+def runs_in_pwsh(row: dict) -> bool:
+    """True when PowerShell 7 runs a PowerShell row's broken input as typed, on some platform: `a && b`
+    (pwsh 7 has && and ||), a Unix command (pwsh on Linux and macOS aliases no ls, cp, sort or curl: it runs
+    the native program), `python3` (Linux has no `py`). The row's reference is then right only for Windows
+    PowerShell 5.1 (or pwsh on Windows), so such a row must not carry the `pwsh` prompt name."""
+    if row["category"] == "chain-operator":
+        return True
+    if row["category"] == "foreign":
+        return row["command"].split()[0] not in _BASH_ONLY
+    return row["edit"] == "python3-on-windows"
+
+
 # ---- the field's mistake classes (generate/mistakes.py): what the tool or shell prints -----------------
 
 # A directory given to a command that wants a file or -r ({arg} is the directory as typed).

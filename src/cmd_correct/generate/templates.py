@@ -68,6 +68,9 @@ WRONG_SUBCOMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
     "dotnet": {"run": ("start",), "build": ("compile",)},
     "npm": {"uninstall": ("remove-package",), "init": ("create-project",)},
 }
+# A wrong subcommand whose right form is more than the one word it replaces: `git unstage F` is
+# `git restore --staged F` (plain `git restore F` discards the change instead of unstaging it).
+SUBCOMMAND_FIXES: dict[tuple[str, str], str] = {("git", "unstage"): "restore --staged"}
 
 # Natural-language requests for tool commands (the same in every shell).
 TOOL_NL: tuple[tuple[str, str], ...] = (
@@ -522,6 +525,8 @@ class Builder:
         if wrong is None:
             return None
         kind, new = wrong
+        if kind == "flag-case" and case_flag(words, literal, i):
+            return None  # `git branch -D`, `grep -I`: the other case is a flag too, so it is no mistake
         broken = words[:i] + [new] + words[i + 1 :]
         touched = {i}
         done = self._finish(words, literal, broken, [kind], rng, touched)
@@ -541,8 +546,11 @@ class Builder:
             return None
         broken = list(words)
         broken[sub_i] = rng.choice(choices)
+        fixed = list(words)  # the correction: the template's words, or the fix the wrong word needs
+        if (tool, broken[sub_i]) in SUBCOMMAND_FIXES:
+            fixed[sub_i] = SUBCOMMAND_FIXES[(tool, broken[sub_i])]
         touched = {sub_i}
-        done = self._finish(words, literal, broken, ["wrong-subcommand"], rng, touched)
+        done = self._finish(fixed, literal, broken, ["wrong-subcommand"], rng, touched)
         if done is None:
             return None
         command, edits = done
@@ -551,7 +559,7 @@ class Builder:
         error = self._error_for(tool, words, broken, touched)  # a slip in the tool name fails first
         if tool == "yarn" and bad == "install" and min(touched) == sub_i:
             error = '`install` has been replaced with `add` to add new dependencies. Run "yarn add ..." instead.'
-        return row(self.shell, "tools", "subcommand", tool, command, " ".join(words), "+".join(edits), error)
+        return row(self.shell, "tools", "subcommand", tool, command, " ".join(fixed), "+".join(edits), error)
 
     def _sudo(self, rng, family):
         if not self.sudo:
@@ -650,6 +658,22 @@ def join_chain(shell: str, parts: list[str]) -> str:
     if shell == "powershell":
         return parts[0] + "".join(f"; if ($?) {{ {p} }}" for p in parts[1:])
     return " && ".join(parts)
+
+
+_CASE_PROGRAMS = frozenset(k.split()[0] for k in cat.CASE_FLAGS)
+
+
+def case_flag(words: list[str], literal: list[bool], i: int) -> bool:
+    """True when the short flag `words[i]` is a flag of its command in both cases (cat.CASE_FLAGS)."""
+    start = max(j for j in range(i + 1) if j == 0 or words[j - 1] == "|")
+    start += words[start] == "sudo"
+    owner = start
+    for j in range(start + 1, i):  # `watch -n 5 df -h`: -h is df's
+        if literal[j] and words[j] in _CASE_PROGRAMS:
+            owner = j
+    sub = words[owner + 1] if owner + 1 < i else ""
+    letters = cat.CASE_FLAGS.get(words[owner], "") + cat.CASE_FLAGS.get(f"{words[owner]} {sub}", "")
+    return words[i][1:].lower() in set(letters)
 
 
 def _subcommand_word(template: str) -> str | None:
