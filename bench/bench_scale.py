@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from cmd_correct import contract  # noqa: E402
+from cmd_correct import contract, paths  # noqa: E402
 from cmd_correct import params as params_mod  # noqa: E402
 from cmd_correct.base import embedded_tokenizer, save_tokenizer  # noqa: E402
 
@@ -268,7 +268,7 @@ def project(tmp: Path, model_dir: Path) -> Path:
     proj.mkdir()
     for name in ("dvc.yaml", "pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, proj / name)
-    for name in ("src", "kaggle"):
+    for name in ("src", "kaggle", str(paths.IMPORT)):  # data/import: generate's (git-tracked) import folder
         shutil.copytree(ROOT / name, proj / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     raw = params_mod.deep_merge(
         yaml.safe_load((ROOT / "params.yaml").read_text()),
