@@ -73,7 +73,7 @@ def main() -> int:
     out = {"rows": args.rows, "steps": args.steps, "batch_size": common["batch_size"], "runs": {}}
     with tempfile.TemporaryDirectory(prefix="bench-train-speed-") as tmp:
         data = _subset(args.data, Path(tmp) / "data", args.rows)
-        fast = {k: train[k] for k in ("bucket_window", "share_prefix")}
+        fast = {k: train[k] for k in ("bucket_window", "share_prefix", "num_layers")}  # the rest of the profile
         variants = {
             "plain": {"bucket_window": 0, "share_prefix": False, "dtype": "float32"},
             "fast": fast | {"dtype": "float32"},
@@ -82,7 +82,6 @@ def main() -> int:
         if args.bf16 or train["dtype"] == "bfloat16":
             variants["fast-bf16"] = fast | {"dtype": "bfloat16"}
         default = "fast-bf16" if train["dtype"] == "bfloat16" else "fast"  # params.yaml's own profile
-        variants["fast"] |= {k: train[k] for k in ("num_layers",) if k in train}  # the rest of the profile
         if args.skip_plain:
             del variants["plain"]
         if args.old_batch:
