@@ -9,7 +9,8 @@ import pytest
 import test_layers as layers
 import yaml
 
-from cmd_correct import baseline, cli, io, params, paths
+from cmd_correct import baseline, io, params, paths
+from cmd_correct.stages import COMMANDS, PIPELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -19,9 +20,21 @@ LAYOUT = {str(v) for v in vars(paths).values() if isinstance(v, Path)}
 @pytest.mark.parametrize("name", sorted(SPEC))
 def test_stage_runs_its_own_module_through_the_one_cli(name):
     cmd = SPEC[name]["cmd"]
-    module = cmd.split()[3]
-    assert cmd.startswith("python -m cmd_correct ") and module in cli.STAGES
-    assert hasattr(importlib.import_module(f"cmd_correct.{module}"), "main")
+    command = cmd.split()[3]
+    assert cmd.startswith("python -m cmd_correct ") and command == PIPELINE[name]
+    assert hasattr(importlib.import_module(COMMANDS[command]), "main")
+
+
+def test_the_pipeline_map_is_dvc_yaml_in_run_order():
+    # bench/ walks the stages in this order, so it must be the order `dvc repro` runs them.
+    assert list(SPEC) == list(PIPELINE)
+
+
+def test_every_command_module_has_a_main_and_every_section_a_params_class():
+    for module in COMMANDS.values():
+        assert callable(importlib.import_module(module).main), module
+    for name in params.SECTIONS:
+        assert dataclasses.is_dataclass(params.section_class(name)), name
 
 
 @pytest.mark.parametrize("name", sorted(SPEC))
@@ -224,7 +237,7 @@ def test_import_closure_sees_lazy_and_relative_imports():
 def test_stage_deps_cover_every_module_its_process_imports(name):
     stage = SPEC[name]
     deps = [d for d in stage.get("deps", []) if isinstance(d, str) and d.startswith("src/")]
-    imported = _closure("cmd_correct.__main__", f"cmd_correct.{stage['cmd'].split()[3]}")
+    imported = _closure("cmd_correct.__main__", COMMANDS[stage["cmd"].split()[3]])
     missing = sorted(
         rel
         for rel in (f.relative_to(ROOT).as_posix() for f in imported)

@@ -16,6 +16,7 @@ from .. import io
 from ..params import bounded, operational, recorded
 from ..paths import TRAIN_CONFIG
 from ..progress import Progress, noop_progress
+from ..stages import BACKENDS
 from .kaggle_backend import KaggleParams
 
 
@@ -105,7 +106,7 @@ def run(
 ) -> Result:
     """Train with `params.backend`; the adapter folder gets the resolved config and meta.json."""
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
-    backend = importlib.import_module(f".{params.backend}_backend", __package__)
+    backend = importlib.import_module(BACKENDS[params.backend])
     summary = backend.train(
         params,
         seed=seed,
