@@ -16,8 +16,8 @@ Debian's OpenBLAS (`LD_PRELOAD=$(python -m cmd_correct.train.mlx_backend blas)`)
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +28,7 @@ from .. import io
 from ..errors import DataError, ModelError
 from ..progress import Progress, noop_progress
 from . import common, data
-from .common import CHECKPOINT
+from .common import CHECKPOINT, Trained
 
 # Where Debian's libopenblas0-pthread puts its BLAS (the one DESIGN.md measured at 120-140 GFLOP/s).
 OPENBLAS_CANDIDATES = (
@@ -55,12 +55,6 @@ def blas_in_use() -> str:
     if "openblas-pthread/libblas.so" in libs or "openblas-openmp/libblas.so" in libs:
         return "openblas"
     return "reference" if "mlx_cpu.libs/libblas" in libs else "unknown"
-
-
-def checkpoint_dir(adapter_dir: Path) -> Path:
-    """Resumable checkpoints live beside the adapter folder, so an interrupted run leaves them behind."""
-    adapter_dir = Path(adapter_dir)
-    return adapter_dir.with_name(f".{adapter_dir.name}.mlx-checkpoint")
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -366,20 +360,20 @@ def train(
     seed: int,
     data_dir: Path,
     base_dir: Path,
-    adapter_dir: Path,
-    report_dir: Path,
+    work_dir: Path,
     progress: Progress = noop_progress,
-) -> dict:
-    """Train a LoRA adapter with mlx-lm; writes the PEFT adapter to `adapter_dir`, dvclive metrics to `report_dir`."""
+) -> Trained:
+    """Train a LoRA adapter with mlx-lm (checkpoints in `work_dir`); returns the adapter's save (PEFT's layout,
+    mlx-lm's own under mlx/), the log's history and the summary (`train.Backend`)."""
     import mlx.core as mx
     import numpy as np
     from mlx.utils import tree_flatten
     from mlx_lm.tuner.trainer import TrainingArgs, evaluate
     from mlx_lm.tuner.trainer import train as mlx_train
     from mlx_lm.tuner.utils import linear_to_lora_layers
-    from mlx_lm.utils import load, save_config
+    from mlx_lm.utils import load
 
-    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    data_dir, base_dir, work_dir = map(Path, (data_dir, base_dir, work_dir))
     started = time.perf_counter()
     progress("train (mlx): load", 0, 1)
     # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
@@ -407,10 +401,10 @@ def train(
     linear_to_lora_layers(model, len(model.layers), lora)  # LoRA weights are created in float32
     optimizer = _optimizer(params)
 
-    ckpt = checkpoint_dir(adapter_dir)
+    ckpt = work_dir
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
     state = _resume(ckpt, fingerprint, model, optimizer)
-    log = common.TrainLog(report_dir, state.get("history", []))
+    log = common.TrainLog(state.get("history", []))
     run = _Run(
         params=params, model=model, optimizer=optimizer, ckpt=ckpt, fingerprint=fingerprint, log=log, state=state
     )
@@ -467,15 +461,20 @@ def train(
         "max_tokens": max(train_enc.lengths),
         "peak_memory_gb": run.peak_memory,
     }
-    with io.atomic_dir(adapter_dir) as tmp:
-        save_peft(weights, params, base_dir, tmp)
-        (tmp / MLX_DIR).mkdir()
-        mx.save_safetensors(str(tmp / MLX_DIR / "adapters.safetensors"), weights)
-        mlx_config = {"fine_tune_type": "lora", "num_layers": len(model.layers), "lora_parameters": lora}
-        save_config(mlx_config, tmp / MLX_DIR / "adapter_config.json")
-    log.finish(summary)
-    shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
-    return summary
+    mlx_config = {"fine_tune_type": "lora", "num_layers": len(model.layers), "lora_parameters": lora}
+    save = functools.partial(_save_adapter, weights, mlx_config, params, base_dir)
+    return Trained(save=save, history=log.history, summary=summary)
+
+
+def _save_adapter(weights: dict[str, Any], mlx_config: dict, params, base_dir: Path, folder: Path) -> None:
+    """The adapter in PEFT's layout (what `fuse` reads) and mlx-lm's own under mlx/ (for `mlx_lm.generate`)."""
+    import mlx.core as mx
+    from mlx_lm.utils import save_config
+
+    save_peft(weights, params, base_dir, folder)
+    (folder / MLX_DIR).mkdir()
+    mx.save_safetensors(str(folder / MLX_DIR / "adapters.safetensors"), weights)
+    save_config(mlx_config, folder / MLX_DIR / "adapter_config.json")
 
 
 def main(argv: list[str] | None = None) -> int:
