@@ -107,7 +107,8 @@ def _train(tmp: Path, data_dir: Path, base_dir: Path, stop_at: int = 0, **over) 
         assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr, proc.stderr[-2000:]
         return {}
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    (line,) = proc.stdout.strip().splitlines()  # mlx-lm's own table stays off stdout, the CLI's data channel
+    return json.loads(line)
 
 
 def _tsv(path: Path) -> dict[int, float]:
