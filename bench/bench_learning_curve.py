@@ -5,7 +5,8 @@ default profile from scratch to that many steps (same lr schedule shape, warmup,
 converts to an f16 GGUF and scores exact match on a fixed stratified sample of the valid split with the
 contract prompt (batched decoding, as evaluate). Each training runs in its own child process; its CPU
 minutes are that child's user + system time. Writes <out>/learning_curve.json and learning_curve.png and
-prints the JSON.
+prints the JSON. Every point holds the same keys (`source`: the file it was first written to), so the points
+list is a list of records: dvc.yaml's `learning_curve` plot reads bench/results/learning_curve.json.
 
 Training runs under train.omp_wait_policy and scoring under evaluate.omp_wait_policy, as in the pipeline.
 `--set KEY=VALUE` changes a train param for every budget (e.g. `--set dropout=0.05` for an A/B).
@@ -86,6 +87,7 @@ def main() -> int:
     ids = cases.case_ids_sha256(valid)
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     points = []
+    here = str(args.out / "learning_curve.json")  # each point's `source` until an --include carries it on
     with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
         for budget in args.budgets:
             iters = max(train.warmup + 1, round(train.iters * budget))
@@ -122,6 +124,9 @@ def main() -> int:
                     "valid_loss": round(summary["valid_loss"], 4),
                     "exact_match": score["exact_match"],
                     "exact_match_by_family": score["exact_match_by_family"],
+                    # Regression: a point without `source` beside points with one made `dvc plots show` fail
+                    # (DVC reads a list as records only when every record has the same keys).
+                    "source": here,
                 }
             )
             print(json.dumps(points[-1]), file=sys.stderr)

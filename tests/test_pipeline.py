@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -64,6 +65,19 @@ def test_stage_params_are_typed_sections(name):
         for part in key.split("."):  # dvc refuses a key params.yaml lacks, even where the Params has a default
             assert isinstance(node, dict) and part in node, f"{name}: {key} missing from params.yaml"
             node = node[part]
+
+
+def test_committed_plot_data_is_records_dvc_can_read():
+    # Regression: a learning_curve.json point without `source` beside points with one made `dvc plots show`
+    # fail with a TypeError (DVC reads a list as records only when every record has the same keys).
+    plots = [p for p in yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"] if isinstance(p, dict)]
+    specs = [spec for plot in plots for spec in plot.values() if isinstance(spec, dict)]
+    files = {f for spec in specs if isinstance(spec.get("y"), dict) for f in spec["y"] if f.startswith("bench/")}
+    assert files
+    for name in files:
+        data = json.loads((ROOT / name).read_text())
+        lists = [data] if isinstance(data, list) else [v for v in data.values() if isinstance(v, list)]
+        assert lists and all(len({frozenset(record) for record in records}) == 1 for records in lists), name
 
 
 def test_every_params_section_loads_through_its_class():
