@@ -5,7 +5,8 @@ default profile from scratch to that many steps (same lr schedule shape, warmup,
 converts to an f16 GGUF and scores exact match on a fixed stratified sample of the valid split with the
 contract prompt (batched decoding, as evaluate). Each training runs in its own child process; its CPU
 minutes are that child's user + system time. Writes <out>/learning_curve.json and learning_curve.png and
-prints the JSON.
+prints the JSON. Every point holds the same keys (`source`: the file it was first written to), so the points
+list is a list of records: dvc.yaml's `learning_curve` plot reads bench/results/learning_curve.json.
 
 Training runs under train.omp_wait_policy and scoring under evaluate.omp_wait_policy, as in the pipeline.
 `--set KEY=VALUE` changes a train param for every budget (e.g. `--set dropout=0.05` for an A/B).
@@ -100,6 +101,7 @@ def main() -> int:
     ids = cases.case_ids_sha256(valid)
     env = {**os.environ, "CMD_CORRECT_NO_PROGRESS": "1"}
     points = []
+    here = str(args.out / "learning_curve.json")  # each point's `source` until an --include carries it on
     with tempfile.TemporaryDirectory(prefix="bench-curve-") as tmp:
         # Every training first, then the scoring: llama.cpp's and torch's OpenMP threads in this process spin
         # after their first use under an active wait policy, and would take a core from a later training.
@@ -133,7 +135,7 @@ def main() -> int:
             score = exact.score(valid, [a.text for a in answers])
             points.append(
                 {
-                    **({"config": name} if name else {}),
+                    "config": name or None,  # every point has the same keys (see `source`)
                     "budget": budget,
                     "iters": iters,
                     "examples": summary["examples"],  # rows trained on (rows over max_length are left out)
@@ -144,6 +146,9 @@ def main() -> int:
                     "exact_match": score["exact_match"],
                     "exact_match_by_family": score["exact_match_by_family"],
                     "exact_match_by_shell": score["exact_match_by_shell"],
+                    # Regression: a point without `source` beside points with one made `dvc plots show` fail
+                    # (DVC reads a list as records only when every record has the same keys).
+                    "source": here,
                 }
             )
             print(json.dumps(points[-1]), file=sys.stderr)
@@ -155,6 +160,7 @@ def main() -> int:
         score = exact.score(valid, [a.text for a in answers])
         points.append(
             {
+                "config": None,
                 "budget": 1.0,
                 "iters": train0.iters,
                 "examples": meta.get("examples", train0.iters * per_step),
@@ -164,6 +170,7 @@ def main() -> int:
                 "valid_loss": round(report["valid_loss"], 4),
                 "exact_match": score["exact_match"],
                 "exact_match_by_family": score["exact_match_by_family"],
+                "exact_match_by_shell": score["exact_match_by_shell"],
                 "source": "dvc repro (models/f16, reports/train)",
             }
         )
@@ -182,7 +189,8 @@ def main() -> int:
         differs = sorted(k for k in keys if old["profile"].get(k) != profile.get(k))
         if old["valid_cases"] != len(valid) or old.get("valid_ids_sha256", ids) != ids or differs:
             raise SystemExit(f"{earlier}: another valid sample or profile ({', '.join(differs)}); cannot join")
-        points += [p | {"source": p.get("source", str(earlier))} for p in old["points"]]
+        points += [{"config": None, "exact_match_by_shell": None} | p | {"source": p.get("source", str(earlier))}
+                   for p in old["points"]]  # fmt: skip
     points.sort(key=lambda p: p["examples"])
     if args.config:
         profile["configs"] = {name: {k: v for k, v in asdict(c).items() if v != asdict(train0).get(k)}

@@ -41,6 +41,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 from cmd_correct import contract, paths  # noqa: E402
 from cmd_correct import params as params_mod  # noqa: E402
 from cmd_correct.base import embedded_tokenizer, save_tokenizer  # noqa: E402
+from cmd_correct.stages import PIPELINE  # noqa: E402
 
 # Published configs: the Hub repos' config.json, Qwen/Qwen3-0.6B and Qwen/Qwen3-1.7B (the same figures are in
 # levanter's qwen3 model table: 0.6B 1024/3072/16/8/28, 1.7B 2048/6144/16/8/28). Both: head_dim 128,
@@ -65,20 +66,7 @@ SHAPES = {
     | {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4}
     | {"num_key_value_heads": 2, "head_dim": 16, "vocab_size": 49152},
 }
-STAGES = [
-    "generate",
-    "validate",
-    "prepare",
-    "base",
-    "train",
-    "fuse",
-    "convert",
-    "base_gguf",
-    "imatrix",
-    "quantize",
-    "baseline",
-    "evaluate",
-]
+STAGES = list(PIPELINE)  # dvc.yaml's stages in run order (cmd_correct.stages: the one map)
 # The CI jobs a real run is split into (train-kaggle.yml): each restores the previous job's dvc.lock and runs
 # `dvc repro --pull --allow-missing <its last stage>` on a fresh runner, so it holds only its stages' deps and
 # outs. The train job's torch step runs on Kaggle (measured here on the CPU).

@@ -104,6 +104,11 @@ def test_progress_is_the_ground_floor():
     assert imports("cmd_correct.progress") == set()
 
 
+def test_the_name_maps_are_the_ground_floor():
+    # stages.py names every command, params section and train backend; the CLI, params and train read it.
+    assert imports("cmd_correct.stages") == set()
+
+
 def test_no_module_imports_the_cli_at_module_level():
     """Stage cores take a progress callback; only their thin `main()` reaches for the CLI's parser."""
     importers = sorted(n for n in MODULES if "cmd_correct.cli" in imports(n, top_level_only=True))

@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 import test_layers as layers
 import yaml
 
-from cmd_correct import baseline, cli, io, params, paths
+from cmd_correct import baseline, io, params, paths
+from cmd_correct.stages import COMMANDS, PIPELINE
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
@@ -19,9 +21,21 @@ LAYOUT = {str(v) for v in vars(paths).values() if isinstance(v, Path)}
 @pytest.mark.parametrize("name", sorted(SPEC))
 def test_stage_runs_its_own_module_through_the_one_cli(name):
     cmd = SPEC[name]["cmd"]
-    module = cmd.split()[3]
-    assert cmd.startswith("python -m cmd_correct ") and module in cli.STAGES
-    assert hasattr(importlib.import_module(f"cmd_correct.{module}"), "main")
+    command = cmd.split()[3]
+    assert cmd.startswith("python -m cmd_correct ") and command == PIPELINE[name]
+    assert hasattr(importlib.import_module(COMMANDS[command]), "main")
+
+
+def test_the_pipeline_map_is_dvc_yaml_in_run_order():
+    # bench/ walks the stages in this order, so it must be the order `dvc repro` runs them.
+    assert list(SPEC) == list(PIPELINE)
+
+
+def test_every_command_module_has_a_main_and_every_section_a_params_class():
+    for module in COMMANDS.values():
+        assert callable(importlib.import_module(module).main), module
+    for name in params.SECTIONS:
+        assert dataclasses.is_dataclass(params.section_class(name)), name
 
 
 @pytest.mark.parametrize("name", sorted(SPEC))
@@ -51,6 +65,19 @@ def test_stage_params_are_typed_sections(name):
         for part in key.split("."):  # dvc refuses a key params.yaml lacks, even where the Params has a default
             assert isinstance(node, dict) and part in node, f"{name}: {key} missing from params.yaml"
             node = node[part]
+
+
+def test_committed_plot_data_is_records_dvc_can_read():
+    # Regression: a learning_curve.json point without `source` beside points with one made `dvc plots show`
+    # fail with a TypeError (DVC reads a list as records only when every record has the same keys).
+    plots = [p for p in yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"] if isinstance(p, dict)]
+    specs = [spec for plot in plots for spec in plot.values() if isinstance(spec, dict)]
+    files = {f for spec in specs if isinstance(spec.get("y"), dict) for f in spec["y"] if f.startswith("bench/")}
+    assert files
+    for name in files:
+        data = json.loads((ROOT / name).read_text())
+        lists = [data] if isinstance(data, list) else [v for v in data.values() if isinstance(v, list)]
+        assert lists and all(len({frozenset(record) for record in records}) == 1 for records in lists), name
 
 
 def test_every_params_section_loads_through_its_class():
@@ -224,7 +251,7 @@ def test_import_closure_sees_lazy_and_relative_imports():
 def test_stage_deps_cover_every_module_its_process_imports(name):
     stage = SPEC[name]
     deps = [d for d in stage.get("deps", []) if isinstance(d, str) and d.startswith("src/")]
-    imported = _closure("cmd_correct.__main__", f"cmd_correct.{stage['cmd'].split()[3]}")
+    imported = _closure("cmd_correct.__main__", COMMANDS[stage["cmd"].split()[3]])
     missing = sorted(
         rel
         for rel in (f.relative_to(ROOT).as_posix() for f in imported)

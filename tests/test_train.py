@@ -12,7 +12,7 @@ import pytest
 
 from cmd_correct import contract, io, train
 from cmd_correct.errors import DataErrors, ModelError
-from cmd_correct.train import data, torch_backend
+from cmd_correct.train import common, data, torch_backend
 
 FIXES = [
     ("bash", "gti status", "git status"),
@@ -153,7 +153,7 @@ def test_torch_writes_adapter_config_meta_and_metrics(tmp_path, data_dir, tiny_m
         "meta.json",
         "train_config.json",
     ]
-    assert not torch_backend.checkpoint_dir(adapter).exists()  # finished: no checkpoint left behind
+    assert not common.work_dir(adapter, "torch").exists()  # finished: no checkpoint left behind
     cfg = json.loads((adapter / "adapter_config.json").read_text())
     assert cfg["r"] == 16 and cfg["target_modules"] == sorted(train.Params().target_modules)  # stable bytes
     resolved = io.read_json(adapter / "train_config.json")
@@ -187,7 +187,7 @@ def test_interrupted_run_resumes_to_the_same_adapter(tmp_path, data_dir, tiny_mo
 
     with pytest.raises(KeyboardInterrupt):
         _train(params, tmp_path, data_dir, tiny_model_dir, progress=interrupt)
-    ckpt = torch_backend.checkpoint_dir(tmp_path / "adapter")
+    ckpt = common.work_dir(tmp_path / "adapter", "torch")
     assert io.read_json(ckpt / "checkpoint" / "state.json")["step"] == 4  # the last one before the stop
     assert not (tmp_path / "adapter").exists()  # nothing that looks finished
 
@@ -208,7 +208,7 @@ def test_a_checkpoint_from_other_params_is_not_resumed(tmp_path, data_dir, tiny_
 
     with pytest.raises(KeyboardInterrupt):
         _train(tiny_params(), tmp_path, data_dir, tiny_model_dir, progress=interrupt)
-    assert torch_backend.checkpoint_dir(tmp_path / "adapter").exists()
+    assert common.work_dir(tmp_path / "adapter", "torch").exists()
     result = _train(tiny_params(lr=1e-3), tmp_path, data_dir, tiny_model_dir)
     assert result.summary["resumed_from"] == 0
 

@@ -113,8 +113,7 @@ def _train_fast(tmp_path: Path, *, timeout: float) -> dict:
         seed=5,
         data_dir=tmp_path / "final",
         base_dir=tmp_path / "base",
-        adapter_dir=tmp_path / "adapter",
-        report_dir=tmp_path / "reports",
+        work_dir=tmp_path / ".adapter.kaggle-checkpoint",
         sleep=lambda s: None,
     )
 
@@ -511,7 +510,7 @@ def test_refuses_output_folders_it_did_not_write_before_any_upload(tmp_path, mon
     from cmd_correct.errors import OutputError
 
     with pytest.raises(OutputError) as err:
-        kaggle_backend.train(
+        run(
             _params(), seed=5, data_dir=tmp_path / "final", base_dir=tmp_path / "base",
             adapter_dir=tmp_path / "adapter", report_dir=tmp_path / "reports",
         )  # fmt: skip

@@ -18,7 +18,7 @@ from cmd_correct import contract, io
 from cmd_correct.errors import DataError, DataErrors, ModelError
 
 mx = pytest.importorskip("mlx.core", reason="mlx is not installed (pip install -e '.[train-mlx]')")
-from cmd_correct.train import Params, mlx_backend  # noqa: E402
+from cmd_correct.train import Params, common, mlx_backend  # noqa: E402
 
 TARGETS = ["q_proj", "v_proj", "down_proj"]
 # Run params: small enough for seconds per step on 2 CPU cores; lr high enough that the adapter moves.
@@ -107,7 +107,8 @@ def _train(tmp: Path, data_dir: Path, base_dir: Path, stop_at: int = 0, **over) 
         assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr, proc.stderr[-2000:]
         return {}
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    (line,) = proc.stdout.strip().splitlines()  # mlx-lm's own table stays off stdout, the CLI's data channel
+    return json.loads(line)
 
 
 def _tsv(path: Path) -> dict[int, float]:
@@ -197,7 +198,7 @@ def test_peft_adapter_reproduces_the_mlx_model(trained, tiny_model_dir):
 @pytest.mark.slow
 def test_resumes_from_the_last_checkpoint(tmp_path, data_dir, tiny_model_dir):
     _train(tmp_path, data_dir, tiny_model_dir, stop_at=4)  # killed during step 5; step 3 was checkpointed
-    ckpt = mlx_backend.checkpoint_dir(tmp_path / "adapter")
+    ckpt = common.work_dir(tmp_path / "adapter", "mlx")
     assert io.read_json(ckpt / "checkpoint" / "state.json")["step"] == 3
     summary = _train(tmp_path, data_dir, tiny_model_dir)
     assert summary["resumed_from"] == 3 and summary["steps"] == 6
@@ -243,11 +244,10 @@ def test_bad_rows_are_reported_before_training(tmp_path, tiny_model_dir):
             seed=1,
             data_dir=tmp_path,
             base_dir=tiny_model_dir,
-            adapter_dir=tmp_path / "a",
-            report_dir=tmp_path / "r",
+            work_dir=tmp_path / "w",
         )
     assert [(p.line, p.field) for p in err.value.problems] == [(9, "messages")]
-    assert not (tmp_path / "a").exists()
+    assert not (tmp_path / "w").exists()
 
 
 def test_encoding_matches_the_torch_backend(tmp_path, tiny_model_dir, data_dir):
@@ -283,8 +283,7 @@ def test_too_few_rows_for_a_batch(tmp_path, tiny_model_dir):
             seed=1,
             data_dir=tmp_path,
             base_dir=tiny_model_dir,
-            adapter_dir=tmp_path / "a",
-            report_dir=tmp_path / "r",
+            work_dir=tmp_path / "w",
         )
 
 

@@ -16,24 +16,7 @@ import traceback
 from .errors import CmdCorrectError
 from .paths import PARAMS
 from .progress import quiet, silence_libraries
-
-STAGES = (
-    "generate",
-    "validate",
-    "prepare",
-    "base",
-    "train",
-    "fuse",
-    "convert",
-    "imatrix",
-    "quantize",
-    "baseline",
-    "evaluate",
-    "gate",
-    "release",
-    "correct",
-    "toolchain",
-)
+from .stages import COMMANDS
 
 
 def parser(stage: str, doc: str | None) -> argparse.ArgumentParser:
@@ -53,14 +36,14 @@ def report(exc: BaseException) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to `cmd_correct.<stage>.main(args)`."""
+    """Dispatch to the command's module (`stages.COMMANDS`): `main(args)`."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in STAGES:
-        print(f"usage: python -m cmd_correct {{{','.join(STAGES)}}} [args]", file=sys.stderr)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print(f"usage: python -m cmd_correct {{{','.join(COMMANDS)}}} [args]", file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     if quiet():  # before the stage imports transformers or huggingface_hub
         silence_libraries()
-    module = importlib.import_module(f"cmd_correct.{argv[0]}")
+    module = importlib.import_module(COMMANDS[argv[0]])
     try:
         return int(module.main(argv[1:]) or 0)
     except (CmdCorrectError, OSError) as exc:  # OSError: a path the OS refused (permissions, full disk)

@@ -21,23 +21,7 @@ import yaml
 
 from .errors import CmdCorrectError, ParamsError
 from .paths import PARAMS as DEFAULT_PATH
-
-# Section name -> "module:Class"; a test loads every section and every overlay through these.
-SECTIONS: dict[str, str] = {
-    "base": "cmd_correct.base:Params",
-    "generate": "cmd_correct.generate:Params",
-    "machine": "cmd_correct.generate.machine:Params",
-    "validate": "cmd_correct.validate:Params",
-    "prepare": "cmd_correct.prepare:Params",
-    "train": "cmd_correct.train:Params",
-    "fuse": "cmd_correct.fuse:Params",
-    "convert": "cmd_correct.convert:Params",
-    "imatrix": "cmd_correct.imatrix:Params",
-    "quantize": "cmd_correct.quantize:Params",
-    "evaluate": "cmd_correct.evaluate:Params",
-    "gates": "cmd_correct.gate:Params",
-    "release": "cmd_correct.release:Params",
-}
+from .stages import SECTIONS  # section -> module; a test loads every section and every overlay through them
 
 T = TypeVar("T")
 
@@ -415,9 +399,8 @@ def _name(tp: Any) -> str:
 
 
 def section_class(name: str) -> type:
-    """The dataclass registered for section `name`."""
-    module, cls = SECTIONS[name].split(":")
-    return getattr(importlib.import_module(module), cls)
+    """Section `name`'s dataclass: the `Params` of its module in `stages.SECTIONS`."""
+    return importlib.import_module(SECTIONS[name]).Params
 
 
 def section(name: str, raw: dict | None = None, *, path: str | Path = DEFAULT_PATH, cls: type[T] | None = None) -> T:

@@ -2,20 +2,28 @@
 
 `torch` (PEFT, CPU/CUDA/MPS), `mlx` (mlx-lm's LoRA trainer) or `kaggle` (push a GPU kernel that runs
 the torch backend, poll it, download the adapter). One set of params drives all three.
+
+Backends only train (`Backend`): they hand back the adapter's weights, the training log's history and a
+summary. `run` owns the rest, the same for every backend: the output folders checked before any work,
+the adapter folder (with train_config.json and meta.json) and the dvclive report, each written atomically.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from .. import io
 from ..params import bounded, operational, recorded
 from ..paths import TRAIN_CONFIG
 from ..progress import Progress, noop_progress
+from ..stages import BACKENDS
+from . import common
+from .common import ADAPTER_DIR_FILES, REPORT_FILES, Trained
 from .kaggle_backend import KaggleParams
 
 
@@ -96,6 +104,16 @@ class Result:
     summary: dict  # final losses, tokens/s, time, device (also in the report's metrics.json)
 
 
+class Backend(Protocol):
+    """A training backend, named in `stages.BACKENDS` (its module is one). It only trains: it reads the data
+    and the base model, may keep checkpoints or downloads in `work_dir` (resumed from there when they match
+    this run), reports through `progress`, and writes no output folder."""
+
+    def train(
+        self, params: Params, *, seed: int, data_dir: Path, base_dir: Path, work_dir: Path, progress: Progress
+    ) -> Trained: ...
+
+
 def run(
     params: Params,
     *,
@@ -106,31 +124,35 @@ def run(
     report_dir: str | Path,
     progress: Progress = noop_progress,
 ) -> Result:
-    """Train with `params.backend`; the adapter folder gets the resolved config and meta.json."""
+    """Train with `params.backend`; write the adapter (with the resolved config and meta.json) and the report."""
     data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
-    backend = importlib.import_module(f".{params.backend}_backend", __package__)
-    summary = backend.train(
-        params,
-        seed=seed,
-        data_dir=data_dir,
-        base_dir=base_dir,
-        adapter_dir=adapter_dir,
-        report_dir=report_dir,
-        progress=progress,
+    inputs = [data_dir, base_dir]
+    adapter_files, report_files = io.holds_only(*ADAPTER_DIR_FILES), io.holds_only(*REPORT_FILES)
+    for out, ours in ((adapter_dir, adapter_files), (report_dir, report_files)):  # before any work (or GPU session)
+        io.check_output(out, stage="train", inputs=inputs, recognise=ours)
+    backend = cast(Backend, importlib.import_module(BACKENDS[params.backend]))
+    work_dir = common.work_dir(adapter_dir, params.backend)
+    trained = backend.train(
+        params, seed=seed, data_dir=data_dir, base_dir=base_dir, work_dir=work_dir, progress=progress
     )
-    # Like mlx-lm's adapter_config.json: how this adapter was trained; fuse checks the adapter against it.
-    io.write_json(
-        adapter_dir / TRAIN_CONFIG,
-        {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **recorded(params)},
-    )
-    meta = io.write_meta(
-        adapter_dir,
-        "train",
-        params=recorded(params),
-        inputs={"data": data_dir, "base": base_dir},
-        seed=seed,
-        summary=summary,
-    )
+    with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=adapter_files) as tmp:
+        trained.save(tmp)
+        # Like mlx-lm's adapter_config.json: how this adapter was trained; fuse checks the adapter against it.
+        io.write_json(
+            tmp / TRAIN_CONFIG,
+            {"backend": params.backend, "seed": seed, "base": str(base_dir), "data": str(data_dir), **recorded(params)},
+        )
+        meta = io.write_meta(
+            tmp,
+            "train",
+            params=recorded(params),
+            inputs={"data": data_dir, "base": base_dir},
+            seed=seed,
+            summary=trained.summary,
+        )
+    with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=report_files) as tmp:
+        common.write_report(tmp, trained.history, trained.summary)
+    shutil.rmtree(work_dir, ignore_errors=True)  # finished: nothing left to resume
     return Result(adapter_dir=adapter_dir, summary=meta["summary"])
 
 

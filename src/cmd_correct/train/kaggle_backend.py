@@ -10,7 +10,8 @@
 4. its output is listed first, and refused when any server-given file name is absolute, holds `..` or
    resolves outside the output folder; only the expected files are downloaded, into a fresh temp folder, and
    moved to the output folder; there they are verified (manifest id, sha256 of every adapter file, PEFT
-   config, base model identity) before the adapter and the training report are copied into place.
+   config, base model identity); the adapter is kept in the work folder, and the kernel's training log
+   read back from its report, for `train.run` to write into place.
 Before 1, the kernel's current or last run is looked at: one that trains this same bundle (the manifest id
 hashes what is trained, not the checkout's file times) is waited for and collected instead, so a CI job
 rerun after its 6 h limit picks up the 12 h GPU session it started instead of training again.
@@ -24,6 +25,7 @@ kernel log and result.json, and any error this backend raises.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -44,7 +46,8 @@ from ..errors import CmdCorrectError, ModelError, ParamsError, ToolError
 from ..params import WEEK_S, bounded, operational
 from ..paths import TRAIN_CONFIG
 from ..progress import Progress, noop_progress
-from .common import ADAPTER_DIR_FILES, ADAPTER_FILES, REPORT_FILES  # what train's folders hold
+from . import common
+from .common import ADAPTER_FILES, REPORT_FILES  # what train's folders hold
 
 KERNEL_FILES = ("train_kernel.py",)  # in the repo's kaggle/ folder; kernel-metadata.json is built in code
 KERNEL_CODE = "train_kernel.py"  # the kernel's entry script (code_file in kernel-metadata.json)
@@ -649,22 +652,20 @@ def train(
     seed: int,
     data_dir: Path,
     base_dir: Path,
-    adapter_dir: Path,
-    report_dir: Path,
+    work_dir: Path,
     progress: Progress = noop_progress,
     sleep=time.sleep,
-) -> dict:
-    """Train on a Kaggle GPU: upload, push, poll, download, verify; writes `adapter_dir` and `report_dir`."""
-    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
-    for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before a GPU session
-        io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
+) -> common.Trained:
+    """Train on a Kaggle GPU: upload, push, poll, download, verify; the adapter is kept in `work_dir`, the
+    kernel's training log read back from its report (`train.Backend`)."""
+    data_dir, base_dir, work_dir = map(Path, (data_dir, base_dir, work_dir))
     if importlib.util.find_spec("kaggle") is None:
         raise ToolError("train.backend=kaggle needs the kaggle client: pip install -e '.[kaggle]'", tool="kaggle")
     owner, key = credentials()
     secrets = secret_forms(key, owner)
     session = _Session(Client(key, params.kaggle.call_timeout, owner), params.kaggle, owner, progress, sleep)
     try:
-        return _train(session, params, seed, data_dir, base_dir, adapter_dir, report_dir)
+        return _train(session, params, seed, data_dir, base_dir, work_dir)
     except CmdCorrectError as exc:  # the last line of defence: no error leaves here carrying the key
         text = scrub(str(exc), *secrets)
         if text == str(exc) or not isinstance(exc, (ToolError, ModelError)):
@@ -704,7 +705,7 @@ class _Session:
         )
 
 
-def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_dir) -> dict:
+def _train(k: _Session, params, seed, data_dir, base_dir, work_dir) -> common.Trained:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cmd-correct-kaggle-") as tmp:
         tmp = Path(tmp)
@@ -720,7 +721,8 @@ def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_di
         else:  # a job that ran out of time left this run going: collect it instead of training again
             pushed, files, result = {"version": None, "resumed": True}, earlier[0], earlier[1]
         result = scrub_obj(result, k.client.secrets)  # kernel text: kept, printed
-        _install(out, result, [data_dir, base_dir], adapter_dir, report_dir)
+        adapter = _keep(out, result, work_dir)
+        history = common.read_history(out / "reports")
 
     summary = dict(result.get("summary") or {})
     remote_seconds = summary.get("seconds")
@@ -736,10 +738,8 @@ def _train(k: _Session, params, seed, data_dir, base_dir, adapter_dir, report_di
         bundle=manifest["id"],
         output_files=len(files),
     )
-    metrics = report_dir / "metrics.json"
-    if metrics.is_file():  # the kernel's dvclive summary, plus where it ran
-        io.write_json(metrics, io.read_json(metrics) | {"kaggle_seconds": summary["seconds"]})
-    return summary
+    save = functools.partial(shutil.copytree, adapter, dirs_exist_ok=True)
+    return common.Trained(save=save, history=history, summary=summary)
 
 
 def _earlier_run(k: _Session, manifest: dict, base_dir: Path, out: Path) -> tuple[list, dict] | None:
@@ -818,17 +818,16 @@ def _run_kernel(k: _Session, kernel: Path, out: Path) -> tuple[dict, list]:
     return pushed, files
 
 
-def _install(out: Path, result: dict, inputs: list[Path], adapter_dir: Path, report_dir: Path) -> None:
-    """Copy the verified adapter (with the kernel's result.json) and the kernel's report into place."""
-    ours = io.holds_only(*ADAPTER_DIR_FILES)
-    with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=ours) as dest:
-        for name in ADAPTER_FILES:
-            shutil.copy2(out / "adapter" / name, dest / name)
-        (dest / "kaggle").mkdir()
-        io.write_json(dest / "kaggle" / RESULT, result)
-    with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as dest:
-        if (out / "reports").is_dir():  # the kernel's report replaces any earlier run's
-            shutil.copytree(out / "reports", dest, dirs_exist_ok=True)
+def _keep(out: Path, result: dict, work_dir: Path) -> Path:
+    """The verified adapter's files and the kernel's result.json, copied from the download folder into
+    `work_dir`/adapter (replacing an earlier run's) for `train.run` to install; returns that folder."""
+    adapter = work_dir / "adapter"
+    shutil.rmtree(adapter, ignore_errors=True)
+    (adapter / "kaggle").mkdir(parents=True)
+    for name in ADAPTER_FILES:
+        shutil.copy2(out / "adapter" / name, adapter / name)
+    io.write_json(adapter / "kaggle" / RESULT, result)
+    return adapter
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ mlx trains on its default device (the Metal GPU on Apple Silicon, the CPU on Lin
 `train.threads` are torch settings. `dtype` bfloat16/float16 casts the frozen weights (mlx has no autocast);
 the LoRA weights stay float32. Checkpoints (adapter, optimizer state, log history) resume like torch's.
 
+mlx-lm's trainer is driven through its public hooks: `training_callback` (its TrainingCallback: the loss
+reports) and `iterate_batches` (the batches, where checkpoints and progress are taken between steps).
+
 On Linux mlx runs on the CPU through the BLAS its wheel links (reference BLAS: very slow); preloading
 Debian's OpenBLAS (`LD_PRELOAD=$(python -m cmd_correct.train.mlx_backend blas)`) makes it usable.
 """
@@ -16,11 +19,12 @@ Debian's OpenBLAS (`LD_PRELOAD=$(python -m cmd_correct.train.mlx_backend blas)`)
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
-import shutil
+import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +32,7 @@ from .. import io
 from ..errors import DataError, ModelError
 from ..progress import Progress, noop_progress
 from . import common, data
-from .common import CHECKPOINT
+from .common import CHECKPOINT, Trained
 
 # Where Debian's libopenblas0-pthread puts its BLAS (the one DESIGN.md measured at 120-140 GFLOP/s).
 OPENBLAS_CANDIDATES = (
@@ -55,12 +59,6 @@ def blas_in_use() -> str:
     if "openblas-pthread/libblas.so" in libs or "openblas-openmp/libblas.so" in libs:
         return "openblas"
     return "reference" if "mlx_cpu.libs/libblas" in libs else "unknown"
-
-
-def checkpoint_dir(adapter_dir: Path) -> Path:
-    """Resumable checkpoints live beside the adapter folder, so an interrupted run leaves them behind."""
-    adapter_dir = Path(adapter_dir)
-    return adapter_dir.with_name(f".{adapter_dir.name}.mlx-checkpoint")
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -106,57 +104,6 @@ def lr_schedule(lr: float, kind: str, warmup: int, total: int) -> Callable:
         return mx.where(s < warmup, warm, after)
 
     return schedule
-
-
-# ------------------------------------------------------------------------------- progress / logging
-
-
-class _QuietUI:
-    """Stands in for mlx-lm's TrainUI (which prints a table to stdout): forwards to our progress callback."""
-
-    progress: Progress = noop_progress
-    done_steps = 0  # optimizer steps finished before a resume
-    accum = 1  # micro-batches per optimizer step
-
-    def __init__(self, total_iters: int, rank: int = 0):
-        self.total, self.micro = total_iters, 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def advance(self):
-        self.micro += 1
-        done, total = self.done_steps + self.micro // self.accum, self.done_steps + self.total // self.accum
-        _QuietUI.progress("train (mlx)", done, total)
-
-    def report_train(self, *args):
-        pass
-
-    @contextlib.contextmanager
-    def val_task(self, total: int):
-        yield lambda: None
-
-    def report_val(self, *args):
-        pass
-
-    def report_save(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _quiet_trainer(progress: Progress, done_steps: int, accum: int) -> Iterator[None]:
-    from mlx_lm.tuner import trainer
-
-    saved = trainer.TrainUI
-    _QuietUI.progress, _QuietUI.done_steps, _QuietUI.accum = progress, done_steps, accum
-    trainer.TrainUI = _QuietUI
-    try:
-        yield
-    finally:
-        trainer.TrainUI = saved
 
 
 # ----------------------------------------------------------------------------------- PEFT conversion
@@ -237,12 +184,15 @@ def _optimizer(params):
 
 
 class _Run:
-    """Hooks into mlx-lm's trainer: counts tokens, logs losses, saves resumable checkpoints.
+    """mlx-lm's trainer hooks: its TrainingCallback (`on_train_loss_report`, `on_val_loss_report`: the log)
+    and its `iterate_batches` (`batches`: tokens counted, checkpoints saved, progress reported).
 
     mlx-lm counts micro-batches (`it`); optimizer step k ends after micro-batch k * grad_accum.
     """
 
-    def __init__(self, *, params, model, optimizer, ckpt: Path, fingerprint: str, log, state: dict):
+    def __init__(
+        self, *, params, model, optimizer, ckpt: Path, fingerprint: str, log, state: dict, progress=noop_progress
+    ):
         self.params, self.model, self.optimizer, self.ckpt, self.fingerprint = (
             params,
             model,
@@ -259,14 +209,15 @@ class _Run:
         self.window = (self.tokens, self.seconds)
         self.train_loss = self.valid_loss = None
         self.peak_memory = 0.0
+        self.progress: Progress = progress
 
     def step_of(self, micro: int) -> int:
         return self.done + micro // self.accum
 
     def batches(self, dataset, batch_size, max_seq_length, loop=False, seed=None, comm_group=None):
         """Training: mlx-lm's shuffled batch iterator; being asked for the next batch means the previous step
-        is done, so checkpoints are taken here. Evaluation: the first batches in file order (a fixed sample,
-        like the torch backend), without touching the shuffle's random state."""
+        is done, so checkpoints and progress are taken here. Evaluation: the first batches in file order (a
+        fixed sample, like the torch backend), without touching the shuffle's random state."""
         from mlx_lm.tuner.trainer import iterate_batches
 
         if not loop:
@@ -279,6 +230,7 @@ class _Run:
                 every = self.params.checkpoint_interval
                 if every and step % every == 0:
                     self.save(step)
+                self.progress("train (mlx)", step, self.params.iters)
             self.drawn += 1
             self.tokens += int(lengths[:, 1].sum().item())
             yield batch, answer_mask(lengths)
@@ -367,90 +319,40 @@ def train(
     seed: int,
     data_dir: Path,
     base_dir: Path,
-    adapter_dir: Path,
-    report_dir: Path,
+    work_dir: Path,
     progress: Progress = noop_progress,
-) -> dict:
-    """Train a LoRA adapter with mlx-lm; writes the PEFT adapter to `adapter_dir`, dvclive metrics to `report_dir`."""
+) -> Trained:
+    """Train a LoRA adapter with mlx-lm (checkpoints in `work_dir`): load, add LoRA, resume, fit, evaluate;
+    returns the adapter's save (PEFT's layout, mlx-lm's own under mlx/), the log's history and the summary."""
     import mlx.core as mx
     import numpy as np
     from mlx.utils import tree_flatten
-    from mlx_lm.tuner.trainer import TrainingArgs, evaluate
-    from mlx_lm.tuner.trainer import train as mlx_train
-    from mlx_lm.tuner.utils import linear_to_lora_layers
-    from mlx_lm.utils import load, save_config
 
-    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
+    data_dir, base_dir, work_dir = map(Path, (data_dir, base_dir, work_dir))
     started = time.perf_counter()
-    progress("train (mlx): load", 0, 1)
-    # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
-    tokenizer = common.base_tokenizer(base_dir)
-    train_set, train_enc = encode_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
-    valid_set, _ = encode_split(tokenizer, data_dir, "valid", params.max_length, params.batch_size)
-    try:
-        model, _ = load(str(base_dir))
-    except (FileNotFoundError, ValueError) as e:
-        raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}", path=base_dir) from None
-    dtype = "bfloat16" if params.dtype == "auto" else params.dtype  # Apple GPUs run bf16 natively
-    if dtype != "float32":
-        model.set_dtype(getattr(mx, dtype))  # mlx has no autocast: the frozen weights are cast
-    progress("train (mlx): load", 1, 1)
-
+    model, train_set, valid_set, train_enc = _load(params, data_dir, base_dir, progress)
     mx.random.seed(seed)
     np.random.seed(seed)  # mlx-lm shuffles batches with numpy's global generator
-    model.freeze()
-    lora = {
-        "rank": params.rank,
-        "scale": params.alpha / params.rank,
-        "dropout": params.dropout,
-        "keys": lora_keys(model, params.target_modules),
-    }
-    blocks = common.adapted_layers(params.num_layers, len(model.layers))  # mlx-lm adapts the top blocks too
-    adapted = len(model.layers) if blocks is None else len(blocks)
-    linear_to_lora_layers(model, adapted, lora)  # LoRA weights are created in float32
+    lora, adapted = _add_lora(model, params)
     optimizer = _optimizer(params)
-
-    ckpt = checkpoint_dir(adapter_dir)
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
-    state = _resume(ckpt, fingerprint, model, optimizer)
-    log = common.TrainLog(report_dir, state.get("history", []))
+    state = _resume(work_dir, fingerprint, model, optimizer)
+    log = common.TrainLog(state.get("history", []))
     run = _Run(
-        params=params, model=model, optimizer=optimizer, ckpt=ckpt, fingerprint=fingerprint, log=log, state=state
+        params=params,
+        model=model,
+        optimizer=optimizer,
+        ckpt=work_dir,
+        fingerprint=fingerprint,
+        log=log,
+        state=state,
+        progress=progress,
     )
-    remaining = (params.iters - run.done) * params.grad_accum  # mlx-lm counts micro-batches
-    if remaining > 0:
-        ckpt.mkdir(parents=True, exist_ok=True)
-        args = TrainingArgs(
-            batch_size=params.batch_size,
-            iters=remaining,
-            val_batches=params.eval_batches,
-            steps_per_report=params.log_interval * params.grad_accum,
-            steps_per_eval=params.eval_interval * params.grad_accum,
-            steps_per_save=remaining + 1,  # `_Run.batches` checkpoints (with optimizer state) instead
-            max_seq_length=params.max_length,
-            adapter_file=str(ckpt / "mlx-lm-adapters.safetensors"),  # mlx-lm saves here once at the end
-            grad_checkpoint=params.grad_checkpointing,
-            grad_accumulation_steps=params.grad_accum,
-        )
-        with _quiet_trainer(progress, run.done, params.grad_accum):
-            mlx_train(
-                model=model,
-                optimizer=optimizer,
-                train_dataset=train_set,
-                val_dataset=valid_set,
-                args=args,
-                iterate_batches=run.batches,
-                training_callback=run,
-            )
-    # mlx-lm's last evaluation runs before the last step: evaluate the final adapter once more.
-    progress("train (mlx): evaluate", 0, 1)
-    run.valid_loss = evaluate(
-        model, valid_set, params.batch_size, params.eval_batches, params.max_length, iterate_batches=run.batches
-    )
-    log.log(params.iters, {"valid_loss": run.valid_loss})
-    progress("train (mlx): evaluate", 1, 1)
+    _fit(run, train_set, valid_set)
+    _evaluate_final(run, valid_set)
 
     weights = dict(tree_flatten(model.trainable_parameters()))
+    mlx_config = {"fine_tune_type": "lora", "num_layers": adapted, "lora_parameters": lora}
     summary = {
         "backend": "mlx",
         "steps": params.iters,
@@ -470,15 +372,112 @@ def train(
         "max_tokens": max(train_enc.lengths),
         "peak_memory_gb": run.peak_memory,
     }
-    with io.atomic_dir(adapter_dir) as tmp:
-        save_peft(weights, params, base_dir, tmp, len(model.layers))
-        (tmp / MLX_DIR).mkdir()
-        mx.save_safetensors(str(tmp / MLX_DIR / "adapters.safetensors"), weights)
-        mlx_config = {"fine_tune_type": "lora", "num_layers": adapted, "lora_parameters": lora}
-        save_config(mlx_config, tmp / MLX_DIR / "adapter_config.json")
-    log.finish(summary)
-    shutil.rmtree(ckpt, ignore_errors=True)  # finished: nothing left to resume
-    return summary
+    save = functools.partial(_save_adapter, weights, mlx_config, params, base_dir, len(model.layers))
+    return Trained(save=save, history=log.history, summary=summary)
+
+
+def _load(params, data_dir: Path, base_dir: Path, progress: Progress) -> tuple[Any, list, list, data.Encoded]:
+    """The model (frozen weights cast to `params.dtype`), the train and valid splits as mlx-lm pairs, and the
+    train split's encoding (its dropped rows and lengths go in the summary)."""
+    import mlx.core as mx
+    from mlx_lm.utils import load
+
+    progress("train (mlx): load", 0, 1)
+    # The same tokenizer, template check and encoding as the torch backend: identical examples and masks.
+    tokenizer = common.base_tokenizer(base_dir)
+    train_set, train_enc = encode_split(tokenizer, data_dir, "train", params.max_length, params.batch_size)
+    valid_set, _ = encode_split(tokenizer, data_dir, "valid", params.max_length, params.batch_size)
+    try:
+        model, _ = load(str(base_dir))
+    except (FileNotFoundError, ValueError) as e:
+        raise ModelError(f"{base_dir}: mlx-lm cannot load this model: {e}", path=base_dir) from None
+    dtype = "bfloat16" if params.dtype == "auto" else params.dtype  # Apple GPUs run bf16 natively
+    if dtype != "float32":
+        model.set_dtype(getattr(mx, dtype))  # mlx has no autocast: the frozen weights are cast
+    progress("train (mlx): load", 1, 1)
+    return model, train_set, valid_set, train_enc
+
+
+def _add_lora(model, params) -> tuple[dict, int]:
+    """Freeze the model and put LoRA on `params.target_modules` in its top `params.num_layers` blocks (0: all);
+    returns mlx-lm's lora_parameters and how many blocks were adapted."""
+    from mlx_lm.tuner.utils import linear_to_lora_layers
+
+    model.freeze()
+    lora = {
+        "rank": params.rank,
+        "scale": params.alpha / params.rank,
+        "dropout": params.dropout,
+        "keys": lora_keys(model, params.target_modules),
+    }
+    blocks = common.adapted_layers(params.num_layers, len(model.layers))  # mlx-lm adapts the top blocks too
+    adapted = len(model.layers) if blocks is None else len(blocks)
+    linear_to_lora_layers(model, adapted, lora)  # LoRA weights are created in float32
+    return lora, adapted
+
+
+def _fit(run: _Run, train_set: list, valid_set: list) -> None:
+    """mlx-lm's trainer over the optimizer steps a resume left, driven through its hooks (`_Run`)."""
+    from mlx_lm.tuner.trainer import TrainingArgs
+    from mlx_lm.tuner.trainer import train as mlx_train
+
+    params = run.params
+    remaining = (params.iters - run.done) * params.grad_accum  # mlx-lm counts micro-batches
+    run.progress("train (mlx)", run.done, params.iters)
+    if remaining <= 0:
+        return
+    run.ckpt.mkdir(parents=True, exist_ok=True)
+    args = TrainingArgs(
+        batch_size=params.batch_size,
+        iters=remaining,
+        val_batches=params.eval_batches,
+        steps_per_report=params.log_interval * params.grad_accum,
+        steps_per_eval=params.eval_interval * params.grad_accum,
+        steps_per_save=remaining + 1,  # `_Run.batches` checkpoints (with optimizer state) instead
+        max_seq_length=params.max_length,
+        adapter_file=str(run.ckpt / "mlx-lm-adapters.safetensors"),  # mlx-lm saves here once at the end
+        grad_checkpoint=params.grad_checkpointing,
+        grad_accumulation_steps=params.grad_accum,
+    )
+    # No public API quiets mlx-lm's TrainUI: it prints a table and a bar to stdout, the CLI's data channel.
+    # Its stdout goes to devnull for the call; the hooks hand the same numbers to our log and progress.
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        mlx_train(
+            model=run.model,
+            optimizer=run.optimizer,
+            train_dataset=train_set,
+            val_dataset=valid_set,
+            args=args,
+            iterate_batches=run.batches,
+            training_callback=run,
+        )
+    run.progress("train (mlx)", params.iters, params.iters)
+
+
+def _evaluate_final(run: _Run, valid_set: list) -> None:
+    """mlx-lm's last evaluation runs before the last step: the final adapter's valid loss, logged at the end."""
+    from mlx_lm.tuner.trainer import evaluate
+
+    params = run.params
+    run.progress("train (mlx): evaluate", 0, 1)
+    run.valid_loss = evaluate(
+        run.model, valid_set, params.batch_size, params.eval_batches, params.max_length, iterate_batches=run.batches
+    )
+    run.log.log(params.iters, {"valid_loss": run.valid_loss})
+    run.progress("train (mlx): evaluate", 1, 1)
+
+
+def _save_adapter(
+    weights: dict[str, Any], mlx_config: dict, params, base_dir: Path, num_blocks: int, folder: Path
+) -> None:
+    """The adapter in PEFT's layout (what `fuse` reads) and mlx-lm's own under mlx/ (for `mlx_lm.generate`)."""
+    import mlx.core as mx
+    from mlx_lm.utils import save_config
+
+    save_peft(weights, params, base_dir, folder, num_blocks)
+    (folder / MLX_DIR).mkdir()
+    mx.save_safetensors(str(folder / MLX_DIR / "adapters.safetensors"), weights)
+    save_config(mlx_config, folder / MLX_DIR / "adapter_config.json")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,18 +1,18 @@
 """torch backend: PEFT LoRA on models/base with a plain training loop (CPU, CUDA or MPS).
 
 The loss covers the assistant turn only (see data.py). Every `checkpoint_interval` steps the adapter,
-optimizer, scheduler, RNG state and log history go to `.<adapter>.torch-checkpoint/` beside the adapter
-folder; a rerun with the same params, data and base model resumes there and produces the same adapter as
-an uninterrupted run. A finished run leaves only the adapter folder (written atomically).
+optimizer, scheduler, RNG state and log history go to the work folder `train.run` gives it
+(`.<adapter>.torch-checkpoint/` beside the adapter folder); a rerun with the same params, data and base
+model resumes there and produces the same adapter as an uninterrupted run. `train.run` writes the outputs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,13 +22,7 @@ from .. import io
 from ..errors import DataError, ModelError
 from ..progress import Progress, noop_progress
 from . import common, data
-from .common import ADAPTER_DIR_FILES, CHECKPOINT, REPORT_FILES  # what train's folders hold (every backend)
-
-
-def checkpoint_dir(adapter_dir: Path) -> Path:
-    """Resumable state lives beside the adapter folder, so an interrupted run leaves it behind."""
-    adapter_dir = Path(adapter_dir)
-    return adapter_dir.with_name(f".{adapter_dir.name}.torch-checkpoint")
+from .common import CHECKPOINT
 
 
 def pick_device(name: str) -> str:
@@ -262,20 +256,16 @@ def train(
     seed: int,
     data_dir: Path,
     base_dir: Path,
-    adapter_dir: Path,
-    report_dir: Path,
+    work_dir: Path,
     progress: Progress = noop_progress,
-) -> dict:
-    """Train a LoRA adapter; writes the PEFT adapter to `adapter_dir` and dvclive metrics to `report_dir`.
-    Set-up (outputs checked, data, model, optimizer, a matching checkpoint restored), fit, finish."""
-    data_dir, base_dir, adapter_dir, report_dir = map(Path, (data_dir, base_dir, adapter_dir, report_dir))
-    for out, files in ((adapter_dir, ADAPTER_DIR_FILES), (report_dir, REPORT_FILES)):  # before any work
-        io.check_output(out, stage="train", inputs=[data_dir, base_dir], recognise=io.holds_only(*files))
+) -> common.Trained:
+    """Train a LoRA adapter (checkpoints in `work_dir`): set-up (data, model, optimizer, a matching checkpoint
+    restored), fit, finish; returns the adapter's save, the log's history and the summary (`train.Backend`)."""
+    data_dir, base_dir, work_dir = map(Path, (data_dir, base_dir, work_dir))
     started = time.perf_counter()
-    run = _setup(params, seed=seed, data_dir=data_dir, base_dir=base_dir, adapter_dir=adapter_dir, progress=progress)
+    run = _setup(params, seed=seed, data_dir=data_dir, base_dir=base_dir, work_dir=work_dir, progress=progress)
     _fit(run, progress)
-    return _finish(run, data_dir=data_dir, base_dir=base_dir, adapter_dir=adapter_dir, report_dir=report_dir,
-                   started=started)  # fmt: skip
+    return _finish(run, base_dir=base_dir, started=started)
 
 
 @dataclasses.dataclass
@@ -305,7 +295,7 @@ class _Run:
     seconds: float = 0.0
 
 
-def _setup(params, *, seed: int, data_dir: Path, base_dir: Path, adapter_dir: Path, progress: Progress) -> _Run:
+def _setup(params, *, seed: int, data_dir: Path, base_dir: Path, work_dir: Path, progress: Progress) -> _Run:
     import torch
 
     device = pick_device(params.device)
@@ -327,11 +317,8 @@ def _setup(params, *, seed: int, data_dir: Path, base_dir: Path, adapter_dir: Pa
     # Loss scaling only where float16 gradients could underflow; disabled, each call is a pass-through.
     scaler = torch.amp.GradScaler(device, enabled=params.dtype == "float16" and device == "cuda")
 
-    ckpt = checkpoint_dir(adapter_dir)
     fingerprint = common.fingerprint(params, seed, data_dir, base_dir)
-    state = _load_checkpoint(ckpt, fingerprint, model, optimizer, scheduler, scaler)
-    # dvclive writes beside the checkpoint while training; the report folder is replaced only when the
-    # adapter is, so a killed run leaves no metrics.json that looks like a finished run's.
+    state = _load_checkpoint(work_dir, fingerprint, model, optimizer, scheduler, scaler)
     run = _Run(
         params=params,
         seed=seed,
@@ -346,9 +333,9 @@ def _setup(params, *, seed: int, data_dir: Path, base_dir: Path, adapter_dir: Pa
         optimizer=optimizer,
         scheduler=scheduler,
         scaler=scaler,
-        ckpt=ckpt,
+        ckpt=work_dir,
         fingerprint=fingerprint,
-        log=common.TrainLog(ckpt / "report", state.get("history", [])),
+        log=common.TrainLog(state.get("history", [])),
         done=int(state.get("step", 0)),
         tokens=int(state.get("tokens", 0)),
         examples=int(state.get("examples", 0)),
@@ -428,8 +415,8 @@ def _step(run: _Run, tensors: list) -> tuple[float, int]:
     return step_loss, step_tokens
 
 
-def _finish(run: _Run, *, data_dir: Path, base_dir: Path, adapter_dir: Path, report_dir: Path, started: float) -> dict:
-    """The summary, the adapter and the report written atomically, the checkpoint removed."""
+def _finish(run: _Run, *, base_dir: Path, started: float) -> common.Trained:
+    """The summary, and the trained model's save for `train.run` to write into the adapter folder."""
     params, history = run.params, run.log.history
     last = history[-1] if history else {}
     valid_loss = next((r["valid_loss"] for r in reversed(history) if "valid_loss" in r), None)
@@ -454,20 +441,18 @@ def _finish(run: _Run, *, data_dir: Path, base_dir: Path, adapter_dir: Path, rep
         "max_tokens": run.train_set.max_tokens,
         "peak_memory_gb": _peak_memory_gb(run.device),
     }
-    inputs = [data_dir, base_dir]
-    with io.atomic_dir(adapter_dir, stage="train", inputs=inputs, recognise=io.holds_only(*ADAPTER_DIR_FILES)) as tmp:
-        run.model.save_pretrained(tmp, safe_serialization=True)
-        (tmp / "README.md").unlink(missing_ok=True)  # PEFT's empty model-card template
-        cfg_path = tmp / "adapter_config.json"
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        cfg["base_model_name_or_path"] = str(base_dir)
-        cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
-        io.write_json(cfg_path, cfg)
-    run.log.finish(summary)
-    with io.atomic_dir(report_dir, stage="train", inputs=inputs, recognise=io.holds_only(*REPORT_FILES)) as tmp:
-        shutil.copytree(run.ckpt / "report", tmp, dirs_exist_ok=True)
-    shutil.rmtree(run.ckpt, ignore_errors=True)  # finished: nothing left to resume
-    return summary
+    return common.Trained(save=functools.partial(_save_adapter, run.model, base_dir), history=history, summary=summary)
+
+
+def _save_adapter(model, base_dir: Path, folder: Path) -> None:
+    """PEFT's adapter_model.safetensors and adapter_config.json, with stable bytes, into `folder`."""
+    model.save_pretrained(folder, safe_serialization=True)
+    (folder / "README.md").unlink(missing_ok=True)  # PEFT's empty model-card template
+    cfg_path = folder / "adapter_config.json"
+    cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    cfg["base_model_name_or_path"] = str(base_dir)
+    cfg["target_modules"] = sorted(cfg["target_modules"])  # PEFT saves a set: fix the order, stable bytes
+    io.write_json(cfg_path, cfg)
 
 
 def _peak_memory_gb(device: str) -> float | None:
