@@ -208,10 +208,6 @@ class Corrector:
         batched arithmetic flips a near-tie; evaluate measures how often on its latency sample.
         `progress(n_done)` is called as answers finish.
         """
-        import numpy as np
-        from llama_cpp import _internals
-
-        llama_cpp = import_llama_cpp()
         if not requests:
             return []
         prompts = [self._prompt(shell, command) for shell, command in requests]
@@ -225,14 +221,9 @@ class Corrector:
         head_seq = {sh: parallel + k for k, sh in enumerate(shells)}  # sequence ids after the decoding ones
         per_seq = max(map(len, prompts)) + self.max_tokens + 1
         n_batch = max(per_seq, sum(map(len, heads.values())), 8 * parallel + max(map(len, prompts)))
-        cp = llama_cpp.llama_context_params.from_buffer_copy(self.llm.context_params)  # as `correct`'s context
-        cp.n_ctx = per_seq * parallel + sum(map(len, heads.values()))
-        cp.n_batch = cp.n_ubatch = n_batch
-        cp.n_seq_max = parallel + len(shells)
-        cp.n_threads = cp.n_threads_batch = self.threads
-        cp.kv_unified = True  # one cell buffer, so a copied system prompt is shared, not duplicated
-        ctx = _internals.LlamaContext(model=self.llm._model, params=cp, verbose=False)
-        batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=1, verbose=False)
+        ctx, batch = self._batch_context(
+            per_seq * parallel + sum(map(len, heads.values())), n_batch, parallel + len(shells)
+        )
         n_vocab = self.llm.n_vocab()
         answers: list[Answer | None] = [None] * len(prompts)
         slots: dict[int, _Slot] = {}  # seq id -> the request it decodes
@@ -262,28 +253,46 @@ class Corrector:
                     )
                     pending = next(todo, None)
                 ctx.decode(batch)
-                for seq in list(slots):
-                    slot = slots[seq]
-                    logits = np.ctypeslib.as_array(ctx.get_logits_ith(slot.row), shape=(n_vocab,))
-                    tok = int(np.argmax(logits))
-                    slot.row = -1
-                    if tok in self.stop_ids:
-                        slot.stream.tokens += 1
-                        stop = True
-                    else:
-                        slot.out.append(tok)
-                        stop = slot.stream.push(slot.text.piece(tok))
-                    if stop:
-                        answers[slot.index] = Answer(slot.stream.answer(), slot.text.raw, slot.stream.tokens)
-                        ctx.kv_cache_seq_rm(seq, -1, -1)
-                        del slots[seq]
-                        done += 1
-                        if progress:
-                            progress(done)
+                for seq in [seq for seq, slot in slots.items() if self._step(ctx, slot, n_vocab)]:
+                    slot = slots.pop(seq)
+                    answers[slot.index] = Answer(slot.stream.answer(), slot.text.raw, slot.stream.tokens)
+                    ctx.kv_cache_seq_rm(seq, -1, -1)
+                    done += 1
+                    if progress:
+                        progress(done)
         finally:
             batch.close()
             ctx.close()
         return answers  # type: ignore[return-value]  # every request answered
+
+    def _batch_context(self, n_ctx: int, n_batch: int, n_seq: int):
+        """A llama.cpp context for `correct_many` beside `correct`'s (same model and settings) with one cell
+        buffer for `n_seq` sequences, and a token batch of `n_batch`."""
+        from llama_cpp import _internals
+
+        llama_cpp = import_llama_cpp()
+        cp = llama_cpp.llama_context_params.from_buffer_copy(self.llm.context_params)  # as `correct`'s context
+        cp.n_ctx = n_ctx
+        cp.n_batch = cp.n_ubatch = n_batch
+        cp.n_seq_max = n_seq
+        cp.n_threads = cp.n_threads_batch = self.threads
+        cp.kv_unified = True  # one cell buffer, so a copied system prompt is shared, not duplicated
+        ctx = _internals.LlamaContext(model=self.llm._model, params=cp, verbose=False)
+        batch = _internals.LlamaBatch(n_tokens=n_batch, embd=0, n_seq_max=1, verbose=False)
+        return ctx, batch
+
+    def _step(self, ctx, slot: _Slot, n_vocab: int) -> bool:
+        """Greedy: take `slot`'s next token from the batch's logits; True when its answer is complete."""
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(ctx.get_logits_ith(slot.row), shape=(n_vocab,))
+        tok = int(np.argmax(logits))
+        slot.row = -1
+        if tok in self.stop_ids:
+            slot.stream.tokens += 1
+            return True
+        slot.out.append(tok)
+        return slot.stream.push(slot.text.piece(tok))
 
     def _head(self, shell: str) -> list[int]:
         """Tokens every prompt for `shell` starts with: the system turn and `<|im_start|>user\\n` (from the

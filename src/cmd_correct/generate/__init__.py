@@ -287,13 +287,7 @@ def run(
                 per_target[row["correction"]] += 1
                 row.update(family=family, split=lane, slots=slots)
                 if aliases:
-                    u, edge = alias_rng.random(), 0.0
-                    for alias, share in aliases.items():
-                        edge += share
-                        if u < edge:
-                            if alias != "pwsh" or not shellerrors.runs_in_pwsh(row):
-                                row["prompt_shell"] = alias  # pwsh runs `a && b`, `ls -lt`: no mistake there
-                            break
+                    _pick_alias(row, aliases, alias_rng)
                 rows.append(row)
                 got += 1
                 done += 1
@@ -303,17 +297,31 @@ def run(
     extra = {}
     if contract.get(consumer).tool_results:
         mp = machine_params or machine.Params()
-        for rows in families.values():
-            for row in rows:
-                row["tool_results"] = machine.tool_results(
-                    mp, seed, {**row, "id": row_id(row["shell"], row["command"])}
-                )
+        _add_tool_results(families, mp, seed)
         extra = {"consumer": consumer, "machine": params_mod.recorded(mp)}
     recorded = params_mod.recorded(params)
     del recorded["source"]  # builtin is recorded by omission: the default's meta.json stays the bytes it was
     write_dataset(out_dir, families, params={"seed": seed, **extra, **recorded})
     table = {s: {f: counts[(s, f)] for f in contract.FAMILIES} for s in contract.SHELLS}
     return Result(Path(out_dir), done, table)
+
+
+def _pick_alias(row: dict, aliases: dict[str, float], rng: random.Random) -> None:
+    """Draw one number from `rng` and, within an alias's share, set the row's `prompt_shell` to that alias."""
+    u, edge = rng.random(), 0.0
+    for alias, share in aliases.items():
+        edge += share
+        if u < edge:
+            if alias != "pwsh" or not shellerrors.runs_in_pwsh(row):
+                row["prompt_shell"] = alias  # pwsh runs `a && b`, `ls -lt`: no mistake there
+            return
+
+
+def _add_tool_results(families: dict[str, list[dict]], mp: machine.Params, seed: int) -> None:
+    """What wit's tools say on a machine drawn for each row (`machine.tool_results`, its own random stream)."""
+    for rows in families.values():
+        for row in rows:
+            row["tool_results"] = machine.tool_results(mp, seed, {**row, "id": row_id(row["shell"], row["command"])})
 
 
 def import_rows(
