@@ -558,3 +558,42 @@ def test_ppl_ratio_is_ppl_over_f16_ppl_not_llamas_floored_base(monkeypatch, tmp_
     evaluate.perplexities(evaluate.Params(scratch_dir=str(tmp_path)), models, tmp_path / "heldout.txt", metrics, None)
     assert metrics["f16"]["ppl_ratio"] == 1.0
     assert metrics["Q4_K_M"]["ppl_ratio"] == 1.0354 and metrics["Q4_K_M"]["ppl_ratio_llama"] == 1.0513
+
+
+def test_llama_cpps_tools_run_before_any_in_process_decoding(
+    monkeypatch, tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path
+):
+    # Regression: llama-bench and llama-perplexity ran after the in-process decoding, whose OpenMP threads keep
+    # spinning under the active wait policy (0.99 CPU-s per idle second after the model was closed): the tools
+    # were timed beside a busy core.
+    calls: list[str] = []
+    ran = type("Ran", (), {"output": ""})()
+    kld = {"ppl": 7.4, "ppl_ratio": 1.05, "kld_mean": 0.03, "kld_median": 0.004, "kld_p99": 0.3, "kld_max": 0.8,
+           "same_top_pct": 93.0}  # fmt: skip
+
+    class Decoded(Exception):
+        pass
+
+    def decode(*a, **k):
+        calls.append("decode")
+        raise Decoded
+
+    monkeypatch.setattr(bench, "bench", lambda *a, **k: calls.append("llama-bench") or {"tokens_per_s": 100.0})
+    monkeypatch.setattr(perplexity, "base_run", lambda *a, **k: calls.append("ppl") or ({"ppl": 7.0}, ran))
+    monkeypatch.setattr(perplexity, "kld_run", lambda *a, **k: calls.append("kld") or (dict(kld), ran))
+    monkeypatch.setattr(exact, "run_model", decode)
+    with pytest.raises(Decoded):
+        evaluate.run(
+            TINY_EVAL,
+            f16_dir=tiny_f16_dir,
+            quant_dir=tiny_quant_dir,
+            baseline_dir=None,
+            final_dir=tiny_final_dir,
+            metrics_path=tmp_path / "metrics.json",
+            report_dir=tmp_path / "report",
+            seed=7,
+        )
+    from conftest import TINY_QUANT_TYPES
+
+    variants = 1 + len(TINY_QUANT_TYPES)
+    assert calls == ["llama-bench"] * variants + ["ppl"] + ["kld"] * (variants - 1) + ["decode"]

@@ -250,9 +250,11 @@ def exact_and_speed(
     progress,
     identity: list[cases.Case] = (),
     consumer: str = "fix",
+    *,
+    bench_tokens_per_s: float | None = None,
 ) -> tuple[dict, exact.ModelRun]:
     """One variant's exact match (batched), identity_preserved, acceptance cases, latency (single, also at
-    fix's default thread count), load time, llama-bench ratio and size."""
+    fix's default thread count), load time, size, and its ratio to llama-bench's `bench_tokens_per_s`."""
     sweep = name in params.latency_sweep
     ran = exact.run_model(
         name,
@@ -278,11 +280,10 @@ def exact_and_speed(
     }
     if contract.get(consumer).tool_results:  # what the tools are worth: the same cases with no results
         m["without_tools"] = without_tools(params, name, info["gguf"], sample, seed, progress, consumer)
-    b = bench.bench(
-        info["gguf"], n_gen=params.bench_n_gen, reps=params.bench_reps, threads=params.threads, timeout=params.timeout_s
+    m["bench_tokens_per_s"] = bench_tokens_per_s
+    m["bench_ratio"] = (
+        round(m["tokens_per_s"] / bench_tokens_per_s, 3) if m["tokens_per_s"] and bench_tokens_per_s else None
     )
-    m["bench_tokens_per_s"] = b["tokens_per_s"]
-    m["bench_ratio"] = round(m["tokens_per_s"] / b["tokens_per_s"], 3) if m["tokens_per_s"] else None
     m["size_mb"] = round(info["gguf"].stat().st_size / 1e6, 2)
     if info.get("fallback_tensors") is not None:
         m["fallback_tensors"] = info["fallback_tensors"]
@@ -372,18 +373,35 @@ def run(
         raise DataError(heldout, None, None, "held-out text missing or empty (run prepare)")
     baselines, baseline_rows = read_baselines(baseline_dir, sample)
 
+    # llama.cpp's own tools run first, on idle cores: once this process has decoded, its OpenMP threads keep
+    # spinning under the active wait policy (measured: 0.99 CPU-s per idle second after the model was closed),
+    # and would take a core from llama-bench and llama-perplexity.
+    benched = {
+        name: bench.bench(
+            info["gguf"],
+            n_gen=params.bench_n_gen,
+            reps=params.bench_reps,
+            threads=params.threads,
+            timeout=params.timeout_s,
+        )["tokens_per_s"]
+        for name, info in models.items()
+    }
+    tool_metrics: dict[str, dict] = {name: {} for name in models}
+    scored = perplexities(params, models, heldout, tool_metrics, progress)
     metrics: dict = {}
     predictions: dict[str, list[str | None]] = {}
     disagreements: list[dict] = []
     kept: dict[str, list[str]] = {}
     accepted: list[dict] = []
     for name, info in models.items():
-        metrics[name], ran = exact_and_speed(params, name, info, sample, timed, seed, progress, identity, consumer)
+        m, ran = exact_and_speed(
+            params, name, info, sample, timed, seed, progress, identity, consumer, bench_tokens_per_s=benched[name]
+        )
+        metrics[name] = m | tool_metrics[name]
         predictions[name] = ran.answers
         kept[name] = ran.identity
         accepted += [{"model": name, **row} for row in ran.acceptance]
         disagreements += [{"model": name, **d} for d in ran.disagreements]
-    scored = perplexities(params, models, heldout, metrics, progress)
     for name in baselines:
         predictions[name] = [baseline_rows.get(c.id, {}).get(name) for c in sample]
     metrics["baselines"] = baselines
