@@ -473,3 +473,15 @@ def test_flag_case_slip_stays_where_the_other_case_is_no_flag(case_builder: Buil
     assert {r["command"] for r in got if r is not None} == {"docker run -D -p 80:80 nginx"}
     head = case_builder._flag(["head", "-n", "5", "x.md"], [True, True, False, False], "head", random.Random(0), "")
     assert head is not None and head["command"] == "head -N 5 x.md"
+
+
+def test_fish_gets_no_chain_operator_rows(tmp_path: Path):
+    # Regression: fish rows corrected `a && b` to `a; and b`, though fish 3.0 and later run `a && b` as typed.
+    p = generate.Params(rows=120)
+    p.shell_weights = {s: float(s == "fish") for s in contract.SHELLS}
+    p.family_weights = {"single": 0.0, "chained": 1.0, "natural": 0.0, "tools": 0.0}
+    p.chained_categories = {"chain-operator": 0.5, "and-chain": 0.5}
+    generate.run(p, 3, tmp_path / "fish")
+    rows = load(tmp_path / "fish")
+    assert len(rows) == 120 and {r["category"] for r in rows} == {"and-chain"}
+    assert not any("&&" in r["command"] for r in rows)
