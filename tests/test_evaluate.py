@@ -150,19 +150,24 @@ def test_only_the_latency_sweep_variants_are_timed_per_thread_count_and_cached(e
         assert m[q]["latency_ms_p50"] == m[q]["latency_by_threads"]["1"]["latency_ms_p50"]
 
 
+def _evaluate_tiny(params, f16_dir, quant_dir, final_dir, tmp_path):
+    """evaluate.run on the tiny pipeline's models and data, with no baseline, writing under `tmp_path`."""
+    return evaluate.run(
+        params,
+        f16_dir=f16_dir,
+        quant_dir=quant_dir,
+        baseline_dir=None,
+        final_dir=final_dir,
+        metrics_path=tmp_path / "metrics.json",
+        report_dir=tmp_path / "report",
+        seed=7,
+    )
+
+
 def test_a_latency_sweep_naming_no_variant_is_refused(tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path):
     bad = dataclasses.replace(TINY_EVAL, latency_sweep=["Q5_K_S"])
     with pytest.raises(ParamsError) as e:
-        evaluate.run(
-            bad,
-            f16_dir=tiny_f16_dir,
-            quant_dir=tiny_quant_dir,
-            baseline_dir=None,
-            final_dir=tiny_final_dir,
-            metrics_path=tmp_path / "metrics.json",
-            report_dir=tmp_path / "report",
-            seed=7,
-        )
+        _evaluate_tiny(bad, tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path)
     assert e.value.problems[0].startswith("evaluate.latency_sweep: Q5_K_S")
     assert not (tmp_path / "metrics.json").exists() and not (tmp_path / "report").exists()
 
@@ -583,16 +588,7 @@ def test_llama_cpps_tools_run_before_any_in_process_decoding(
     monkeypatch.setattr(perplexity, "kld_run", lambda *a, **k: calls.append("kld") or (dict(kld), ran))
     monkeypatch.setattr(exact, "run_model", decode)
     with pytest.raises(Decoded):
-        evaluate.run(
-            TINY_EVAL,
-            f16_dir=tiny_f16_dir,
-            quant_dir=tiny_quant_dir,
-            baseline_dir=None,
-            final_dir=tiny_final_dir,
-            metrics_path=tmp_path / "metrics.json",
-            report_dir=tmp_path / "report",
-            seed=7,
-        )
+        _evaluate_tiny(TINY_EVAL, tiny_f16_dir, tiny_quant_dir, tiny_final_dir, tmp_path)
     from conftest import TINY_QUANT_TYPES
 
     variants = 1 + len(TINY_QUANT_TYPES)

@@ -20,7 +20,6 @@ _NOT_FOUND = {
 # What a shell prints when the command is given another shell's chaining operator.
 CHAIN_OPERATOR = {
     "powershell": "The token '&&' is not a valid statement separator in this version.",
-    "fish": "fish: Unsupported use of '&&'. In fish, please use 'COMMAND; and COMMAND'.",
     "tcsh": "and: Command not found.",
     "bash": "bash: and: command not found",
     "zsh": "zsh: command not found: and",

@@ -465,9 +465,8 @@ class Builder:
             lits.append(lit)
         correct = join_chain(self.shell, rendered)
         if category == "chain-operator":
-            if self.shell == "fish":
-                return None  # fish 3.0 (2018) runs `a && b` as typed: there is no mistake to correct
-            wrong = {"powershell": " && ", "fish": " && ", "cmd": "; and "}.get(self.shell, "; and ")
+            # fish 3.0 (2018) runs `a && b` as typed: its wrong operator is its own `; and`, so no row is made
+            wrong = {"powershell": " && ", "cmd": "; and "}.get(self.shell, "; and ")
             command = wrong.join(rendered)
             if command == correct:
                 return None
